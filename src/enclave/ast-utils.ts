@@ -1,0 +1,61 @@
+// Small pure helpers over acorn's ESTree nodes, shared by the validator, the transform and the scorer.
+import type * as acorn from 'acorn';
+import { full } from 'acorn-walk';
+
+/** The static string a key or argument denotes: an identifier name, a string literal, or a template with no `${}`. */
+export function staticString(node: acorn.Node | null | undefined, computed = true): string | null {
+  if (!node) return null;
+  const n = node as acorn.AnyNode;
+  if (n.type === 'Identifier' && !computed) return n.name;
+  if (n.type === 'Literal' && typeof n.value === 'string') return n.value;
+  if (n.type === 'Literal' && typeof n.value === 'number') return String(n.value);
+  if (n.type === 'TemplateLiteral' && n.expressions.length === 0) return n.quasis[0]?.value.cooked ?? null;
+  return null;
+}
+
+/** The property name of a member expression when it is known statically. */
+export function memberName(node: acorn.MemberExpression): string | null {
+  return staticString(node.property, node.computed);
+}
+
+/** Names a binding pattern declares or assigns. */
+export function patternNames(pattern: acorn.Node | null | undefined, out: acorn.Identifier[] = []): acorn.Identifier[] {
+  if (!pattern) return out;
+  const p = pattern as acorn.AnyNode;
+  switch (p.type) {
+    case 'Identifier': out.push(p); break;
+    case 'ObjectPattern':
+      for (const prop of p.properties) patternNames(prop.type === 'RestElement' ? prop.argument : prop.value, out);
+      break;
+    case 'ArrayPattern': for (const el of p.elements) patternNames(el, out); break;
+    case 'AssignmentPattern': patternNames(p.left, out); break;
+    case 'RestElement': patternNames(p.argument, out); break;
+    default: break; // member expressions as assignment targets declare nothing
+  }
+  return out;
+}
+
+/** Every name the program declares anywhere (const/let, arrow parameters, catch parameters). */
+export function declaredNames(program: acorn.Program): Set<string> {
+  const names = new Set<string>();
+  full(program, (n) => {
+    const node = n as acorn.AnyNode;
+    if (node.type === 'VariableDeclarator') patternNames(node.id).forEach((id) => names.add(id.name));
+    else if (node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration') {
+      node.params.forEach((param) => patternNames(param).forEach((id) => names.add(id.name)));
+    } else if (node.type === 'CatchClause' && node.param) patternNames(node.param).forEach((id) => names.add(id.name));
+  });
+  return names;
+}
+
+/** The identifier at the root of a member chain (`a` in `a.b[c].d`), if any. */
+export function rootIdentifier(node: acorn.Node): acorn.Identifier | null {
+  let n = node as acorn.AnyNode;
+  while (n.type === 'MemberExpression') n = n.object as acorn.AnyNode;
+  if (n.type === 'ChainExpression') return rootIdentifier(n.expression);
+  return n.type === 'Identifier' ? n : null;
+}
+
+export function position(node: acorn.Node): { line: number; column: number } {
+  return { line: node.loc?.start.line ?? 1, column: (node.loc?.start.column ?? 0) + 1 };
+}

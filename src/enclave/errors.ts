@@ -1,0 +1,58 @@
+// Error codes of DESIGN §5. Errors are values at module boundaries; each message ends with what to do instead.
+
+export const ERROR_CODES = [
+  'VALIDATION_ERROR', 'SCORING_BLOCKED', 'TIMEOUT', 'MAX_ITERATIONS', 'MAX_TOOL_CALLS', 'MEMORY_LIMIT',
+  'OUTPUT_LIMIT', 'UNKNOWN_TOOL', 'INVALID_TOOL_ARGS', 'TOOL_ERROR', 'POLICY_BLOCKED', 'RUNTIME_ERROR',
+  'CANCELLED', 'SERVER_BUSY', 'INTERNAL_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Codes a tool handler may use for a failed call; the script can catch these. */
+export const TOOL_ERROR_CODES = ['TOOL_ERROR', 'UNKNOWN_TOOL', 'INVALID_TOOL_ARGS', 'POLICY_BLOCKED'] as const;
+export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
+
+/** Limits end the execution; the script cannot catch them. */
+export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'TIMEOUT', 'MAX_ITERATIONS', 'MAX_TOOL_CALLS', 'MEMORY_LIMIT', 'OUTPUT_LIMIT', 'CANCELLED',
+]);
+
+export interface Issue {
+  rule: string;
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface ExecutionError {
+  code: ErrorCode;
+  message: string;
+  issues?: Issue[];
+  tool?: string;
+  line?: number;
+  column?: number;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+export function isToolErrorCode(value: unknown): value is ToolErrorCode {
+  return typeof value === 'string' && (TOOL_ERROR_CODES as readonly string[]).includes(value);
+}
+
+/**
+ * Thrown by a tool handler to fail one call with a code the script can see and catch.
+ * Any other exception from a handler becomes TOOL_ERROR with its message.
+ */
+export class ToolCallError extends Error {
+  readonly code: ToolErrorCode;
+  constructor(code: ToolErrorCode, message: string) {
+    super(message);
+    this.name = 'ToolCallError';
+    this.code = code;
+  }
+}
+
+export function errorOf(code: ErrorCode, message: string, extra: Omit<ExecutionError, 'code' | 'message'> = {}): ExecutionError {
+  return { code, message, ...extra };
+}

@@ -1,0 +1,56 @@
+// Stages 1–4 in order: prescan → parse → validate → score → transform. Pure: code in, verdict out.
+import { declaredNames } from './ast-utils.js';
+import { errorOf, type ExecutionError, type Issue } from './errors.js';
+import type { Limits, SecurityLevel } from './levels.js';
+import { parseScript } from './parse.js';
+import { prescan } from './prescan.js';
+import { BLOCK_THRESHOLD, score, type ScoreReport } from './score.js';
+import { transform, type Transformed } from './transform.js';
+import { validateAst } from './validate.js';
+
+export interface CompileInput {
+  code: string;
+  level: SecurityLevel;
+  limits: Limits;
+  extraGlobals?: ReadonlySet<string>;
+}
+
+export type Compiled =
+  | { ok: true; transformed: Transformed; score: ScoreReport }
+  | { ok: false; error: ExecutionError; score?: ScoreReport };
+
+function validationError(issues: Issue[]): ExecutionError {
+  const first = issues[0]!;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
+  return errorOf('VALIDATION_ERROR', `Line ${first.line}, column ${first.column}: ${first.message}${more}`, {
+    issues, line: first.line, column: first.column,
+  });
+}
+
+export function compile(input: CompileInput): Compiled {
+  const { code, level, limits } = input;
+  const pre = prescan(code, limits);
+  if (pre.length > 0) return { ok: false, error: validationError(pre) };
+  const parsed = parseScript(code);
+  if (!parsed.ok) return { ok: false, error: validationError([parsed.issue]) };
+  try {
+    const issues = validateAst(parsed.ast, { level, extraGlobals: input.extraGlobals });
+    if (issues.length > 0) return { ok: false, error: validationError(issues) };
+    const report = score(parsed.ast);
+    if (report.score >= BLOCK_THRESHOLD[level]) {
+      const why = report.signals.map((s) => `${s.rule} +${s.points} (${s.detail})`).join('; ');
+      return {
+        ok: false,
+        score: report,
+        error: errorOf('SCORING_BLOCKED', `The script scored ${report.score}, at or above the ${level} threshold of ${BLOCK_THRESHOLD[level]}: ${why}. Split reading and sending into separate, reviewed steps, and avoid handling credentials in scripts.`),
+      };
+    }
+    return { ok: true, transformed: transform(code, parsed.ast, declaredNames(parsed.ast)), score: report };
+  } catch (error) {
+    if (error instanceof RangeError) {
+      // The walkers recurse; a pathological tree overflows them before any limit names it.
+      return { ok: false, error: validationError([{ rule: 'too-complex', message: 'The script nests too deeply to check. Flatten it with intermediate constants.', line: 1, column: 1 }]) };
+    }
+    throw error;
+  }
+}
