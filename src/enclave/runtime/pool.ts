@@ -48,6 +48,7 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: PoolJob[] = [];
   private disposed = false;
+  private turn = 0;
 
   constructor(private readonly options: PoolOptions) {
     for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
@@ -145,9 +146,18 @@ export class WorkerPool {
     slot.worker.postMessage({ type: 'run', id: job.id, code: job.code, limits: job.limits, globals: job.globals } satisfies ToWorker);
   }
 
+  /**
+   * The least busy worker, rotating among equals: consecutive runs alternate, so one worker prepares
+   * its next sandbox while another serves.
+   */
   private freeSlot(): Slot | undefined {
     let best: Slot | undefined;
-    for (const slot of this.slots) if (slot.jobs.size < this.options.maxPerWorker && (!best || slot.jobs.size < best.jobs.size)) best = slot;
+    const n = this.slots.length;
+    for (let k = 0; k < n; k++) {
+      const slot = this.slots[(this.turn + k) % n]!;
+      if (slot.jobs.size < this.options.maxPerWorker && (!best || slot.jobs.size < best.jobs.size)) best = slot;
+    }
+    this.turn = (this.turn + 1) % Math.max(1, n);
     return best;
   }
 
