@@ -1,11 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+// CI asks for a JSON summary beside the usual output (VITEST_JSON=path), to print one closing line.
+const json = process.env.VITEST_JSON;
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Sandbox workers are real threads; two cores run two test files at a time comfortably.
+    // Sandbox workers are real threads; two test files at a time suit a two-core machine.
     maxWorkers: 2,
+    reporters: json ? ['default', ['json', { outputFile: json }]] : ['default'],
   },
 });

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Command-line entry (DESIGN §7). Results are JSON on stdout; diagnostics go to stderr.
+// Exit codes: 0 success / valid, 1 the script failed / is invalid, 2 usage or configuration error.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Enclave, EnclaveConfigError, isSecurityLevel, SECURITY_LEVELS, validate, type SecurityLevel } from './enclave/index.js';
+
+const USAGE = `Usage:
+  enclave-mcp run <file|-> [--level STRICT|SECURE|STANDARD|PERMISSIVE]   run a script, print its result as JSON
+  enclave-mcp check <file|-> [--level L]                                  validate only, print the issues as JSON
+  enclave-mcp --help
+
+A script is AgentScript: the body of an async function, e.g.  return [1, 2, 3].map(x => x * 2);
+Use - to read the script from standard input.`;
+
+class UsageError extends Error {}
+
+async function readScript(source: string | undefined): Promise<string> {
+  if (source === undefined) throw new UsageError('Name a script file, or - for standard input.');
+  if (source !== '-') {
+    try {
+      return await readFile(source, 'utf8');
+    } catch {
+      throw new UsageError(`Cannot read the script file "${source}".`);
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function levelOf(value: string | undefined): SecurityLevel {
+  const level = (value ?? 'STRICT').toUpperCase();
+  if (!isSecurityLevel(level)) throw new UsageError(`--level must be one of ${SECURITY_LEVELS.join(', ')} (got "${value}").`);
+  return level;
+}
+
+function print(value: unknown): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`, () => resolve()));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { level: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, file, ...extra] = positionals;
+  if (values.help || command === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}.`);
+  const level = levelOf(values.level);
+  switch (command) {
+    case 'check': {
+      const result = validate(await readScript(file), { securityLevel: level });
+      await print(result);
+      return result.valid ? 0 : 1;
+    }
+    case 'run': {
+      const code = await readScript(file);
+      const enclave = new Enclave({ securityLevel: level });
+      try {
+        const result = await enclave.run(code);
+        await print(result);
+        return result.success ? 0 : 1;
+      } finally {
+        await enclave.dispose();
+      }
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}".`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const usage = error instanceof UsageError || error instanceof EnclaveConfigError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`enclave-mcp: ${error instanceof Error ? error.message : String(error)}\n${usage ? `\n${USAGE}\n` : ''}`);
+    process.exit(2);
+  },
+);
