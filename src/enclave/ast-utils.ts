@@ -1,6 +1,5 @@
 // Small pure helpers over acorn's ESTree nodes, shared by the validator, the transform and the scorer.
 import type * as acorn from 'acorn';
-import { full } from 'acorn-walk';
 
 /** The static string a key or argument denotes: an identifier name, a string literal, or a template with no `${}`. */
 export function staticString(node: acorn.Node | null | undefined, computed = true): string | null {
@@ -18,34 +17,26 @@ export function memberName(node: acorn.MemberExpression): string | null {
   return staticString(node.property, node.computed);
 }
 
-/** Names a binding pattern declares or assigns. */
-export function patternNames(pattern: acorn.Node | null | undefined, out: acorn.Identifier[] = []): acorn.Identifier[] {
+/** Everything a pattern writes to: identifiers, and member expressions when it is an assignment target. */
+export function patternTargets(pattern: acorn.Node | null | undefined, out: Array<acorn.Identifier | acorn.MemberExpression> = []): Array<acorn.Identifier | acorn.MemberExpression> {
   if (!pattern) return out;
   const p = pattern as acorn.AnyNode;
   switch (p.type) {
-    case 'Identifier': out.push(p); break;
+    case 'Identifier': case 'MemberExpression': out.push(p); break;
     case 'ObjectPattern':
-      for (const prop of p.properties) patternNames(prop.type === 'RestElement' ? prop.argument : prop.value, out);
+      for (const prop of p.properties) patternTargets(prop.type === 'RestElement' ? prop.argument : prop.value, out);
       break;
-    case 'ArrayPattern': for (const el of p.elements) patternNames(el, out); break;
-    case 'AssignmentPattern': patternNames(p.left, out); break;
-    case 'RestElement': patternNames(p.argument, out); break;
-    default: break; // member expressions as assignment targets declare nothing
+    case 'ArrayPattern': for (const el of p.elements) patternTargets(el, out); break;
+    case 'AssignmentPattern': patternTargets(p.left, out); break;
+    case 'RestElement': patternTargets(p.argument, out); break;
+    default: break;
   }
   return out;
 }
 
-/** Every name the program declares anywhere (const/let, arrow parameters, catch parameters). */
-export function declaredNames(program: acorn.Program): Set<string> {
-  const names = new Set<string>();
-  full(program, (n) => {
-    const node = n as acorn.AnyNode;
-    if (node.type === 'VariableDeclarator') patternNames(node.id).forEach((id) => names.add(id.name));
-    else if (node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration') {
-      node.params.forEach((param) => patternNames(param).forEach((id) => names.add(id.name)));
-    } else if (node.type === 'CatchClause' && node.param) patternNames(node.param).forEach((id) => names.add(id.name));
-  });
-  return names;
+/** Names a binding pattern declares. */
+export function patternNames(pattern: acorn.Node | null | undefined): acorn.Identifier[] {
+  return patternTargets(pattern).filter((t): t is acorn.Identifier => t.type === 'Identifier');
 }
 
 /** The identifier at the root of a member chain (`a` in `a.b[c].d`), if any. */

@@ -10,9 +10,20 @@ import type { DoneMessage, SandboxLimits } from './runtime/messages.js';
 import { WorkerPool } from './runtime/pool.js';
 import { capLogs, PACKAGE_ROOT, Redactor, secretsFromEnv } from './sanitize.js';
 import type { Transformed } from './transform.js';
-import type { EnclaveOptions, ExecutionResult, JsonObject, JsonValue, LogEntry, RunOptions, ToolHandler, ValidationResult } from './types.js';
+import { log } from './log.js';
+import type { EnclaveOptions, ExecutionEvent, ExecutionResult, JsonObject, JsonValue, LogEntry, RunOptions, ToolHandler, ValidationResult } from './types.js';
 
 const GRACE_MS = 500;
+
+/** A listener's exception must not take the host down with it. */
+function emit(options: RunOptions, event: ExecutionEvent): void {
+  if (!options.onEvent) return;
+  try {
+    options.onEvent(event);
+  } catch (error) {
+    log.warn('an onEvent listener threw; the event was dropped', error);
+  }
+}
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** A configuration mistake by the host program (not by a script): thrown from the constructor. */
@@ -126,7 +137,7 @@ export class Enclave {
         onLog: (level: LogEntry['level'], message: string) => {
           const entry = { level, message: this.redactor.text(message) };
           logs.push(entry);
-          options.onEvent?.({ type: 'log', ...entry });
+          emit(options, { type: 'log', ...entry });
         },
         onDone: (done: DoneMessage) => {
           options.signal?.removeEventListener('abort', onAbort);
@@ -146,7 +157,7 @@ export class Enclave {
     handler: ToolHandler | undefined, name: string, argsText: string, signal: AbortSignal, options: RunOptions, callNo: number,
   ): Promise<{ ok: true; value: string } | { ok: false; error: { code: ErrorCode; message: string } }> {
     const t0 = performance.now();
-    options.onEvent?.({ type: 'tool-call-start', id: callNo, tool: name });
+    emit(options, { type: 'tool-call-start', id: callNo, tool: name });
     let reply: { ok: true; value: string } | { ok: false; error: { code: ErrorCode; message: string } };
     try {
       if (!handler) throw new ToolCallError('UNKNOWN_TOOL', `Unknown tool "${name}": no tools are available in this sandbox.`);
@@ -160,7 +171,7 @@ export class Enclave {
       const message = error instanceof Error ? error.message : `The tool "${name}" failed.`;
       reply = { ok: false, error: { code, message: this.redactor.message(message) } };
     }
-    options.onEvent?.({ type: 'tool-call-end', id: callNo, tool: name, ok: reply.ok, durationMs: performance.now() - t0, ...(reply.ok ? {} : { code: reply.error.code }) });
+    emit(options, { type: 'tool-call-end', id: callNo, tool: name, ok: reply.ok, durationMs: performance.now() - t0, ...(reply.ok ? {} : { code: reply.error.code }) });
     return reply;
   }
 

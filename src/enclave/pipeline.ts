@@ -1,5 +1,4 @@
 // Stages 1–4 in order: prescan → parse → validate → score → transform. Pure: code in, verdict out.
-import { declaredNames } from './ast-utils.js';
 import { errorOf, type ExecutionError, type Issue } from './errors.js';
 import type { Limits, SecurityLevel } from './levels.js';
 import { parseScript } from './parse.js';
@@ -7,6 +6,7 @@ import { prescan } from './prescan.js';
 import { BLOCK_THRESHOLD, score, type ScoreReport } from './score.js';
 import { transform, type Transformed } from './transform.js';
 import { validateAst } from './validate.js';
+import { Scopes } from './scope.js';
 
 export interface CompileInput {
   code: string;
@@ -34,7 +34,8 @@ export function compile(input: CompileInput): Compiled {
   const parsed = parseScript(code);
   if (!parsed.ok) return { ok: false, error: validationError([parsed.issue]) };
   try {
-    const issues = validateAst(parsed.ast, { level, extraGlobals: input.extraGlobals });
+    const scopes = new Scopes();
+    const issues = validateAst(parsed.ast, { level, extraGlobals: input.extraGlobals, scopes });
     if (issues.length > 0) return { ok: false, error: validationError(issues) };
     const report = score(parsed.ast);
     if (report.score >= BLOCK_THRESHOLD[level]) {
@@ -45,7 +46,7 @@ export function compile(input: CompileInput): Compiled {
         error: errorOf('SCORING_BLOCKED', `The script scored ${report.score}, at or above the ${level} threshold of ${BLOCK_THRESHOLD[level]}: ${why}. Split reading and sending into separate, reviewed steps, and avoid handling credentials in scripts.`),
       };
     }
-    return { ok: true, transformed: transform(code, parsed.ast, declaredNames(parsed.ast)), score: report };
+    return { ok: true, transformed: transform(code, parsed.ast, scopes), score: report };
   } catch (error) {
     if (error instanceof RangeError) {
       // The walkers recurse; a pathological tree overflows them before any limit names it.

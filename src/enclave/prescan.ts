@@ -20,7 +20,9 @@ function positionOf(code: string, index: number): { line: number; column: number
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < index; i++) {
-    if (code.charCodeAt(i) === 10) {
+    const c = code.charCodeAt(i);
+    // \n, \r and \r\n each end a line, as they do for the parser.
+    if (c === 10 || (c === 13 && code.charCodeAt(i + 1) !== 10)) {
       line++;
       lineStart = i + 1;
     }
@@ -123,6 +125,6 @@ export function prescan(code: string, limits: Limits): Issue[] {
       break;
     }
   }
-  if (issues.length > 0) return issues;
+  if (issues.length > 0) return issues.sort((a, b) => a.line - b.line || a.column - b.column);
   return scanStructure(code, limits);
 }

@@ -6,6 +6,7 @@ import { fullAncestor } from 'acorn-walk';
 import MagicString from 'magic-string';
 import { staticString } from './ast-utils.js';
 import { BLOCKED_PROPERTIES } from './policy.js';
+import type { Scopes } from './scope.js';
 
 /** Names the runtime prelude defines (see runtime/prelude.ts); the reserved prefix keeps scripts off them. */
 export const GUARD = {
@@ -14,6 +15,8 @@ export const GUARD = {
   key: '__ag_k', // computed property key: refuses constructor/prototype/__proto__ built at run time
   size: '__ag_sz', // the size of a string or array built by `+` or a template in a loop
   newArray: '__ag_arr', // `Array(n)` / `new Array(n)` with n checked against the memory budget
+  caught: '__ag_c', // first statement of every catch block: a limit (or QuickJS's out-of-memory) is not catchable
+  caughtName: '__ag_e', // the catch parameter the transform adds when the script has none or destructures
 } as const;
 
 export interface Transformed {
@@ -37,29 +40,51 @@ function isSafeStaticKey(node: acorn.Node): boolean {
   return s !== null && !BLOCKED_PROPERTIES.has(s);
 }
 
+// The walk is post-order: an outer node is edited after the nodes inside it. So every opening text goes
+// in front of what is already at its index (prependLeft) and every closing text after (appendRight),
+// and wrappers nest correctly when they start or end at the same place.
+const open = (s: MagicString, index: number, text: string): void => void s.prependLeft(index, text);
+const close = (s: MagicString, index: number, text: string): void => void s.appendRight(index, text);
+
 function guardBody(s: MagicString, body: acorn.Node): void {
-  if (body.type === 'BlockStatement') s.appendLeft(body.start + 1, `${GUARD.iter}();`);
+  if (body.type === 'BlockStatement') open(s, body.start + 1, `${GUARD.iter}();`);
   else {
-    s.appendLeft(body.start, `{${GUARD.iter}();`);
-    s.prependRight(body.end, '}');
+    open(s, body.start, `{${GUARD.iter}();`);
+    close(s, body.end, '}');
   }
 }
 
 function guardArrow(s: MagicString, node: acorn.ArrowFunctionExpression): void {
-  if (node.body.type === 'BlockStatement') s.appendLeft(node.body.start + 1, `${GUARD.iter}();`);
+  if (node.body.type === 'BlockStatement') open(s, node.body.start + 1, `${GUARD.iter}();`);
   else {
-    s.appendLeft(node.body.start, `(${GUARD.iter}(), `);
-    s.prependRight(node.body.end, ')');
+    open(s, node.body.start, `(${GUARD.iter}(), `);
+    close(s, node.body.end, ')');
+  }
+}
+
+/** `catch (e) {…}` → `catch (e) {__ag_c(e);…}`; a missing or destructured parameter gets a name first. */
+function guardCatch(s: MagicString, node: acorn.CatchClause): void {
+  const body = node.body.start + 1;
+  if (node.param?.type === 'Identifier') {
+    open(s, body, `${GUARD.caught}(${node.param.name});`);
+  } else if (node.param) {
+    // The pattern moves into the block, after the check: `catch ({ message })` → `catch (__ag_e) {…let { message } = __ag_e;`
+    const pattern = s.slice(node.param.start, node.param.end);
+    s.overwrite(node.param.start, node.param.end, GUARD.caughtName);
+    open(s, body, `${GUARD.caught}(${GUARD.caughtName});let ${pattern} = ${GUARD.caughtName};`);
+  } else {
+    open(s, node.body.start, `(${GUARD.caughtName}) `);
+    open(s, body, `${GUARD.caught}(${GUARD.caughtName});`);
   }
 }
 
 function wrapCall(s: MagicString, node: acorn.Node, fn: string): void {
-  s.appendLeft(node.start, `${fn}(`);
-  s.prependRight(node.end, ')');
+  open(s, node.start, `${fn}(`);
+  close(s, node.end, ')');
 }
 
-/** Stage 3. `declared` are the script's own names (a local `Array` is not the global one). */
-export function transform(code: string, program: acorn.Program, declared: ReadonlySet<string>): Transformed {
+/** Stage 3. `scopes` tells the script's own names from globals (a local `Array` is not the global one). */
+export function transform(code: string, program: acorn.Program, scopes: Scopes): Transformed {
   const s = new MagicString(code);
   fullAncestor(program, (n, _state, ancestors) => {
     const node = n as acorn.AnyNode;
@@ -91,9 +116,12 @@ export function transform(code: string, program: acorn.Program, declared: Readon
       case 'TemplateLiteral':
         if (node.expressions.length > 0 && insideLoop(ancestors)) wrapCall(s, node, GUARD.size);
         break;
+      case 'CatchClause':
+        guardCatch(s, node);
+        break;
       case 'NewExpression':
       case 'CallExpression':
-        if (node.callee.type === 'Identifier' && node.callee.name === 'Array' && !declared.has('Array')) {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'Array' && !scopes.isLocal('Array', ancestors)) {
           s.overwrite(node.start, node.callee.end, GUARD.newArray);
         }
         break;
@@ -103,9 +131,11 @@ export function transform(code: string, program: acorn.Program, declared: Readon
   });
   // The last top-level expression statement is the result when the script has no `return`.
   const last = program.body[program.body.length - 1];
+  // The statement's own range, not the expression's: `(x)` parses to an expression inside the parentheses.
   if (last?.type === 'ExpressionStatement') {
-    s.appendLeft(last.expression.start, 'return (');
-    s.prependRight(last.expression.end, ');');
+    const end = code[last.end - 1] === ';' ? last.end - 1 : last.end;
+    open(s, last.start, 'return (');
+    close(s, end, ')');
   }
   // One line of prologue keeps every line number of the script.
   s.prepend(`"use strict";${GUARD.run}(async () => {`);

@@ -3,7 +3,8 @@ import type * as acorn from 'acorn';
 import { fullAncestor } from 'acorn-walk';
 import type { Issue } from './errors.js';
 import type { SecurityLevel } from './levels.js';
-import { declaredNames, memberName, patternNames, position, rootIdentifier, staticString } from './ast-utils.js';
+import { memberName, patternTargets, position, rootIdentifier, staticString } from './ast-utils.js';
+import { Scopes } from './scope.js';
 import { BLOCKED_GLOBALS, BLOCKED_PROPERTIES, GLOBALS, NEW_ALLOWED, NODE_RULES, REGEX_METHODS, RESERVED_PREFIX, atLeast } from './policy.js';
 import { regexRisk } from './regex-safety.js';
 
@@ -14,18 +15,22 @@ export interface ValidateOptions {
   level: SecurityLevel;
   /** Names of extra globals the host provides (Enclave `globals`). */
   extraGlobals?: ReadonlySet<string>;
+  /** Shared with the transform, so both read scopes the same way (and compute them once). */
+  scopes?: Scopes;
 }
 
 type Report = (node: acorn.Node, rule: string, message: string) => void;
 interface Context {
   level: SecurityLevel;
-  declared: Set<string>;
+  scopes: Scopes;
+  /** Ancestors of the node being checked (itself last): where names are looked up. */
+  ancestors: acorn.Node[];
   extraGlobals: ReadonlySet<string>;
   report: Report;
 }
 
-const isGlobalRef = (ctx: Context, id: acorn.Identifier | null): id is acorn.Identifier =>
-  id !== null && !ctx.declared.has(id.name);
+const isLocal = (ctx: Context, name: string): boolean => ctx.scopes.isLocal(name, ctx.ancestors);
+const isGlobalRef = (ctx: Context, id: acorn.Identifier | null): id is acorn.Identifier => id !== null && !isLocal(ctx, id.name);
 
 function checkIdentifier(ctx: Context, node: acorn.Identifier, binding: boolean): void {
   const { name } = node;
@@ -43,7 +48,7 @@ function checkIdentifier(ctx: Context, node: acorn.Identifier, binding: boolean)
     if (reason !== undefined) ctx.report(node, 'blocked-name', `\`${name}\` cannot be used as a variable name (it ${reason}). Choose another name.`);
     return;
   }
-  if (ctx.declared.has(name) || name in GLOBALS || ctx.extraGlobals.has(name)) return;
+  if (isLocal(ctx, name) || name in GLOBALS || ctx.extraGlobals.has(name)) return;
   if (reason !== undefined) {
     ctx.report(node, 'blocked-global', `\`${name}\` is not available: it ${reason}. Use callTool("server:tool", args) to reach other systems.`);
   } else {
@@ -73,7 +78,8 @@ function checkMember(ctx: Context, node: acorn.MemberExpression): void {
 }
 
 function checkAssignmentTarget(ctx: Context, target: acorn.Node, operator: string): void {
-  const ids = target.type === 'MemberExpression' || target.type === 'ChainExpression' ? [rootIdentifier(target)] : patternNames(target);
+  // `({ m: Math.max } = v)` writes to a global's member as surely as `Math.max = v.m`.
+  const ids = patternTargets(target.type === 'ChainExpression' ? (target as acorn.ChainExpression).expression : target).map((t) => (t.type === 'Identifier' ? t : rootIdentifier(t)));
   for (const id of ids) {
     if (isGlobalRef(ctx, id) && !id.name.startsWith(RESERVED_PREFIX)) {
       ctx.report(target, 'assign-global', `\`${operator}\` may not change the global \`${id.name}\`. Declare a local with const or let and change that.`);
@@ -90,7 +96,7 @@ function checkArrow(ctx: Context, node: acorn.ArrowFunctionExpression, parent: a
 
 function checkCall(ctx: Context, node: acorn.CallExpression): void {
   const callee = node.callee;
-  if (callee.type === 'Identifier' && callee.name === 'callTool' && !ctx.declared.has('callTool')) {
+  if (callee.type === 'Identifier' && callee.name === 'callTool' && !isLocal(ctx, 'callTool')) {
     const first = node.arguments[0];
     if (!first) ctx.report(node, 'tool-name-missing', "callTool needs a tool name: await callTool('server:tool', { ...args }).");
     else if (staticString(first) === null && !atLeast(ctx.level, 'SECURE')) {
@@ -167,9 +173,10 @@ export function validateAst(program: acorn.Program, options: ValidateOptions): I
     seen.add(key);
     issues.push({ rule, message, ...pos });
   };
-  const ctx: Context = { level: options.level, declared: declaredNames(program), extraGlobals: options.extraGlobals ?? new Set(), report };
+  const ctx: Context = { level: options.level, scopes: options.scopes ?? new Scopes(), ancestors: [], extraGlobals: options.extraGlobals ?? new Set(), report };
   fullAncestor(program, (n, _state, ancestors, type) => {
     const node = n as acorn.AnyNode;
+    ctx.ancestors = ancestors;
     const verdict = NODE_RULES[node.type];
     if (verdict === undefined) report(node, 'unsupported-syntax', `\`${node.type}\` syntax is not part of AgentScript. Rewrite it with plain statements and expressions.`);
     else if (verdict !== true) report(node, verdict.rule, verdict.message);

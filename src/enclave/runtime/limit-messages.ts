@@ -4,7 +4,7 @@ import type { ErrorCode } from '../errors.js';
 import type { SandboxLimits } from './messages.js';
 
 export interface LimitDetail {
-  what?: 'string' | 'array' | 'json' | 'json-nodes' | 'log' | 'result';
+  what?: 'string' | 'array' | 'json' | 'json-nodes' | 'log' | 'result' | 'heap';
   n?: number;
   key?: string;
 }
@@ -28,6 +28,7 @@ export function limitMessage(code: ErrorCode, detail: LimitDetail | null, limits
       return 'The script was stopped.';
     case 'MEMORY_LIMIT': {
       const budget = `${Math.round(limits.memoryBytes / MB)} MB`;
+      if (d.what === 'heap') return `The script used up its ${budget} memory budget. Keep less data alive at once (process items and drop them), or return a summary.`;
       const what = d.what === 'array' ? `an array of ${d.n} elements`
         : d.what === 'json-nodes' ? 'a value with too many parts for JSON (shared references count each time they appear)'
         : d.what === 'json' ? `JSON text of about ${d.n} characters`

@@ -43,7 +43,16 @@ export type ToMain = z.infer<typeof ToMainSchema>;
 export type DoneMessage = Extract<ToMain, { type: 'done' }>;
 
 export const ToWorkerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('run'), id: z.number(), code: z.string(), limits: SandboxLimitsSchema, globals: z.string() }),
+  z.object({
+    type: z.literal('run'),
+    id: z.number(),
+    code: z.string(),
+    limits: SandboxLimitsSchema,
+    globals: z.string(),
+    // Shared with the host: a non-zero value cancels the run at the next interrupt poll, even while the
+    // worker is busy computing and cannot read messages.
+    stop: z.custom<Int32Array<SharedArrayBuffer>>((v) => v instanceof Int32Array && v.buffer instanceof SharedArrayBuffer),
+  }),
   z.object({
     type: z.literal('tool-result'),
     id: z.number(),

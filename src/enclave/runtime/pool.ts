@@ -29,8 +29,17 @@ export interface PoolOptions {
 
 interface Slot {
   worker: Worker;
-  jobs: Map<number, { job: PoolJob; watchdog: NodeJS.Timeout }>;
+  /** Set when the worker reports it can take runs: start-up time must not count against a deadline. */
+  ready: boolean;
+  /** Jobs assigned to the worker while it starts; sent (and timed) once it is ready. */
+  pending: PoolJob[];
+  jobs: Map<number, { job: PoolJob; watchdog: NodeJS.Timeout; stop: Int32Array<SharedArrayBuffer> }>;
 }
+
+const load = (slot: Slot): number => slot.jobs.size + slot.pending.length;
+
+/** Values of a run's shared stop flag. */
+export const STOP_CANCELLED = 1;
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url);
@@ -54,7 +63,7 @@ export class WorkerPool {
     for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
   }
 
-  /** Starts or queues the job; false when the queue is full (SERVER_BUSY). */
+  /** Starts or queues the job; false when the queue is full (SERVER_BUSY). Jobs wait for a started worker. */
   submit(job: PoolJob): boolean {
     if (this.disposed) return false;
     const slot = this.freeSlot();
@@ -69,17 +78,23 @@ export class WorkerPool {
   }
 
   cancel(id: number, code: ErrorCode, message: string): void {
-    const queued = this.queue.findIndex((j) => j.id === id);
-    if (queued >= 0) {
-      const [job] = this.queue.splice(queued, 1);
-      job!.onDone({ type: 'done', id, ok: false, error: { code, message }, iterations: 0, toolCalls: 0 });
-      return;
+    for (const waiting of [this.queue, ...this.slots.map((s) => s.pending)]) {
+      const index = waiting.findIndex((j) => j.id === id);
+      if (index >= 0) {
+        const [job] = waiting.splice(index, 1);
+        job!.onDone({ type: 'done', id, ok: false, error: { code, message }, iterations: 0, toolCalls: 0 });
+        return;
+      }
     }
-    this.send(id, { type: 'cancel', id, code, message });
+    const slot = this.slotOf(id);
+    if (!slot) return;
+    // The flag stops a computing script at its next interrupt poll; the message ends one waiting on tools.
+    Atomics.store(slot.jobs.get(id)!.stop, 0, STOP_CANCELLED);
+    slot.worker.postMessage({ type: 'cancel', id, code, message } satisfies ToWorker);
   }
 
   get stats(): { workers: number; running: number; queued: number } {
-    return { workers: this.slots.length, running: this.slots.reduce((n, s) => n + s.jobs.size, 0), queued: this.queue.length };
+    return { workers: this.slots.length, running: this.slots.reduce((n, s) => n + s.jobs.size, 0), queued: this.queue.length + this.slots.reduce((n, s) => n + s.pending.length, 0) };
   }
 
   async dispose(): Promise<void> {
@@ -98,7 +113,7 @@ export class WorkerPool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, jobs: new Map() };
+    const slot: Slot = { worker, ready: false, pending: [], jobs: new Map() };
     worker.unref();
     worker.on('message', (raw: unknown) => this.onMessage(slot, raw));
     const lost = (why: string): void => {
@@ -115,8 +130,14 @@ export class WorkerPool {
 
   private onMessage(slot: Slot, raw: unknown): void {
     const parsed = ToMainSchema.safeParse(raw);
-    if (!parsed.success || parsed.data.type === 'ready') return;
+    if (!parsed.success) return;
     const msg = parsed.data;
+    if (msg.type === 'ready') {
+      slot.ready = true;
+      for (const job of slot.pending.splice(0)) this.dispatch(slot, job);
+      this.drain();
+      return;
+    }
     const entry = slot.jobs.get(msg.id);
     if (!entry) return;
     switch (msg.type) {
@@ -134,6 +155,10 @@ export class WorkerPool {
   }
 
   private dispatch(slot: Slot, job: PoolJob): void {
+    if (!slot.ready) {
+      slot.pending.push(job);
+      return;
+    }
     const watchdog = setTimeout(() => {
       // The worker did not end the execution by itself: it is stuck in the engine. Replace it.
       void this.replace(slot, (id) => (id === job.id ? 'TIMEOUT' : 'INTERNAL_ERROR'), (id) => id === job.id
@@ -141,9 +166,10 @@ export class WorkerPool {
         : 'Another script sharing this sandbox worker had to be stopped by force. Run this script again.');
     }, job.limits.timeoutMs + this.options.graceMs);
     watchdog.unref();
-    slot.jobs.set(job.id, { job, watchdog });
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    slot.jobs.set(job.id, { job, watchdog, stop });
     slot.worker.ref(); // a running script keeps the process alive until it reports
-    slot.worker.postMessage({ type: 'run', id: job.id, code: job.code, limits: job.limits, globals: job.globals } satisfies ToWorker);
+    slot.worker.postMessage({ type: 'run', id: job.id, code: job.code, limits: job.limits, globals: job.globals, stop } satisfies ToWorker);
   }
 
   /**
@@ -155,7 +181,7 @@ export class WorkerPool {
     const n = this.slots.length;
     for (let k = 0; k < n; k++) {
       const slot = this.slots[(this.turn + k) % n]!;
-      if (slot.jobs.size < this.options.maxPerWorker && (!best || slot.jobs.size < best.jobs.size)) best = slot;
+      if (load(slot) < this.options.maxPerWorker && (!best || load(slot) < load(best))) best = slot;
     }
     this.turn = (this.turn + 1) % Math.max(1, n);
     return best;
@@ -186,6 +212,11 @@ export class WorkerPool {
       job.onDone({ type: 'done', id, ok: false, error: { code: code(id), message: typeof message === 'string' ? message : message(id) }, iterations: 0, toolCalls: 0 });
     }
     slot.jobs.clear();
+    // Jobs that never started go back to the queue (or fail, when the pool is shutting down).
+    for (const job of slot.pending.splice(0)) {
+      if (this.disposed) job.onDone({ type: 'done', id: job.id, ok: false, error: { code: 'CANCELLED', message: typeof message === 'string' ? message : message(job.id) }, iterations: 0, toolCalls: 0 });
+      else this.queue.unshift(job);
+    }
     slot.worker.removeAllListeners('exit');
     await slot.worker.terminate();
   }

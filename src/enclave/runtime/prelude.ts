@@ -35,7 +35,7 @@ export const SCRIPT_FILE = 'agentscript.js';
  * Evaluates to a factory: factory(host) installs the guards and returns configure(cfgText), which a run
  * calls with its limits and deadline. A worker prepares the next context ahead of time, so the compile
  * cost is paid while it would otherwise be idle.
- * host: { fatal(code, detail, stack, iterations, toolCalls), tool(name, json), log(level, text),
+ * host: { poll(), fatal(code, detail, stack, iterations, toolCalls), tool(name, json), log(level, text),
  *         done(json, iterations, toolCalls), fail(json, iterations, toolCalls), depth(text), ext() }
  */
 export const PRELUDE_SOURCE = String.raw`(function (host) {
@@ -45,7 +45,7 @@ const freeze = Object.freeze, define = Object.defineProperty, isArray = Array.is
 const Str = String, Err = Error, TypeErr = TypeError, Arr = Array, Obj = Object, MapC = Map, SetC = Set;
 const jsonParse = JSON.parse, jsonStringify = JSON.stringify, now = Date.now;
 const BLOCKED = new SetC(${JSON.stringify([...BLOCKED_PROPERTIES])});
-const st = { iterations: 0, toolCalls: 0, logCalls: 0, dead: false };
+const st = { iterations: 0, toolCalls: 0, logCalls: 0, dead: false, polled: 0 };
 const toolErrors = new WeakSet();
 // A limit ends the script: the host records it and interrupts QuickJS (uncatchably) at its next poll;
 // until then every guard throws again, so a catch block cannot carry on.
@@ -59,7 +59,15 @@ const alive = () => { if (st.dead) fatal('CANCELLED'); };
 const iter = () => {
   if (st.dead) alive();
   if (++st.iterations > cfg.maxIterations) fatal('MAX_ITERATIONS');
-  if ((st.iterations & 15) === 0 && now() > cfg.deadline) fatal('TIMEOUT');
+  // QuickJS polls its interrupt handler only every ~10,000 operations; a loop of heavy native calls
+  // would run far past its deadline or a cancellation. So each iteration looks at the clock, and every
+  // 10 ms asks the host whether the run was stopped.
+  const t = now();
+  if (t - st.polled >= 10) {
+    st.polled = t;
+    if (t > cfg.deadline) fatal('TIMEOUT');
+    if (host.poll()) fatal('CANCELLED');
+  }
 };
 const key = (k) => {
   if (typeof k === 'number') return k;
@@ -88,6 +96,15 @@ for (const m of ['match', 'matchAll', 'search']) guard(SP, m, (s, a) => { if (ty
 guard(AP, 'concat', (arr, a) => { let n = arr.length; for (const x of a) n += isArray(x) ? x.length : 1; checkLength(n); });
 guard(AP, 'join', () => {});
 guard(AP, 'fill', (arr) => checkLength(arr.length));
+// A caught limit or out-of-memory error ends the script all the same (DESIGN §5: limits cannot be caught).
+const InternalErr = G.InternalError;
+const caught = (e) => {
+  if (st.dead) alive();
+  if (typeof InternalErr === 'function' && e instanceof InternalErr && (e.message === 'out of memory' || e.message === 'string too long')) fatal('MEMORY_LIMIT', { what: 'heap' });
+};
+const PP = Promise.prototype, then = PP.then, allSettled = Promise.allSettled;
+define(PP, 'then', { value: function (ok, bad) { return apply(then, this, [ok, typeof bad === 'function' ? (e) => { caught(e); return bad(e); } : bad]); }, writable: true, configurable: true });
+define(Promise, 'allSettled', { value: (ps) => apply(then, apply(allSettled, Promise, [ps]), [(rs) => { for (const r of rs) if (r.status === 'rejected') caught(r.reason); return rs; }]), writable: true, configurable: true });
 const from = Arr.from;
 define(Arr, 'from', { value: (src, fn) => { if (src !== null && typeof src === 'object' && !isArray(src)) checkLength(src.length); return apply(from, Arr, fn === undefined ? [src] : [src, fn]); }, writable: true, configurable: true });
 
@@ -146,6 +163,8 @@ fixed(${JSON.stringify(GUARD.iter)}, iter);
 fixed(${JSON.stringify(GUARD.key)}, key);
 fixed(${JSON.stringify(GUARD.size)}, size);
 fixed(${JSON.stringify(GUARD.newArray)}, newArray);
+fixed(${JSON.stringify(GUARD.caught)}, caught);
+delete G.InternalError;
 return (cfgText) => {
   Obj.assign(cfg, jsonParse(cfgText));
   const extra = jsonParse(cfg.globals);

@@ -64,6 +64,7 @@ export class PreparedSandbox {
     const num = (h: QuickJSHandle | undefined): number => ctx.getNumber(h!);
     const str = (h: QuickJSHandle | undefined): string => ctx.getString(h!);
     const fns: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | void> = {
+      poll: () => (bridge().interrupted() ? ctx.true : ctx.false),
       fatal: (code, detail, stack, it, tc) => bridge().fatal(str(code), str(detail), str(stack), num(it), num(tc)),
       tool: (name, args) => bridge().tool(str(name), str(args)),
       log: (level, message) => bridge().log(str(level), str(message)),

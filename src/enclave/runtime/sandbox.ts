@@ -33,6 +33,7 @@ export class SandboxExecution implements HostBridge {
     private readonly id: number,
     private readonly sandbox: PreparedSandbox,
     private readonly limits: SandboxLimits,
+    private readonly stop: Int32Array<SharedArrayBuffer>,
     private readonly post: (message: ToMain) => void,
     private readonly onFinished: (message: DoneMessage) => void,
   ) {
@@ -81,6 +82,10 @@ export class SandboxExecution implements HostBridge {
   // HostBridge: called from inside QuickJS through the prelude's host functions.
   interrupted(): boolean {
     if (this.fatalError) return true;
+    if (Atomics.load(this.stop, 0) !== 0) {
+      this.setFatal('CANCELLED', 'The script was cancelled by the caller.');
+      return true;
+    }
     if (Date.now() <= this.deadline) return false;
     this.setFatal('TIMEOUT', limitMessage('TIMEOUT', null, this.limits));
     return true;

@@ -43,10 +43,10 @@ function refill(memoryBytes: number): void {
   });
 }
 
-function run(id: number, code: string, limits: SandboxLimits, globals: string): void {
+function run(id: number, code: string, limits: SandboxLimits, globals: string, stop: Int32Array<SharedArrayBuffer>): void {
   take(limits.memoryBytes).then(
     (sandbox) => {
-      const execution = new SandboxExecution(id, sandbox, limits, post, (done) => {
+      const execution = new SandboxExecution(id, sandbox, limits, stop, post, (done) => {
         executions.delete(id);
         post(done);
         refill(limits.memoryBytes);
@@ -67,7 +67,7 @@ port.on('message', (raw: unknown) => {
   const msg = parsed.data;
   switch (msg.type) {
     case 'run':
-      return run(msg.id, msg.code, msg.limits, msg.globals);
+      return run(msg.id, msg.code, msg.limits, msg.globals, msg.stop);
     case 'tool-result':
       return executions.get(msg.id)?.toolResult(msg.callId, msg.ok, msg.value, msg.error);
     case 'cancel': {
