@@ -1,0 +1,58 @@
+// The CLI as a user runs it: a real child process, script on stdin or in a file, JSON on stdout.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+function cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string; json: any } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, input, encoding: 'utf8', timeout: 30_000 });
+  let json: unknown;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+describe('enclave-mcp run', () => {
+  it('prints the result and exits 0 on success', () => {
+    const r = cli(['run', '-'], 'const xs = [3, 1, 2];\nconsole.log("sorting");\nreturn xs.sort((a, b) => a - b);');
+    expect(r.status).toBe(0);
+    expect(r.json).toMatchObject({ success: true, value: [1, 2, 3], logs: [{ level: 'log', message: 'sorting' }] });
+  });
+
+  it('exits 1 with the error code, line and column when the script fails', () => {
+    const r = cli(['run', '-'], 'const a = 1;\nreturn eval("a");');
+    expect(r.status).toBe(1);
+    expect(r.json).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', line: 2, column: 8 } });
+  });
+
+  it('reads a file and honours --level', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'enclave-cli-'));
+    const file = join(dir, 'script.js');
+    writeFileSync(file, "return /b+/.test('abbbc');");
+    expect(cli(['run', file]).json).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+    expect(cli(['run', file, '--level', 'SECURE'])).toMatchObject({ status: 0, json: { success: true, value: true } });
+  });
+
+  it('exits 2 on usage errors, with a message on stderr and nothing on stdout', () => {
+    for (const args of [['run'], ['run', '/no/such/file.js'], ['run', '-', '--level', 'LAX'], ['frobnicate', '-'], ['run', '-', '--bogus']]) {
+      const r = cli(args, 'return 1');
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/enclave-mcp:/);
+    }
+  });
+});
+
+describe('enclave-mcp check', () => {
+  it('exits 0 for a valid script and 1 with issues for an invalid one', () => {
+    expect(cli(['check', '-'], 'return 1;')).toMatchObject({ status: 0, json: { valid: true, issues: [] } });
+    const bad = cli(['check', '-'], 'let n = 0;\nwhile (true) { n++; }');
+    expect(bad.status).toBe(1);
+    expect(bad.json).toMatchObject({ valid: false, issues: [{ rule: 'no-while', line: 2, column: 1 }] });
+  });
+});
