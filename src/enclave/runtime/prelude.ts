@@ -90,6 +90,14 @@ const strLimit = (n) => { if (n > cfg.maxStringLength) tooBig('string', n); };
 guard(SP, 'repeat', (s, a) => { if (typeof a[0] === 'number') strLimit(Str(s).length * a[0]); });
 guard(SP, 'padStart', (s, a) => { if (typeof a[0] === 'number') strLimit(a[0]); });
 guard(SP, 'padEnd', (s, a) => { if (typeof a[0] === 'number') strLimit(a[0]); });
+// replace/replaceAll with string arguments: an empty pattern matches between every character.
+const replaceBound = (all) => (s, a) => {
+  if (typeof a[0] !== 'string' || typeof a[1] !== 'string') return;
+  const len = Str(s).length, hits = !all ? 1 : a[0] === '' ? len + 1 : Math.floor(len / a[0].length);
+  strLimit(len + hits * a[1].length);
+};
+guard(SP, 'replace', replaceBound(false));
+guard(SP, 'replaceAll', replaceBound(true));
 guard(SP, 'concat', (s, a) => { let n = Str(s).length; for (const x of a) n += typeof x === 'string' ? x.length : 0; strLimit(n); });
 // A string pattern would be compiled as a regular expression (ReDoS, and no regex at STRICT).
 for (const m of ['match', 'matchAll', 'search']) guard(SP, m, (s, a) => { if (typeof a[0] === 'string') throw new TypeErr('Pass a regular expression literal such as /abc/, not a string.'); });
