@@ -11,11 +11,6 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const TOOL_ERROR_CODES = ['TOOL_ERROR', 'UNKNOWN_TOOL', 'INVALID_TOOL_ARGS', 'POLICY_BLOCKED'] as const;
 export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
 
-/** Limits end the execution; the script cannot catch them. */
-export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'TIMEOUT', 'MAX_ITERATIONS', 'MAX_TOOL_CALLS', 'MEMORY_LIMIT', 'OUTPUT_LIMIT', 'CANCELLED',
-]);
-
 export interface Issue {
   rule: string;
   message: string;

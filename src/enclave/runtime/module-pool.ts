@@ -48,11 +48,6 @@ export class ModulePool {
     };
   }
 
-  /** Create one instance ahead of the first execution, so that one pays no start-up. */
-  async warm(memoryBytes: number): Promise<void> {
-    (await this.acquire(memoryBytes)).release(true);
-  }
-
   private async create(maxPages: number): Promise<QuickJSWASMModule> {
     const wasmMemory = new WebAssembly.Memory({ initial: BASE_BYTES / PAGE, maximum: maxPages });
     return newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: await compiledModule(), wasmMemory }));
