@@ -1,0 +1,216 @@
+// One downstream MCP server as the bridge sees it: a client connection that comes up with a timeout, knows
+// the server's tools (all pages, refreshed on list_changed), reconnects with backoff when it drops, and turns
+// every way a call can fail into a ToolCallError the script can read.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ToolCallError } from '../enclave/index.js';
+import { log } from '../enclave/log.js';
+
+export type ServerState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
+
+export interface DownstreamOptions {
+  /** The manifest's name for the server (the `server` of `server:tool`). */
+  name: string;
+  /** Makes a fresh transport for each connection attempt. */
+  transport: () => Transport;
+  connectTimeoutMs?: number;
+  callTimeoutMs?: number;
+  /** Called after the tool list changed (a list_changed notification, a reconnect, or the server dropping). */
+  onToolsChanged?: () => void;
+  /** First reconnect delay; doubles per failed attempt up to maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+const MAX_TOOL_PAGES = 100; // a server paging forever must not hang startup
+const CLIENT_INFO = { name: 'enclave-mcp', version: '0.1.0' };
+
+export class DownstreamServer {
+  readonly name: string;
+  private readonly options: DownstreamOptions;
+  private client: Client | undefined;
+  private current: Transport | undefined;
+  private toolList: readonly Tool[] = [];
+  private status: ServerState = 'idle';
+  private problem = 'not connected yet';
+  private attempts = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+
+  constructor(options: DownstreamOptions) {
+    this.name = options.name;
+    this.options = options;
+  }
+
+  get state(): ServerState {
+    return this.status;
+  }
+
+  /** The tools the server listed last; kept while it is down so callers can tell "down" from "unknown". */
+  get tools(): readonly Tool[] {
+    return this.toolList;
+  }
+
+  /** Why the server is not ready, for messages. */
+  get reason(): string {
+    return this.problem;
+  }
+
+  /** Connects once; on failure, keeps retrying in the background. Resolves true when connected. */
+  async start(): Promise<boolean> {
+    if (this.status !== 'idle') return this.status === 'ready';
+    return this.connect();
+  }
+
+  async callTool(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
+    const client = this.client;
+    if (this.status !== 'ready' || !client) {
+      throw new ToolCallError('TOOL_ERROR', `Server "${this.name}" is unavailable (${this.problem}); it is being reconnected. Try again later, or catch the error and go on without it.`);
+    }
+    const timeout = this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    try {
+      // The SDK sends notifications/cancelled downstream when the signal aborts or the timeout passes.
+      return (await client.callTool({ name: tool, arguments: args }, undefined, { ...(signal ? { signal } : {}), timeout })) as CallToolResult;
+    } catch (error) {
+      throw this.callError(tool, error, timeout, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.status = 'closed';
+    this.problem = 'closed';
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    this.current = undefined;
+    await client?.close().catch(() => undefined);
+  }
+
+  private callError(tool: string, error: unknown, timeout: number, signal?: AbortSignal): ToolCallError {
+    const qualified = `${this.name}:${tool}`;
+    if (signal?.aborted) return new ToolCallError('TOOL_ERROR', `${qualified} was cancelled because the script ended.`);
+    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+      return new ToolCallError('TOOL_ERROR', `${qualified} did not answer within ${timeout} ms and was cancelled. Call it with less work, or catch the error and go on without it.`);
+    }
+    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+      return new ToolCallError('TOOL_ERROR', `Server "${this.name}" closed the connection during ${qualified}; it is being reconnected. Try again later, or catch the error.`);
+    }
+    if (error instanceof McpError) {
+      return new ToolCallError('TOOL_ERROR', `${qualified} failed: ${stripMcpPrefix(error.message)}`);
+    }
+    // The SDK rejects results that do not match the protocol's schema (or the tool's outputSchema) itself.
+    const text = error instanceof Error ? error.message : String(error);
+    return new ToolCallError('TOOL_ERROR', `${qualified} returned a result that does not follow the MCP protocol (${firstLine(text)}). Catch the error, or use another tool.`);
+  }
+
+  private async connect(): Promise<boolean> {
+    this.status = 'connecting';
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const transport = this.options.transport();
+    const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout);
+      });
+      await Promise.race([client.connect(transport, { timeout }), timedOut]);
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refreshTools());
+      const tools = await Promise.race([listAllTools(client, timeout), timedOut]);
+      if (this.status === 'closed') {
+        await client.close().catch(() => undefined);
+        return false;
+      }
+      // Only now does a close mean "lost": a failed attempt is handled below, not by onclose.
+      client.onclose = () => this.lost(client);
+      this.client = client;
+      this.current = transport;
+      this.toolList = tools;
+      if (this.attempts > 0) log.info(`downstream server "${this.name}" is connected again`);
+      this.status = 'ready';
+      this.problem = '';
+      this.attempts = 0;
+      this.options.onToolsChanged?.();
+      return true;
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      if (this.status === 'closed') return false;
+      this.problem = `could not connect: ${firstLine(error instanceof Error ? error.message : String(error))}`;
+      // One warning per outage, not one per retry.
+      if (this.attempts === 0) log.warn(`downstream server "${this.name}" ${this.problem}; retrying in the background`);
+      this.scheduleReconnect();
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private lost(client: Client): void {
+    if (this.client !== client || this.status === 'closed') return;
+    this.client = undefined;
+    this.current = undefined;
+    this.status = 'down';
+    this.problem = 'the connection was lost';
+    log.warn(`downstream server "${this.name}" disconnected; reconnecting`);
+    this.options.onToolsChanged?.();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.status === 'closed') return;
+    this.status = 'down';
+    const base = this.options.backoffMs ?? 250;
+    const delay = Math.min(base * 2 ** this.attempts, this.options.maxBackoffMs ?? 30_000);
+    this.attempts++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref(); // a server that is down must not keep the process alive
+  }
+
+  /** Coalesces bursts of list_changed: one refresh at a time, one more if a change came in during it. */
+  private async refreshTools(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        const client = this.client;
+        if (!client) return;
+        try {
+          this.toolList = await listAllTools(client, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+          this.options.onToolsChanged?.();
+        } catch (error) {
+          log.warn(`downstream server "${this.name}": refreshing its tools failed`, error);
+        }
+      } while (this.refreshAgain);
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  /** The transport of the live connection, for tests that need to see the child process. */
+  get transport(): Transport | undefined {
+    return this.current;
+  }
+}
+
+async function listAllTools(client: Client, timeout: number): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+    const result = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout });
+    tools.push(...result.tools);
+    cursor = result.nextCursor;
+    if (!cursor) break;
+  }
+  return tools;
+}
+
+const firstLine = (text: string): string => (text.split('\n')[0] ?? '').slice(0, 300);
+const stripMcpPrefix = (text: string): string => firstLine(text.replace(/^MCP error -?\d+:\s*/, ''));

@@ -1,0 +1,79 @@
+// One SDK client transport per manifest server kind. The bridge itself only sees the SDK's Transport, so
+// tests can hand it any transport (the in-memory pair as well as real processes and sockets).
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+
+export interface StdioTarget {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+export interface HttpTarget {
+  url: string;
+  transport?: 'streamable-http' | 'sse';
+  headers?: Record<string, string>;
+}
+export type ServerTarget = StdioTarget | HttpTarget;
+
+/** Child processes spawned for stdio servers: killed on exit so none outlives us, however we end. */
+const children = new Set<number>();
+let exitHookInstalled = false;
+function trackChild(pid: number | null): void {
+  if (pid === null) return;
+  children.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous: a signal per child is all we can do there, and all we need.
+  process.on('exit', () => {
+    for (const child of children) {
+      try {
+        process.kill(child, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+export function untrackChild(pid: number | null): void {
+  if (pid !== null) children.delete(pid);
+}
+
+export function isStdioTarget(target: ServerTarget): target is StdioTarget {
+  return 'command' in target;
+}
+
+/** A transport ready for Client.connect(); `pid` reports the stdio child once started. */
+export function createTransport(target: ServerTarget): Transport & { readonly pid?: number | null } {
+  if (isStdioTarget(target)) {
+    const transport = new StdioClientTransport({
+      command: target.command,
+      args: target.args ?? [],
+      // The SDK's default environment (PATH, HOME, …) with the manifest's variables over it, never our whole
+      // environment: a downstream server sees only what the manifest gives it.
+      env: { ...getDefaultEnvironment(), ...target.env },
+      ...(target.cwd ? { cwd: target.cwd } : {}),
+      // Downstream stderr is noise for our stdout protocol and may carry secrets: dropped.
+      stderr: 'ignore',
+    });
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      await start();
+      trackChild(transport.pid);
+    };
+    return transport;
+  }
+  const url = new URL(target.url);
+  const requestInit: RequestInit = { headers: { ...target.headers } };
+  if (target.transport === 'sse') {
+    // The SSE stream is opened by EventSource, which takes its headers from a custom fetch.
+    const headers = target.headers ?? {};
+    return new SSEClientTransport(url, {
+      requestInit,
+      eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+    });
+  }
+  return new StreamableHTTPClientTransport(url, { requestInit });
+}

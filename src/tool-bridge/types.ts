@@ -1,0 +1,15 @@
+// Shapes shared by the tool bridge's modules. The bridge depends on the enclave, never the reverse.
+import type { JsonObject } from '../enclave/index.js';
+
+/** One tool of a downstream server, as the bridge knows it after tools/list. */
+export interface DownstreamTool {
+  /** The name a script uses: `server:tool`. */
+  qualifiedName: string;
+  server: string;
+  /** The tool's own name on its server. */
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: JsonObject;
+  outputSchema?: JsonObject;
+}

@@ -1,0 +1,62 @@
+// DownstreamServer against real servers over all three transports: connect, list, call, close.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DownstreamServer } from '../../src/tool-bridge/downstream.js';
+import { createTransport } from '../../src/tool-bridge/transports.js';
+import { EVERYTHING_SERVER, MEMORY_SERVER, startEverythingHttp, tempDir } from './helpers.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const step of cleanup.reverse()) await step();
+});
+
+function server(name: string, target: Parameters<typeof createTransport>[0]): DownstreamServer {
+  const s = new DownstreamServer({ name, transport: () => createTransport(target) });
+  cleanup.push(() => s.close());
+  return s;
+}
+
+describe('DownstreamServer', () => {
+  it('server-memory over stdio: lists its tools and calls one', async () => {
+    const s = server('memory', { command: process.execPath, args: [MEMORY_SERVER], env: { MEMORY_FILE_PATH: join(tempDir('mem'), 'g.jsonl') } });
+    expect(await s.start()).toBe(true);
+    expect(s.tools.map((t) => t.name)).toContain('create_entities');
+    const result = await s.callTool('read_graph', {});
+    expect(result.isError).toBeFalsy();
+  });
+
+  it('server-everything over stdio', async () => {
+    const s = server('everything', { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'] });
+    expect(await s.start()).toBe(true);
+    const result = await s.callTool('get-sum', { a: 2, b: 3 });
+    expect(JSON.stringify(result.content)).toContain('5');
+  });
+
+  for (const kind of ['streamableHttp', 'sse'] as const) {
+    it(`server-everything over ${kind} on 127.0.0.1`, async () => {
+      const http = await startEverythingHttp(kind);
+      cleanup.push(http.stop);
+      const s = server('everything', { url: http.url, transport: kind === 'sse' ? 'sse' : 'streamable-http' });
+      expect(await s.start()).toBe(true);
+      const result = await s.callTool('echo', { message: 'hi' });
+      expect(JSON.stringify(result.content)).toContain('hi');
+    });
+  }
+
+  it('a command that does not exist is down with a reason, and calls fail at once', async () => {
+    const s = server('ghost', { command: '/nonexistent/enclave-mcp-ghost' });
+    expect(await s.start()).toBe(false);
+    expect(s.state).toBe('down');
+    expect(s.reason).toMatch(/could not connect/);
+    await expect(s.callTool('x', {})).rejects.toMatchObject({ code: 'TOOL_ERROR', message: expect.stringMatching(/unavailable/) });
+  });
+
+  it('a server that never answers times out at connect', async () => {
+    const s = new DownstreamServer({ name: 'mute', connectTimeoutMs: 500, transport: () => createTransport({ command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] }) });
+    cleanup.push(() => s.close());
+    const t0 = Date.now();
+    expect(await s.start()).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(s.reason).toMatch(/500 ms|timed out|timeout/i);
+  });
+});
