@@ -6,3 +6,6 @@ export type {
   EnclaveOptions, ExecutionEvent, ExecutionResult, ExecutionStats, JsonObject, JsonValue, LogEntry, RunOptions,
   ToolCallContext, ToolHandler, ValidationResult,
 } from './types.js';
+// For the layers above that must keep the same promises (the tool bridge redacts downstream secrets).
+export { Redactor } from './sanitize.js';
+export { log } from './log.js';

@@ -4,8 +4,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { ToolCallError } from '../enclave/index.js';
-import { log } from '../enclave/log.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
+import { log, ToolCallError } from '../enclave/index.js';
 
 export type ServerState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 
@@ -48,6 +49,11 @@ export class DownstreamServer {
 
   get state(): ServerState {
     return this.status;
+  }
+
+  /** Read through a getter so TypeScript does not narrow it across awaits, where close() may change it. */
+  private get closed(): boolean {
+    return this.status === 'closed';
   }
 
   /** The tools the server listed last; kept while it is down so callers can tell "down" from "unknown". */
@@ -109,7 +115,7 @@ export class DownstreamServer {
 
   private async connect(): Promise<boolean> {
     this.status = 'connecting';
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: new TolerantValidator() });
     const transport = this.options.transport();
     const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -120,7 +126,7 @@ export class DownstreamServer {
       await Promise.race([client.connect(transport, { timeout }), timedOut]);
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refreshTools());
       const tools = await Promise.race([listAllTools(client, timeout), timedOut]);
-      if (this.status === 'closed') {
+      if (this.closed) {
         await client.close().catch(() => undefined);
         return false;
       }
@@ -137,7 +143,7 @@ export class DownstreamServer {
       return true;
     } catch (error) {
       await client.close().catch(() => undefined);
-      if (this.status === 'closed') return false;
+      if (this.closed) return false;
       this.problem = `could not connect: ${firstLine(error instanceof Error ? error.message : String(error))}`;
       // One warning per outage, not one per retry.
       if (this.attempts === 0) log.warn(`downstream server "${this.name}" ${this.problem}; retrying in the background`);
@@ -197,6 +203,21 @@ export class DownstreamServer {
   /** The transport of the live connection, for tests that need to see the child process. */
   get transport(): Transport | undefined {
     return this.current;
+  }
+}
+
+/**
+ * The SDK checks structuredContent against each tool's outputSchema, and one outputSchema it cannot compile
+ * makes listTools fail for the whole server. A schema we cannot compile is not checked instead.
+ */
+class TolerantValidator implements jsonSchemaValidator {
+  private readonly inner = new AjvJsonSchemaValidator();
+  getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
+    try {
+      return this.inner.getValidator<T>(schema);
+    } catch {
+      return (input) => ({ valid: true, data: input as T, errorMessage: undefined });
+    }
   }
 }
 
