@@ -1,0 +1,105 @@
+// The manifest's shape (DESIGN §6) as zod schemas: its types, its validator and its published JSON Schema all come
+// from here. Objects are strict: an unknown key is a mistake to report, never silently ignored.
+import { z } from 'zod';
+import { LimitsOverrideSchema, SECURITY_LEVELS } from '../enclave/levels.js';
+import { PATTERN_HELP, PATTERN_RE } from './allowlist.js';
+
+// Record keys exclude "__proto__" so that editors flag it: zod drops that key of a record silently (parseManifest
+// rejects it anywhere before zod runs).
+/** Usable before the ':' of `server:tool`. */
+export const SERVER_NAME_RE = /^(?!__proto__$)[A-Za-z0-9_-]{1,64}$/;
+/** An HTTP field name (RFC 9110 token): anything else makes fetch throw at the first request. */
+const HEADER_NAME_RE = /^(?!__proto__$)[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const ENV_NAME_RE = /^(?!__proto__$)[^=\0]+$/;
+
+const timeoutMs = z.number().int().positive().max(10 * 60_000);
+/** Keys that only comment, so a manifest can explain itself. */
+const notes = {
+  $comment: z.string().optional(),
+  description: z.string().optional(),
+};
+const shared = {
+  connectTimeoutMs: timeoutMs.optional().describe('How long connecting and listing tools may take, in milliseconds.'),
+  callTimeoutMs: timeoutMs.optional().describe('How long one tool call may take, in milliseconds.'),
+};
+
+export const StdioServerSchema = z
+  .strictObject({
+    ...notes,
+    command: z
+      .string()
+      .min(1)
+      .describe('The program to start. "node" is the Node running enclave-mcp; ./ and ../ are relative to the manifest.'),
+    args: z.array(z.string()).optional().describe('Arguments; ones starting with ./ or ../ are relative to the manifest.'),
+    env: z
+      .record(z.string().regex(ENV_NAME_RE, 'an environment variable name is not empty and has no "="'), z.string())
+      .optional()
+      .describe('Environment of the server. Values may use ${env:NAME}; ./ and ../ values are relative to the manifest.'),
+    cwd: z.string().min(1).optional().describe('Working folder of the server, relative to the manifest.'),
+    ...shared,
+  })
+  .describe('A server started as a child process, spoken to over stdio.');
+
+export const HttpServerSchema = z
+  .strictObject({
+    ...notes,
+    // Not z.url(): the URL is checked after ${env:…} substitution, and editors would flag "${env:URL}" as invalid.
+    url: z.string().min(1).describe('An http:// or https:// URL; may use ${env:NAME}.'),
+    transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
+    headers: z
+      .record(z.string().regex(HEADER_NAME_RE, 'a header name is an HTTP token (letters, digits and !#$%&\'*+.^_`|~-)'), z.string())
+      .optional()
+      .describe('Request headers, e.g. "Authorization": "Bearer ${env:TOKEN}".'),
+    ...shared,
+  })
+  .describe('A remote server spoken to over HTTP.');
+
+export const ServerSchema = z.union([StdioServerSchema, HttpServerSchema]);
+
+export const ManifestSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    $comment: z.string().optional(),
+    securityLevel: z.enum(SECURITY_LEVELS).default('STRICT'),
+    limits: LimitsOverrideSchema.default({}).describe("Overrides of the security level's limits."),
+    servers: z
+      .record(z.string().regex(SERVER_NAME_RE, 'a server name is 1 to 64 letters, digits, _ or -'), ServerSchema)
+      .default({})
+      .describe('Downstream MCP servers by name; a script calls their tools as "name:tool".'),
+    allow: z
+      .array(z.string().regex(PATTERN_RE, PATTERN_HELP))
+      .default([])
+      .describe('Tools a script may call, as "server:tool" globs. Nothing is allowed unless a pattern allows it.'),
+    deny: z
+      .array(z.string().regex(PATTERN_RE, PATTERN_HELP))
+      .default([])
+      .describe('Tools a script may never call, even when allowed: deny wins.'),
+  })
+  .meta({ title: 'enclave-mcp manifest', description: 'Downstream MCP servers and the tools scripts may call.' });
+
+export type Manifest = z.output<typeof ManifestSchema>;
+export type ServerConfig = z.output<typeof ServerSchema>;
+export type StdioServer = z.output<typeof StdioServerSchema>;
+export type HttpServer = z.output<typeof HttpServerSchema>;
+
+export function isHttpServer(server: ServerConfig): server is HttpServer {
+  return 'url' in server;
+}
+
+/** The keys an object at this JSON path may have, to list beside an unknown one. */
+export function knownKeys(path: readonly PropertyKey[], document: unknown): string[] {
+  if (path.length === 0) return Object.keys(ManifestSchema.shape);
+  if (path.length === 1 && path[0] === 'limits') return Object.keys(LimitsOverrideSchema.shape);
+  if (path.length === 2 && path[0] === 'servers') {
+    const server = (document as { servers?: Record<string, unknown> }).servers?.[String(path[1])];
+    const http = typeof server === 'object' && server !== null && 'url' in server;
+    return Object.keys((http ? HttpServerSchema : StdioServerSchema).shape);
+  }
+  return [];
+}
+
+/** manifests/manifest.schema.json, as written by scripts/gen-manifest-schema.ts: the schema of what one writes. */
+export function manifestJsonSchema(): string {
+  const schema = z.toJSONSchema(ManifestSchema, { io: 'input', target: 'draft-07' });
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

@@ -1,0 +1,145 @@
+// Loads a manifest (DESIGN §6): JSON text → shape check → ${env:…} substitution → paths resolved → a frozen Manifest,
+// with the substituted environment values kept aside as secrets to redact.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { splitName } from './allowlist.js';
+import { describeIssues, formatPath } from './config-issues.js';
+import { type Env, interpolate } from './env-interpolation.js';
+import { ConfigError } from './errors.js';
+import { findJsonSyntaxProblem } from './json-syntax.js';
+import { type Manifest, ManifestSchema, type ServerConfig } from './manifest-schema.js';
+import { prepareServer, record } from './server-config.js';
+
+export type { Env } from './env-interpolation.js';
+export type { HttpServer, Manifest, ServerConfig, StdioServer } from './manifest-schema.js';
+export { isHttpServer, ManifestSchema } from './manifest-schema.js';
+
+export interface ParseOptions {
+  /** The folder relative paths are resolved against: the manifest's own. */
+  baseDir: string;
+  env: Env;
+  /** How messages name the manifest, e.g. its file name. */
+  source?: string;
+}
+
+const SCHEMA_HINT = 'manifests/manifest.schema.json describes every field';
+const secrets = new WeakMap<Manifest, readonly string[]>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function shapeError(json: unknown, issues: Parameters<typeof describeIssues>[0], source: string): ConfigError {
+  const [first, ...rest] = describeIssues(issues, json);
+  if (!first) return new ConfigError(`${source} is not a valid manifest. Check it against ${SCHEMA_HINT}.`);
+  const others = rest.slice(0, 4).map((p) => `; ${p.path || 'top level'}: ${p.text}`).join('');
+  const more = rest.length > 4 ? `; and ${rest.length - 4} more` : '';
+  const text = `${first.text}${others}${more}. Fix ${source}; ${SCHEMA_HINT}.`;
+  return new ConfigError(first.path ? text : `top level: ${text}`, first.path || undefined);
+}
+
+/** Every pattern whose server half is a plain name must name a server: a misspelt deny would otherwise deny nothing. */
+function checkPatterns(manifest: Manifest): void {
+  const names = Object.keys(manifest.servers);
+  for (const field of ['allow', 'deny'] as const) {
+    manifest[field].forEach((pattern, i) => {
+      const server = splitName(pattern)?.server ?? '';
+      if (/[*?]/.test(server) || names.includes(server)) return;
+      throw new ConfigError(
+        `"${pattern}" names no server of this manifest (servers: ${names.join(', ') || 'none'}). Fix the name before ":", or add the server.`,
+        `${field}[${i}]`,
+      );
+    });
+  }
+}
+
+/**
+ * zod skips a record's "__proto__" key without a word (so a server of that name would silently vanish): find one
+ * anywhere first. Iterative, and the path is only built on a find, since JSON.parse accepts nesting far deeper than
+ * a recursive walk's stack (or a copied path per level) could take.
+ */
+interface Place {
+  node: unknown;
+  key?: PropertyKey;
+  parent?: Place;
+}
+function rejectProtoKeys(json: unknown, source: string): void {
+  const stack: Place[] = [{ node: json }];
+  for (let place = stack.pop(); place; place = stack.pop()) {
+    const { node } = place;
+    if (typeof node !== 'object' || node === null) continue;
+    if (Object.hasOwn(node, '__proto__')) {
+      const path: PropertyKey[] = ['__proto__'];
+      for (let p: Place | undefined = place; p?.key !== undefined; p = p.parent) path.unshift(p.key);
+      throw new ConfigError(`"__proto__" is not allowed as a key. Rename it in ${source}.`, formatPath(path));
+    }
+    for (const [key, child] of Object.entries(node)) {
+      stack.push({ node: child, key: Array.isArray(node) ? Number(key) : key, parent: place });
+    }
+  }
+}
+
+/** Validates, substitutes and resolves; pure but for reading `options.env`. Throws ConfigError. */
+export function parseManifest(json: unknown, options: ParseOptions): Manifest {
+  const { baseDir, env, source = 'the manifest' } = options;
+  rejectProtoKeys(json, source);
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) throw shapeError(json, parsed.error.issues, source);
+  checkPatterns(parsed.data);
+
+  const found = new Set<string>();
+  const servers = Object.entries(parsed.data.servers).map(([name, server]): [string, ServerConfig] => {
+    const sub = (text: string, ...at: (string | number)[]): string => {
+      const path = formatPath(['servers', name, ...at]);
+      const { value, fromEnv } = interpolate(text, path, env);
+      fromEnv.forEach((s) => found.add(s));
+      return value;
+    };
+    return [name, prepareServer(server, { name, baseDir, sub })];
+  });
+
+  const manifest = deepFreeze({ ...parsed.data, servers: record(servers) });
+  secrets.set(manifest, Object.freeze([...found].sort((a, b) => b.length - a.length)));
+  return manifest;
+}
+
+/** Reads, parses and validates a manifest file; relative paths in it are relative to its folder. Throws ConfigError. */
+export async function loadManifest(file: string, env: Env = process.env): Promise<Manifest> {
+  const full = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError(`manifest file not found: ${file}. Check the path; manifests/default.json is a working example.`);
+    if (code === 'EISDIR') throw new ConfigError(`${file} is a folder, not a manifest. Name the .json file itself.`);
+    throw new ConfigError(`cannot read the manifest ${file} (${code ?? 'unknown error'}). Check that it is a readable file.`);
+  }
+  return parseManifest(parseJson(text.replace(/^\uFEFF/, ''), file), { baseDir: dirname(full), env, source: file });
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const p = findJsonSyntaxProblem(text);
+    const where = p ? `line ${p.line}, column ${p.column}: expected ${p.expected}, found ${p.found}` : (error as Error).message;
+    throw new ConfigError(`${file} is not valid JSON: ${where}. Fix the syntax there (often a trailing or missing comma, or a missing quote).`);
+  }
+}
+
+/**
+ * The environment values substituted into this manifest, longest first: register them all as secrets, so that none
+ * reaches a script, a result or a log. Only the manifest object returned by parseManifest/loadManifest is known here.
+ */
+export function secretValues(manifest: Manifest): readonly string[] {
+  const values = secrets.get(manifest);
+  if (!values) {
+    throw new TypeError('secretValues: this manifest did not come from parseManifest or loadManifest (a copy loses its secrets). Pass the object they returned.');
+  }
+  return values;
+}
