@@ -2,16 +2,24 @@
 // Command-line entry (DESIGN §7). Results are JSON on stdout; diagnostics go to stderr.
 // Exit codes: 0 success / valid, 1 the script failed / is invalid, 2 usage or configuration error.
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Enclave, EnclaveConfigError, isSecurityLevel, SECURITY_LEVELS, validate, type SecurityLevel } from './enclave/index.js';
+import { renderDeclarations } from './tool-bridge/declarations.js';
+import { ConfigError } from './tool-bridge/errors.js';
+import { openManifest, type OpenManifest } from './tool-bridge/open.js';
+
+const DEFAULT_MANIFEST = fileURLToPath(new URL('../manifests/default.json', import.meta.url));
 
 const USAGE = `Usage:
-  enclave-mcp run <file|-> [--level STRICT|SECURE|STANDARD|PERMISSIVE]   run a script, print its result as JSON
-  enclave-mcp check <file|-> [--level L]                                  validate only, print the issues as JSON
+  enclave-mcp run <file|-> [--manifest F] [--level L]   run a script, print its result as JSON
+  enclave-mcp check <file|-> [--level L]                validate only, print the issues as JSON
+  enclave-mcp tools [--manifest F]                      print the allowed tools as TypeScript declarations
   enclave-mcp --help
 
 A script is AgentScript: the body of an async function, e.g.  return [1, 2, 3].map(x => x * 2);
-Use - to read the script from standard input.`;
+Use - to read the script from standard input. Levels: ${SECURITY_LEVELS.join(', ')}.
+run without --manifest has no tools; tools without --manifest reads the bundled manifests/default.json.`;
 
 class UsageError extends Error {}
 
@@ -44,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { level: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { level: { type: 'string' }, manifest: { type: 'string', short: 'm' }, help: { type: 'boolean', short: 'h' } },
   });
   const [command, file, ...extra] = positionals;
   if (values.help || command === undefined) {
@@ -52,33 +60,63 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}.`);
-  const level = levelOf(values.level);
+  const level = values.level === undefined ? undefined : levelOf(values.level);
   switch (command) {
     case 'check': {
-      const result = validate(await readScript(file), { securityLevel: level });
+      const result = validate(await readScript(file), { securityLevel: level ?? 'STRICT' });
       await print(result);
       return result.valid ? 0 : 1;
     }
     case 'run': {
       const code = await readScript(file);
-      const enclave = new Enclave({ securityLevel: level });
-      try {
+      if (values.manifest === undefined) {
+        const enclave = new Enclave({ securityLevel: level ?? 'STRICT' });
+        try {
+          const result = await enclave.run(code);
+          await print(result);
+          return result.success ? 0 : 1;
+        } finally {
+          await enclave.dispose();
+        }
+      }
+      return withManifest(values.manifest, level, async ({ enclave }) => {
         const result = await enclave.run(code);
         await print(result);
         return result.success ? 0 : 1;
-      } finally {
-        await enclave.dispose();
-      }
+      });
+    }
+    case 'tools': {
+      if (file !== undefined) throw new UsageError(`tools takes no file (got "${file}").`);
+      return withManifest(values.manifest ?? DEFAULT_MANIFEST, level, async ({ bridge }) => {
+        process.stdout.write(`${renderDeclarations(bridge.tools)}\n`);
+        return 0;
+      });
     }
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
 }
 
+/** Opens the manifest's servers for one command and closes them on every path, Ctrl-C included. */
+async function withManifest(file: string, level: SecurityLevel | undefined, use: (open: OpenManifest) => Promise<number>): Promise<number> {
+  const open = await openManifest(file, level ? { securityLevel: level } : {});
+  const stop = (signal: NodeJS.Signals): void => {
+    void open.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    for (const { server, reason } of open.bridge.unavailable) process.stderr.write(`enclave-mcp: server "${server}" is unavailable: ${reason}\n`);
+    return await use(open);
+  } finally {
+    await open.close();
+  }
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const usage = error instanceof UsageError || error instanceof EnclaveConfigError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+    const usage = error instanceof UsageError || error instanceof EnclaveConfigError || error instanceof ConfigError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`enclave-mcp: ${error instanceof Error ? error.message : String(error)}\n${usage ? `\n${USAGE}\n` : ''}`);
     process.exit(2);
   },

@@ -1,0 +1,44 @@
+// A manifest made live: its downstream servers connected behind a ToolBridge, and an Enclave that calls them.
+// The CLI's `run` and `tools` and the MCP server's `serve` all start here, so they load and fail alike.
+import { Enclave, type SecurityLevel } from '../enclave/index.js';
+import { ToolBridge, type BridgeOptions } from './bridge.js';
+import { loadManifest, secretValues, type Env, type Manifest } from './manifest.js';
+
+export interface OpenOptions {
+  env?: Env;
+  /** Overrides the manifest's securityLevel (the CLI's --level). */
+  securityLevel?: SecurityLevel;
+  bridge?: Omit<BridgeOptions, 'secrets'>;
+}
+
+export interface OpenManifest {
+  manifest: Manifest;
+  bridge: ToolBridge;
+  enclave: Enclave;
+  /** Disposes the enclave and closes every downstream server (their child processes end with it). */
+  close(): Promise<void>;
+}
+
+/** Throws ConfigError when the manifest is unusable; servers that cannot connect are retried in the background. */
+export async function openManifest(file: string, options: OpenOptions = {}): Promise<OpenManifest> {
+  const manifest = await loadManifest(file, options.env ?? process.env);
+  return openLoaded(manifest, options);
+}
+
+export async function openLoaded(manifest: Manifest, options: OpenOptions = {}): Promise<OpenManifest> {
+  const secrets = secretValues(manifest);
+  const bridge = await ToolBridge.start(manifest, { ...options.bridge, secrets });
+  const enclave = new Enclave({
+    securityLevel: options.securityLevel ?? manifest.securityLevel ?? 'STRICT',
+    ...(manifest.limits ? { limits: manifest.limits } : {}),
+    toolHandler: bridge.toolHandler,
+    secrets: [...secrets],
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    manifest,
+    bridge,
+    enclave,
+    close: () => (closing ??= Promise.all([enclave.dispose(), bridge.close()]).then(() => undefined)),
+  };
+}
