@@ -27,6 +27,17 @@ export interface ExecutionError {
   column?: number;
 }
 
+/**
+ * Longest text a script's own exception carries out of the sandbox (a script can throw a 1 MB string). The
+ * host's redaction caps the final message again; this bound keeps the worker hop and the logs small.
+ */
+export const MAX_SCRIPT_MESSAGE_LENGTH = 2_000;
+
+/** `s` cut to `max` characters, with an ellipsis saying it was cut. */
+export function capMessage(s: string, max = MAX_SCRIPT_MESSAGE_LENGTH): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }

@@ -42,6 +42,11 @@ export const ToMainSchema = z.discriminatedUnion('type', [
 export type ToMain = z.infer<typeof ToMainSchema>;
 export type DoneMessage = Extract<ToMain, { type: 'done' }>;
 
+/** A result that failed the schema: the run still ends, with INTERNAL_ERROR and this message. */
+export function malformedDone(id: number): DoneMessage {
+  return { type: 'done', id, ok: false, error: { code: 'INTERNAL_ERROR', message: 'The sandbox produced a malformed result. Run the script again; if it fails again, simplify it.' }, iterations: 0, toolCalls: 0 };
+}
+
 export const ToWorkerSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('run'),

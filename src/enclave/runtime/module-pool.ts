@@ -4,7 +4,8 @@
 // Instances are reused one execution at a time; a runtime is created fresh per execution.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { newQuickJSWASMModuleFromVariant, newVariant, type EmscriptenModuleLoaderOptions, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { log } from '../log.js';
 import releaseSyncExport from '@jitl/quickjs-wasmfile-release-sync';
 
 // The package types its ESM default as a CommonJS namespace; at run time the ESM default is the variant.
@@ -14,6 +15,16 @@ const PAGE = 64 * 1024;
 /** The build's own initial memory (static data, C stack, allocator): a module cannot start with less. */
 const BASE_BYTES = 16 * 1024 * 1024;
 const KEEP_PER_SIZE = 8;
+
+/**
+ * Emscripten's print hooks default to the process's stdout and stderr (an engine abort prints "Aborted(…)"),
+ * and stdout is the MCP protocol in stdio mode. Engine output goes to the debug log instead.
+ * (The hooks are read by the Emscripten loader but not declared in the loader options' type.)
+ */
+const QUIET = {
+  print: (text: string) => log.debug('sandbox engine output', text),
+  printErr: (text: string) => log.debug('sandbox engine error output', text),
+} as EmscriptenModuleLoaderOptions;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 function compiledModule(): Promise<WebAssembly.Module> {
@@ -50,6 +61,6 @@ export class ModulePool {
 
   private async create(maxPages: number): Promise<QuickJSWASMModule> {
     const wasmMemory = new WebAssembly.Memory({ initial: BASE_BYTES / PAGE, maximum: maxPages });
-    return newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: await compiledModule(), wasmMemory }));
+    return newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: await compiledModule(), wasmMemory, emscriptenModule: QUIET }));
   }
 }

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
 import { log } from '../log.js';
-import { ToMainSchema, type DoneMessage, type SandboxLimits, type ToWorker } from './messages.js';
+import { malformedDone, ToMainSchema, type DoneMessage, type SandboxLimits, type ToWorker } from './messages.js';
 
 export interface PoolJob {
   id: number;
@@ -130,7 +130,7 @@ export class WorkerPool {
 
   private onMessage(slot: Slot, raw: unknown): void {
     const parsed = ToMainSchema.safeParse(raw);
-    if (!parsed.success) return;
+    if (!parsed.success) return this.onMalformed(slot, raw);
     const msg = parsed.data;
     if (msg.type === 'ready') {
       slot.ready = true;
@@ -152,6 +152,17 @@ export class WorkerPool {
         this.drain();
         return;
     }
+  }
+
+  /**
+   * A result that fails the schema still ends its run, as INTERNAL_ERROR: dropped, the run would wait for
+   * the watchdog, which would also kill every other run on that worker. Other malformed messages are dropped.
+   */
+  private onMalformed(slot: Slot, raw: unknown): void {
+    const msg = raw as { type?: unknown; id?: unknown } | null;
+    if (typeof msg !== 'object' || msg === null || msg.type !== 'done' || typeof msg.id !== 'number' || !slot.jobs.has(msg.id)) return;
+    log.error('sandbox worker sent a malformed result; the run ends with INTERNAL_ERROR');
+    this.onMessage(slot, malformedDone(msg.id));
   }
 
   private dispatch(slot: Slot, job: PoolJob): void {

@@ -24,6 +24,8 @@ export interface PreludeConfig {
   maxJsonDepth: number;
   /** Most values a JSON walk may visit: bounds shared-reference DAGs that stringify exponentially. */
   maxJsonNodes: number;
+  /** Longest error message a script's exception may carry out (its own text: a thrown 1 MB string is cut). */
+  maxMessageLength: number;
   deadline: number;
   globals: string; // JSON object of extra read-only globals
 }
@@ -46,7 +48,9 @@ const Str = String, Err = Error, TypeErr = TypeError, Arr = Array, Obj = Object,
 const jsonParse = JSON.parse, jsonStringify = JSON.stringify, now = Date.now;
 const BLOCKED = new SetC(${JSON.stringify([...BLOCKED_PROPERTIES])});
 const st = { iterations: 0, toolCalls: 0, logCalls: 0, dead: false, polled: 0 };
-const toolErrors = new WeakSet();
+// Tool errors this prelude made, with the code and tool the host gave: a script can set e.code on any
+// error it throws, so a code is trusted only from here.
+const toolErrors = new WeakMap();
 // A limit ends the script: the host records it and interrupts QuickJS (uncatchably) at its next poll;
 // until then every guard throws again, so a catch block cannot carry on.
 const fatal = (code, detail) => {
@@ -69,13 +73,23 @@ const iter = () => {
     if (host.poll()) fatal('CANCELLED');
   }
 };
+const blocked = (s) => { if (BLOCKED.has(s)) fatal('VALIDATION_ERROR', { key: s }); };
 const key = (k) => {
   if (typeof k === 'number') return k;
   // Coerce once, so an object key cannot answer one string to the check and another to the access.
   const s = typeof k === 'string' || typeof k === 'symbol' ? k : Str(k);
-  if (BLOCKED.has(s)) fatal('VALIDATION_ERROR', { key: s });
+  blocked(s);
   return s;
 };
+// Object.assign writes keys chosen at run time with [[Set]]: an own "__proto__" key of its source (from
+// JSON.parse or fromEntries) re-prototypes the target, "constructor" on a promise steers species lookups.
+// So both refuse the key guard's names, as 'o[k] = v' does. Sources cannot have getters (no syntax for them).
+const objAssign = Obj.assign, objFromEntries = Obj.fromEntries, objKeys = Obj.keys;
+const assign = (target, ...sources) => {
+  for (const src of sources) if (src !== null && src !== undefined) for (const k of objKeys(src)) blocked(k);
+  return apply(objAssign, Obj, [target, ...sources]);
+};
+const fromEntries = (entries) => { const o = objFromEntries(entries); for (const k of objKeys(o)) blocked(k); return o; };
 const tooBig = (what, n) => fatal('MEMORY_LIMIT', { what, n });
 const size = (v) => { if (typeof v === 'string' && v.length > cfg.maxStringLength) tooBig('string', v.length); return v; };
 const checkLength = (n) => { if (typeof n === 'number' && n > cfg.maxArrayLength) tooBig('array', n); };
@@ -113,12 +127,18 @@ const caught = (e) => {
 const PP = Promise.prototype, then = PP.then, allSettled = Promise.allSettled;
 define(PP, 'then', { value: function (ok, bad) { return apply(then, this, [ok, typeof bad === 'function' ? (e) => { caught(e); return bad(e); } : bad]); }, writable: true, configurable: true });
 define(Promise, 'allSettled', { value: (ps) => apply(then, apply(allSettled, Promise, [ps]), [(rs) => { for (const r of rs) if (r.status === 'rejected') caught(r.reason); return rs; }]), writable: true, configurable: true });
-const from = Arr.from;
-define(Arr, 'from', { value: (src, fn) => { if (src !== null && typeof src === 'object' && !isArray(src)) checkLength(src.length); return apply(from, Arr, fn === undefined ? [src] : [src, fn]); }, writable: true, configurable: true });
+// The script's Array: 'const A = Array; A(1e9)' escapes the transform's rewrite of Array(n), so the global
+// checks lengths itself. It shares Array.prototype, so 'x instanceof Array' holds for arrays.
+const from = Arr.from, arrOf = Arr.of;
+const ArrayG = function Array(...a) { return newArray(...a); };
+ArrayG.prototype = AP;
+ArrayG.isArray = isArray;
+ArrayG.from = (src, fn) => { if (src !== null && typeof src === 'object' && !isArray(src)) checkLength(src.length); return apply(from, Arr, fn === undefined ? [src] : [src, fn]); };
+ArrayG.of = (...a) => apply(arrOf, Arr, a);
 
 // The larger helpers, compiled on first use.
 let extension = null;
-const ext = () => extension || (extension = host.ext()({ host, cfg, st, fatal, alive, tooBig, size, toolErrors, Str, Err, TypeErr, Arr, MapC, SetC, Obj, DateC: Date, isArray, freeze, jsonParse, jsonStringify, promiseAll: Promise.all.bind(Promise) }));
+const ext = () => extension || (extension = host.ext()({ host, cfg, st, fatal, alive, tooBig, size, toolErrors, Str, Err, TypeErr, Arr, MapC, SetC, Obj, DateC: Date, dateToJSON: Date.prototype.toJSON, isArray, freeze, jsonParse, jsonStringify, promiseAll: Promise.all.bind(Promise) }));
 const isPlain = (v) => v === null || typeof v !== 'object';
 const stringify = (value, replacer, space) => {
   if (!isPlain(value)) ext().bound(value, false, cfg.maxStringLength, 'json');
@@ -139,7 +159,7 @@ const callTool = (name, args) => {
   return host.tool(name, jsonStringify(args)).then(jsonParse, (text) => {
     const info = jsonParse(text), e = new Err(info.message);
     e.name = 'ToolError'; e.code = info.code; e.tool = name;
-    toolErrors.add(e);
+    toolErrors.set(e, { code: info.code, tool: name });
     throw e;
   });
 };
@@ -161,10 +181,15 @@ const run = (main) => {
 // The script's world: restricted namespaces replace the full built-ins; escape hatches are removed.
 const fixed = (name, value) => define(G, name, { value, writable: false, enumerable: false, configurable: false });
 for (const n of ['eval', 'Function', 'Reflect', 'Proxy', 'Symbol', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'RegExp', 'escape', 'unescape', 'globalThis', 'ArrayBuffer', 'DataView']) delete G[n];
-fixed('Object', freeze({ keys: Obj.keys, values: Obj.values, entries: Obj.entries, fromEntries: Obj.fromEntries, assign: Obj.assign }));
+fixed('Object', freeze({ keys: objKeys, values: Obj.values, entries: Obj.entries, fromEntries, assign }));
 fixed('JSON', freeze({ parse, stringify }));
-fixed('callTool', callTool);
-fixed('parallel', parallel);
+fixed('Array', freeze(ArrayG));
+// Namespaces a script can name are frozen: 'const M = Math; M.max = f' or Object.assign(Promise, …) would
+// otherwise change what the rest of the script (and this prelude) calls. Prototypes stay unfrozen (frozen,
+// 'e.name = …' on an Error would throw: the override mistake); a script cannot name them (the key guard).
+for (const n of ['Math', 'Number', 'String', 'Boolean', 'Date', 'Map', 'Set', 'Error', 'Promise']) freeze(G[n]);
+fixed('callTool', freeze(callTool));
+fixed('parallel', freeze(parallel));
 fixed('console', freeze({ log: logger('log'), info: logger('info'), warn: logger('warn'), error: logger('error') }));
 fixed(${JSON.stringify(GUARD.run)}, run);
 fixed(${JSON.stringify(GUARD.iter)}, iter);
@@ -183,7 +208,7 @@ return (cfgText) => {
 /** Compiled on first use: the JSON walker, parallel(), console formatting, result and error reporting. */
 export const EXT_SOURCE = String.raw`(function (c) {
 'use strict';
-const { host, cfg, st, fatal, alive, tooBig, toolErrors, Str, Err, TypeErr, Arr, MapC, SetC, Obj, DateC, isArray, freeze, jsonStringify, promiseAll } = c;
+const { host, cfg, st, fatal, alive, tooBig, toolErrors, Str, Err, TypeErr, Arr, MapC, SetC, Obj, DateC, dateToJSON, isArray, freeze, jsonStringify, promiseAll } = c;
 const EXIT = freeze({});
 // The path of an entry, built only when an error names it.
 const pathOf = (entry) => {
@@ -194,6 +219,10 @@ const pathOf = (entry) => {
 const describe = (v) => typeof v === 'function' ? 'a function' : typeof v === 'bigint' ? 'a BigInt' : typeof v === 'symbol' ? 'a symbol' : v instanceof MapC ? 'a Map (use Object.fromEntries(map))' : v instanceof SetC ? 'a Set (use [...set])' : 'not JSON';
 // Walks a value iteratively (a recursive walk would itself overflow the stack it guards), counting
 // parts and estimating bytes. Throws TypeError for cycles, over-deep nesting and (strict) non-data.
+// It visits what the native JSON.stringify visits, whatever an object's prototype: the elements of an
+// array, the own enumerable keys of any other object (a Map's or Set's own keys too, as stringify
+// does). Only a real Date with the built-in toJSON is a leaf; any other toJSON function is refused,
+// since stringify would serialize whatever it returns, unseen by this walk (a shared-reference DAG).
 const bound = (root, strict, maxBytes, what) => {
   const stack = [[root, 0, null, '']];
   const onPath = new SetC();
@@ -204,15 +233,25 @@ const bound = (root, strict, maxBytes, what) => {
     if (++nodes > cfg.maxJsonNodes) tooBig('json-nodes', nodes);
     if (t === 'string') bytes += v.length + 2;
     else if (v === null || v === undefined || t === 'number' || t === 'boolean') bytes += 5;
-    else if (t === 'object' && !(v instanceof MapC) && !(v instanceof SetC)) {
-      const depth = entry[1];
+    else if (t === 'object') {
+      const depth = entry[1], toJSON = v.toJSON;
       if (depth >= cfg.maxJsonDepth) throw new TypeErr('The value nests deeper than ' + cfg.maxJsonDepth + ' levels at ' + pathOf(entry) + '. Flatten it.');
       if (onPath.has(v)) throw new TypeErr('The value contains a cycle at ' + pathOf(entry) + '. Remove the back reference.');
-      if (v instanceof DateC) { bytes += 26; continue; }
+      if (toJSON === dateToJSON && v instanceof DateC) { bytes += 26; continue; }
+      if (typeof toJSON === 'function') throw new TypeErr('The value at ' + pathOf(entry) + ' has its own toJSON function. Convert it to plain data first.');
+      if (strict && (v instanceof MapC || v instanceof SetC)) throw new TypeErr('The value at ' + pathOf(entry) + ' is ' + describe(v) + '; only JSON data (objects, arrays, strings, numbers, booleans, null) can leave the script.');
       onPath.add(v);
       stack.push([EXIT, v]);
-      if (isArray(v)) { for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], depth + 1, entry, i]); bytes += v.length; }
-      else { const ks = Obj.keys(v); for (let i = ks.length - 1; i >= 0; i--) { const k = ks[i]; bytes += k.length + 4; stack.push([v[k], depth + 1, entry, k]); } }
+      // The count is checked before the parts are pushed: a sparse array of length 2^32-1 is refused at once.
+      if (isArray(v)) {
+        if (nodes + v.length > cfg.maxJsonNodes) tooBig('json-nodes', nodes + v.length);
+        for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], depth + 1, entry, i]);
+        bytes += v.length;
+      } else {
+        const ks = Obj.keys(v);
+        if (nodes + ks.length > cfg.maxJsonNodes) tooBig('json-nodes', nodes + ks.length);
+        for (let i = ks.length - 1; i >= 0; i--) { const k = ks[i]; bytes += k.length + 4; stack.push([v[k], depth + 1, entry, k]); }
+      }
     } else if (strict) throw new TypeErr('The value at ' + pathOf(entry) + ' is ' + describe(v) + '; only JSON data (objects, arrays, strings, numbers, booleans, null) can leave the script.');
     if (bytes > maxBytes) { if (what === 'result') fatal('OUTPUT_LIMIT'); tooBig(what, bytes); }
   }
@@ -250,11 +289,12 @@ const format = (args) => {
   }
   return out;
 };
+const cut = (s) => s.length > cfg.maxMessageLength ? s.slice(0, cfg.maxMessageLength) + '…' : s;
 const failed = (e) => {
-  const isError = e instanceof Err, known = toolErrors.has(e);
+  const isError = e instanceof Err, tool = isError ? toolErrors.get(e) : undefined;
   let message;
   try { message = isError ? Str(e.message) : 'Uncaught ' + format([e]); } catch (x) { message = 'Uncaught exception'; }
-  host.fail(jsonStringify({ name: isError ? Str(e.name) : 'Error', message, stack: isError ? Str(e.stack) : '', code: known ? e.code : undefined, tool: known ? e.tool : undefined }), st.iterations, st.toolCalls);
+  host.fail(jsonStringify({ name: cut(isError ? Str(e.name) : 'Error'), message: cut(message), stack: isError ? cut(Str(e.stack)) : '', code: tool && tool.code, tool: tool && tool.tool }), st.iterations, st.toolCalls);
 };
 const result = (v) => {
   try { bound(v, true, cfg.maxResultBytes, 'result'); } catch (e) { if (!st.dead) failed(e); return; }

@@ -1,7 +1,7 @@
 // One execution inside a worker: a prepared sandbox activated with the run's limits, the script, and the
 // job pump that drives its promises while tool calls are answered. Ends exactly once, freeing everything.
 import type { QuickJSDeferredPromise, QuickJSHandle } from 'quickjs-emscripten-core';
-import type { ErrorCode } from '../errors.js';
+import { capMessage, isToolErrorCode, MAX_SCRIPT_MESSAGE_LENGTH, type ErrorCode } from '../errors.js';
 import { jsonDepth } from './json-depth.js';
 import { limitMessage, type LimitDetail } from './limit-messages.js';
 import type { DoneMessage, SandboxLimits, ToMain } from './messages.js';
@@ -9,6 +9,8 @@ import type { HostBridge, PreparedSandbox } from './prepared.js';
 import { SCRIPT_FILE, type PreludeConfig } from './prelude.js';
 
 const MAX_JSON_DEPTH = 100;
+/** A tool name is the script's own string: shown in errors, so bounded. */
+const MAX_TOOL_NAME_LENGTH = 200;
 
 type Outcome = Omit<DoneMessage, 'type' | 'id'>;
 type ErrorInfo = NonNullable<DoneMessage['error']>;
@@ -28,6 +30,8 @@ export class SandboxExecution implements HostBridge {
   private counts = { iterations: 0, toolCalls: 0 };
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
+  /** The engine itself ran out of memory (not a guard refusing ahead of time): see finish(). */
+  private outOfMemory = false;
 
   constructor(
     private readonly id: number,
@@ -92,7 +96,9 @@ export class SandboxExecution implements HostBridge {
   }
   fatal(code: string, detail: string, stack: string, iterations: number, toolCalls: number): void {
     this.counts = { iterations, toolCalls };
-    this.setFatal(code as ErrorCode, limitMessage(code as ErrorCode, JSON.parse(detail) as LimitDetail | null, this.limits), stack);
+    const parsed = JSON.parse(detail) as LimitDetail | null;
+    if (code === 'MEMORY_LIMIT' && parsed?.what === 'heap') this.outOfMemory = true;
+    this.setFatal(code as ErrorCode, limitMessage(code as ErrorCode, parsed, this.limits), stack);
   }
   tool(name: string, args: string): QuickJSHandle {
     const callId = this.nextCallId++;
@@ -110,8 +116,12 @@ export class SandboxExecution implements HostBridge {
   }
   fail(info: string, iterations: number, toolCalls: number): void {
     this.counts = { iterations, toolCalls };
-    const e = JSON.parse(info) as { name: string; message: string; stack: string; code?: ErrorCode; tool?: string };
-    this.outcome ??= e.code ? this.failure(e.code, e.message, e.stack, e.tool) : this.failure('RUNTIME_ERROR', `${e.name}: ${e.message}`, e.stack);
+    const e = JSON.parse(info) as { name: string; message: string; stack: string; code?: unknown; tool?: unknown };
+    // The prelude sets a code only on tool errors it made; a code outside the tool codes would be a bug, and
+    // a code the message schema refuses would lose the whole result, so it is checked here once more.
+    this.outcome ??= isToolErrorCode(e.code)
+      ? this.failure(e.code, e.message, e.stack, typeof e.tool === 'string' ? e.tool : undefined)
+      : this.failure('RUNTIME_ERROR', `${e.name}: ${e.message}`, e.stack);
   }
 
   private config(globals: string): PreludeConfig {
@@ -124,6 +134,7 @@ export class SandboxExecution implements HostBridge {
       maxJsonDepth: MAX_JSON_DEPTH,
       // Each JSON value costs at least two bytes of output; a shared-reference DAG counts every visit.
       maxJsonNodes: Math.min(1_000_000, Math.max(50_000, Math.floor(l.maxResultBytes / 8))),
+      maxMessageLength: MAX_SCRIPT_MESSAGE_LENGTH,
       deadline: this.deadline,
       globals,
     };
@@ -168,6 +179,7 @@ export class SandboxExecution implements HostBridge {
     handle.dispose();
     const message = String(dumped?.message ?? dumped ?? 'Unknown error');
     if (dumped?.name === 'InternalError' && /out of memory|string too long|invalid array length/.test(message)) {
+      if (message === 'out of memory') this.outOfMemory = true;
       this.setFatal('MEMORY_LIMIT', `The script ran out of its ${Math.round(this.limits.memoryBytes / 2 ** 20)} MB memory budget (${message}). Work on smaller pieces of data.`, dumped.stack);
     } else if (dumped?.name === 'InternalError' && message === 'interrupted') {
       this.setFatal('TIMEOUT', limitMessage('TIMEOUT', null, this.limits));
@@ -177,7 +189,8 @@ export class SandboxExecution implements HostBridge {
   }
 
   private failure(code: ErrorCode, message: string, stack = '', tool?: string): Outcome {
-    return { ok: false, error: { code, message, ...(tool ? { tool } : {}), ...scriptPosition(stack) }, ...this.counts };
+    const named = tool ? { tool: capMessage(tool, MAX_TOOL_NAME_LENGTH) } : {};
+    return { ok: false, error: { code, message: capMessage(message), ...named, ...scriptPosition(stack) }, ...this.counts };
   }
 
   /** Reports the outcome once, frees the runtime on every path, and returns the instance to its pool. */
@@ -191,8 +204,11 @@ export class SandboxExecution implements HostBridge {
     if (this.pendingTools.size > 0) this.post({ type: 'tool-cancel', id: this.id, callIds: [...this.pendingTools.keys()] });
     // Report first: freeing the runtime is not on the caller's path.
     this.onFinished({ type: 'done', id: this.id, ...outcome });
-    let reusable = healthy;
-    if (healthy) {
+    // After the engine ran out of memory, its error paths may have leaked objects, and freeing the runtime
+    // then fails QuickJS's leak assertion (JS_FreeRuntime: list_empty(gc_obj_list)), which aborts the
+    // instance. So such an instance is dropped whole, unfreed: its memory goes with it.
+    let reusable = healthy && !this.outOfMemory;
+    if (reusable) {
       try {
         for (const deferred of this.pendingTools.values()) deferred.dispose();
       } catch {

@@ -55,6 +55,12 @@ export const resources: Attack[] = [
   { name: 'DAG as tool arguments', code: `${dag(60)}\nreturn await callTool('evil:data', { o })`, expect: { codes: ['MEMORY_LIMIT'] } },
   // A DAG under an object whose prototype is a Map: the JSON guard skips it and the native stringify runs.
   { name: 'JSON.stringify of a DAG behind a Map prototype', slow: true, code: `${mapProto}\n${dag(40)}\nm.x = o;\nreturn JSON.stringify(m).length`, expect: { codes: ['MEMORY_LIMIT', 'RUNTIME_ERROR', 'VALIDATION_ERROR'] } },
+  // A DAG under an own key of a real Map (JSON.stringify serializes a Map's own keys; the guard must walk them).
+  { name: "JSON.stringify of a DAG under a Map's own key", slow: true, code: `const m = new Map();\n${dag(40)}\nm.x = o;\nreturn JSON.stringify(m).length`, expect: { codes: ['MEMORY_LIMIT'] } },
+  // A DAG returned by a toJSON arrow: the native stringify serializes what toJSON returns.
+  { name: 'JSON.stringify of a DAG behind toJSON', slow: true, level: 'STANDARD', code: `${dag(40)}\nconst t = () => o;\nreturn JSON.stringify({ toJSON: t }).length`, expect: { codes: ['MEMORY_LIMIT', 'RUNTIME_ERROR'] } },
+  // The same on a Date, whose built-in toJSON the guard trusts.
+  { name: 'result Date with a toJSON returning a DAG', slow: true, level: 'STANDARD', code: `${dag(40)}\nconst t = () => o;\nconst d = new Date(0);\nd.toJSON = t;\nreturn [d]`, expect: { codes: ['MEMORY_LIMIT', 'OUTPUT_LIMIT', 'RUNTIME_ERROR'] } },
   // A DAG stringified by Array.prototype.toString (join recursion, exponential).
   { name: 'String() of a DAG', slow: true, code: `${dag(60)}\nreturn String(o).length`, expect: { codes: ['MEMORY_LIMIT', 'TIMEOUT'] } },
   // flat(Infinity) over a DAG of empty arrays: exponential native work, no allocation, no interrupt poll.
@@ -68,7 +74,9 @@ export const resources: Attack[] = [
   // The same, flattened (native recursion in flat).
   { name: 'flat(Infinity) of 90k-deep nested arrays', level: 'PERMISSIVE', code: `let a = [];\nfor (let i = 0; i < 90000; i++) a = [a];\nreturn a.flat(Infinity).length`, expect: { codes: ['RUNTIME_ERROR'], value: 0 } },
   // The same behind a Map prototype, through the native JSON.stringify.
-  { name: 'native JSON.stringify of 90k-deep nesting behind a Map prototype', level: 'PERMISSIVE', code: `${mapProto}\nlet a = [];\nfor (let i = 0; i < 90000; i++) a = [a];\nm.a = a;\nreturn JSON.stringify(m).length`, expect: { codes: ['RUNTIME_ERROR'] } },
+  { name: 'native JSON.stringify of 90k-deep nesting behind a Map prototype', level: 'PERMISSIVE', code: `${mapProto}\nlet a = [];\nfor (let i = 0; i < 90000; i++) a = [a];\nm.a = a;\nreturn JSON.stringify(m).length`, expect: { codes: ['RUNTIME_ERROR', 'VALIDATION_ERROR'] } },
+  // The same under an own key of a real Map (JSON.stringify serializes a Map's own keys).
+  { name: "native JSON.stringify of 90k-deep nesting under a Map's own key", level: 'PERMISSIVE', code: `const m = new Map();\nlet a = [];\nfor (let i = 0; i < 90000; i++) a = [a];\nm.a = a;\nreturn JSON.stringify(m).length`, expect: { codes: ['RUNTIME_ERROR'] } },
   // JSON.parse of 100,000 nested brackets (overflowed the host stack in the measurements).
   { name: 'JSON.parse of 100k nested brackets', code: `const t = '['.repeat(100000) + ']'.repeat(100000);\nreturn JSON.parse(t)`, expect: { codes: ['RUNTIME_ERROR'] } },
   // The same through a reviver.
