@@ -135,7 +135,7 @@ export class Enclave {
         },
         onToolCancel: (callIds: number[]) => callIds.forEach((c) => calls.get(c)?.abort()),
         onLog: (level: LogEntry['level'], message: string) => {
-          const entry = { level, message: this.redactor.text(message) };
+          const entry = { level, message: this.redactor.log(message) };
           logs.push(entry);
           emit(options, { type: 'log', ...entry });
         },
