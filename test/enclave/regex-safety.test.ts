@@ -18,6 +18,28 @@ describe('regexRisk: risky patterns', () => {
     ['(a|aa)+$', /alternatives/],
     ['(a)\\1', /backreference/],
     ['(?<q>[\'"]).*?\\k<q>', /backreference/],
+    ['(a)\\1+', /backreference/],
+    // Bounded repetition of an ambiguous body: the ways multiply with the count.
+    ['^(a?){28}a{28}$', /repetition/],
+    ['^(a{1,99}){1,99}$', /repetition/],
+    ['((a{1,9}){1,9}){1,9}', /repetition/],
+    ['(a?){17}', /repetition/], // 2^17 ways
+    // Ambiguity that comes from inside the body.
+    ['(\\d+\\.?)+', /repetition/],
+    ['([\\w.]+\\.)+$', /repetition/], // [\w.]+ can swallow the \. and repeat
+    ['((a+)b?)+', /repetition/],
+    ['(x+x+)+y', /repetition/],
+    ['(?=(a+)+)', /repetition/], // inside a lookahead too
+    // Alternatives that can match the same text.
+    ['(\\w|\\d)+', /alternatives/],
+    ['(a|b|ab)*', /alternatives/],
+    ['(a|)+', /alternatives/],
+    // Adjacent repetitions over the same characters: n^k.
+    ['^\\d*\\d*\\d*\\d*\\d*\\d*x$', /adjacent/],
+    ['\\w+\\w+\\w+', /adjacent/],
+    ['.*.*.*', /adjacent/],
+    ['\\w+\\s*\\w+\\s*\\w+!', /adjacent/], // \s* can be empty
+    ['(\\d*)(\\d*)(\\d*)x', /adjacent/], // groups do not separate them
     ['x'.repeat(257), /longer than/],
     [`(${'ab|'.repeat(100)}c)`, /longer than/],
   ];
@@ -47,12 +69,53 @@ describe('regexRisk: ordinary patterns', () => {
     '^https?://[^/\\s]+/',
     '^[\\w.+-]+@[\\w-]+\\.[a-z]{2,}$',
     'x'.repeat(256), // exactly at the length limit
+    // Realistic orchestration patterns.
+    '\\d{4}-\\d{2}-\\d{2}',
+    '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?$',
+    '^[\\w.-]+@[\\w.-]+$',
+    '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+    '[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}',
+    '^v?(\\d+)\\.(\\d+)\\.(\\d+)(?:-([\\w.-]+))?$',
+    '^(?:[a-z0-9-]+\\.)+[a-z]{2,}$', // each repetition ends at a dot its body cannot take
+    '(\\d{1,3}\\.){3}\\d{1,3}',
+    '^(\\w+)\\s*:\\s*(.*)$',
+    '\\s*,\\s*',
+    '^#{1,6}\\s+(.*)$',
+    '"([^"\\\\]|\\\\.)*"', // a string literal with escapes: the alternatives start differently
+    '(?<year>\\d{4})-(?<month>\\d{2})',
+    '\\b[A-Z]{2,}-\\d+\\b',
+    '\\p{L}+',
+    '.*error.*',
+    // Repetition that cannot split one text two ways.
+    '(a|b)+',
+    '(foo|bar)+',
+    '(abc|abd)+', // same start, but no text matches both
+    '(ab?)+',
+    '([^"]*")*',
+    '(\\w+\\.)+',
+    '(\\s*\\w+\\s*,)*',
+    '(a?){16}', // 65,536 ways: bounded
   ];
   for (const pattern of ordinary) {
     it(pattern.length > 40 ? `${pattern.slice(0, 20)}… (${pattern.length} chars)` : pattern, () => {
       expect(regexRisk(pattern)).toBeNull();
     });
   }
+});
+
+describe('regexRisk: cost of the check itself', () => {
+  it('stays under a few milliseconds for the largest patterns', () => {
+    const patterns = ['\\d*'.repeat(85), `${'a|'.repeat(127)}b`, '(a|b|c|d)'.repeat(28), `${'('.repeat(84)}a${')*'.repeat(84)}`, 'abcdefgh'.repeat(32)];
+    for (const p of patterns) regexRisk(p); // warm up
+    const started = performance.now();
+    for (const p of patterns) regexRisk(p);
+    expect(performance.now() - started).toBeLessThan(50);
+  });
+  it('never throws on what acorn accepts', () => {
+    for (const p of ['', '(?:)', '[]', '[^]', '\\u{1F600}+', '\\xZ', '\\cJ', 'a{,5}', '}', '(?<=a)b', '(?<!a)b', '(?i:a)+', '[\\d-z]+', '\\0']) {
+      expect(() => regexRisk(p)).not.toThrow();
+    }
+  });
 });
 
 describe('regexRisk in the validator', () => {
