@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import vm from 'node:vm';
 import { Enclave, resolveLimits } from '../src/enclave/index.js';
 import { compile } from '../src/enclave/pipeline.js';
+import { benchBridge } from './bridge.js';
 import { summarize, table } from './stats.js';
 
 const SEQ = Number(process.env.BENCH_N ?? 2000);
@@ -87,6 +88,9 @@ async function main(): Promise<void> {
   ]);
   await parked.dispose();
   await enclave.dispose();
+
+  // 5. The tool bridge against a direct SDK client call to the same kind of server.
+  await benchBridge();
 }
 
 main().catch((error) => {

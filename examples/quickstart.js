@@ -1,13 +1,22 @@
-// A first AgentScript: plain data work, no tools needed. Run it with `npm start`.
-const orders = [
-  { id: 'A-1', customer: 'ada', total: 120.5, placed: '2026-11-02T10:00:00Z' },
-  { id: 'A-2', customer: 'grace', total: 80, placed: '2026-11-03T12:30:00Z' },
-  { id: 'A-3', customer: 'ada', total: 42.25, placed: '2026-11-20T08:15:00Z' },
-];
-const byCustomer = new Map();
-for (const o of orders) {
-  byCustomer.set(o.customer, (byCustomer.get(o.customer) ?? 0) + o.total);
-}
-const top = [...byCustomer.entries()].sort((a, b) => b[1] - a[1]).map(([name, total]) => ({ name, total }));
-console.log(`${orders.length} orders from ${byCustomer.size} customers`);
-return { top, latest: new Date(orders[orders.length - 1].placed).toISOString().slice(0, 10) };
+// A first AgentScript, run by `npm start` against manifests/default.json: two real MCP servers (memory and
+// filesystem), four tool calls, one result. The graph's data never passes through a model.
+await callTool('memory:create_entities', {
+  entities: [
+    { name: 'Ada', entityType: 'person', observations: ['writes the scheduler', 'on call this week'] },
+    { name: 'Grace', entityType: 'person', observations: ['reviews compilers'] },
+    { name: 'Scheduler', entityType: 'project', observations: ['ships in December'] },
+  ],
+});
+await callTool('memory:create_relations', { relations: [{ from: 'Ada', to: 'Scheduler', relationType: 'works_on' }] });
+
+const graph = await callTool('memory:read_graph', {});
+const people = graph.entities.filter((e) => e.entityType === 'person');
+const lines = people.map((p) => {
+  const projects = graph.relations.filter((r) => r.from === p.name).map((r) => r.to);
+  return `- ${p.name}: ${p.observations.join('; ')}${projects.length ? ` (works on ${projects.join(', ')})` : ''}`;
+});
+await callTool('filesystem:write_file', { path: 'team.md', content: `# Team\n\n${lines.join('\n')}\n` });
+
+const saved = await callTool('filesystem:read_text_file', { path: 'team.md' });
+console.log(`wrote team.md for ${people.length} people`);
+return { people: people.map((p) => p.name), file: saved.content };

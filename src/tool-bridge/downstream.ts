@@ -78,11 +78,19 @@ export class DownstreamServer {
       throw new ToolCallError('TOOL_ERROR', `Server "${this.name}" is unavailable (${this.problem}); it is being reconnected. Try again later, or catch the error and go on without it.`);
     }
     const timeout = this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    // The SDK adds an abort listener per request and never removes it; one signal per call, linked to the
+    // execution's, keeps a script's many calls from piling listeners on its one signal.
+    const call = new AbortController();
+    const forward = (): void => call.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    else signal?.addEventListener('abort', forward, { once: true });
     try {
       // The SDK sends notifications/cancelled downstream when the signal aborts or the timeout passes.
-      return (await client.callTool({ name: tool, arguments: args }, undefined, { ...(signal ? { signal } : {}), timeout })) as CallToolResult;
+      return (await client.callTool({ name: tool, arguments: args }, undefined, { signal: call.signal, timeout })) as CallToolResult;
     } catch (error) {
       throw this.callError(tool, error, timeout, signal);
+    } finally {
+      signal?.removeEventListener('abort', forward);
     }
   }
 

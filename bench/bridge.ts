@@ -1,0 +1,67 @@
+// The tool bridge's cost per call: the same server-everything `echo` called by a bare SDK client, through
+// ToolBridge.toolHandler (allowlist, argument check, normalization, redaction), and from a script in the
+// enclave. Measured in alternating rounds so both sides see the same machine load.
+import { createRequire } from 'node:module';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { parseManifest } from '../src/tool-bridge/manifest.js';
+import { openLoaded } from '../src/tool-bridge/open.js';
+import { summarize, table } from './stats.js';
+
+const require = createRequire(import.meta.url);
+const EVERYTHING = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
+const ROUNDS = 10;
+const PER_ROUND = Number(process.env.BENCH_BRIDGE_N ?? 100);
+const SCRIPT_CALLS = 50;
+
+async function time(n: number, call: () => Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await call();
+    samples.push(performance.now() - t);
+  }
+  return samples;
+}
+
+export async function benchBridge(): Promise<void> {
+  const direct = new Client({ name: 'bench-direct', version: '0.0.0' });
+  await direct.connect(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, 'stdio'], stderr: 'ignore' }));
+  const manifest = parseManifest(
+    { servers: { everything: { command: 'node', args: [EVERYTHING, 'stdio'] } }, allow: ['everything:echo'], limits: { maxToolCalls: 1000 } },
+    { baseDir: process.cwd(), env: process.env },
+  );
+  const open = await openLoaded(manifest);
+  const signal = new AbortController().signal;
+  const args = { message: 'hello' };
+  const viaClient = () => direct.callTool({ name: 'echo', arguments: args });
+  const viaBridge = () => open.bridge.toolHandler('everything:echo', args, { signal });
+  const script = `let n = 0; for (let i = 0; i < ${SCRIPT_CALLS}; i++) { const r = await callTool('everything:echo', { message: 'hello' }); n += r.length > 0 ? 1 : 0; } return n;`;
+  await time(50, viaClient);
+  await time(50, viaBridge);
+  await open.enclave.run(script);
+
+  const a: number[] = [];
+  const b: number[] = [];
+  const perScriptCall: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    a.push(...(await time(PER_ROUND, viaClient)));
+    b.push(...(await time(PER_ROUND, viaBridge)));
+    const t = performance.now();
+    const r = await open.enclave.run(script);
+    if (!r.success) throw new Error(`bridge bench script failed: ${JSON.stringify(r.error)}`);
+    perScriptCall.push((performance.now() - t) / SCRIPT_CALLS);
+  }
+  const d = summarize(a);
+  const br = summarize(b);
+  const s = summarize(perScriptCall);
+  table(`Tool bridge overhead: server-everything echo over stdio, ${ROUNDS * PER_ROUND} sequential calls each (ms)`, [
+    { what: 'direct SDK client call (baseline)', p50: d.p50, p95: d.p95, mean: d.mean },
+    { what: 'ToolBridge.toolHandler', p50: br.p50, p95: br.p95, mean: br.mean },
+    { what: '  overhead over direct', p50: br.p50 - d.p50, p95: br.p95 - d.p95, mean: br.mean - d.mean },
+    { what: '  goal: direct × 0.10 + 0.3', p50: d.p50 * 0.1 + 0.3, p95: d.p95 * 0.1 + 0.3, mean: d.mean * 0.1 + 0.3 },
+    { what: `callTool from a script (${SCRIPT_CALLS}-call loop / calls)`, p50: s.p50, p95: s.p95, mean: s.mean },
+  ]);
+  await direct.close();
+  await open.close();
+}

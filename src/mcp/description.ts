@@ -1,0 +1,41 @@
+// What the model reads about execute_agentscript: AgentScript in a few lines, the active level's limits, and
+// the allowed tools — as declarations while they fit the budget, else their names and a pointer to search_tools.
+import type { Limits, SecurityLevel } from '../enclave/index.js';
+import { renderDeclarations } from '../tool-bridge/declarations.js';
+import type { DownstreamTool } from '../tool-bridge/types.js';
+
+/** About 2,000 tokens at ~4 characters per token: what a tool description may cost the model's context. */
+export const DESCRIPTION_BUDGET_CHARS = 8_000;
+
+const kb = (bytes: number): string => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${Math.round(bytes / 1024)} KB`);
+
+export function primer(level: SecurityLevel, limits: Limits): string {
+  return [
+    'Run one AgentScript program (a safe subset of JavaScript) that calls tools and returns a result. One script replaces many tool round trips, and intermediate data stays out of your context.',
+    "The code is the body of an async function: use `await callTool('server:tool', { ...args })`, then `return` a JSON value (without `return`, the last expression is the result).",
+    'Allowed: const/let, destructuring, spread, if/switch/ternary, for(;;) and for…of, try/catch, template strings, arrow functions as callback arguments, Math, JSON, Array, Object, String, Number, Date, Map, Set, Promise.all/allSettled, console.log (returned as logs), and `parallel(items, fn, { concurrency })` for bounded fan-out.',
+    'Not allowed: function declarations, classes, while/do-while, for…in, var, this, eval/Function, import/require, process, fetch, timers, .constructor/.prototype/__proto__, regular expressions at STRICT.',
+    `Limits (${level}): ${limits.timeoutMs / 1000} s, ${limits.maxToolCalls} tool calls, ${limits.maxIterations} loop iterations and callback calls, ${kb(limits.memoryBytes)} memory, ${kb(limits.maxResultBytes)} result.`,
+    'A failed tool call throws an Error whose .code is TOOL_ERROR, UNKNOWN_TOOL or INVALID_TOOL_ARGS: catch it to go on. The result is { success, value | error: { code, message, line, column }, logs, stats }; fix the script from the error message and try again.',
+  ].join('\n');
+}
+
+/** Tool names grouped by server: `memory: memory:create_entities, memory:read_graph`. */
+function names(tools: readonly DownstreamTool[]): string {
+  const byServer = new Map<string, string[]>();
+  for (const tool of tools) byServer.set(tool.server, [...(byServer.get(tool.server) ?? []), tool.qualifiedName]);
+  return [...byServer].map(([server, list]) => `${server} (${list.length}): ${list.join(', ')}`).join('\n');
+}
+
+export function describeExecute(level: SecurityLevel, limits: Limits, tools: readonly DownstreamTool[]): string {
+  const head = primer(level, limits);
+  if (tools.length === 0) return `${head}\n\nNo tools are available right now (none are allowed, or their servers are down).`;
+  const declarations = renderDeclarations(tools);
+  const full = `${head}\n\nAvailable tools:\n${declarations}`;
+  if (full.length <= DESCRIPTION_BUDGET_CHARS) return full;
+  const pointer = 'Call search_tools with a query and detail "full" to get the declarations (argument and result types) of the tools you need.';
+  const listed = `${head}\n\nAvailable tools (${tools.length}; ${pointer})\n${names(tools)}`;
+  if (listed.length <= DESCRIPTION_BUDGET_CHARS) return listed;
+  const servers = [...new Set(tools.map((t) => t.server))];
+  return `${head}\n\n${tools.length} tools are available on the servers ${servers.join(', ')}. ${pointer}`;
+}
