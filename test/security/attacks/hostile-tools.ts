@@ -41,10 +41,12 @@ export const hostileTools: Attack[] = [
     getPrototypeOf: (t) => { tripwire.push('proxy getPrototypeOf trap ran'); return Object.getPrototypeOf(t); },
     ownKeys: (t) => { tripwire.push('proxy ownKeys trap ran'); return Reflect.ownKeys(t); },
     getOwnPropertyDescriptor: (t, k) => { tripwire.push('proxy getOwnPropertyDescriptor trap ran'); return Reflect.getOwnPropertyDescriptor(t, k); },
-    get: (t, k) => { tripwire.push('proxy get trap ran'); return Reflect.get(t, k); },
+    // Awaiting the handler's return value reads `then` (Promise resolution, before the enclave sees the value):
+    // that lookup is the language's, not the enclave's, so it is not a tripwire.
+    get: (t, k) => { if (k !== 'then') tripwire.push('proxy get trap ran'); return Reflect.get(t, k); },
   }), expect: toolError },
   // A Proxy posing as an array.
-  { name: 'Proxy array result', code: call, toolResult: () => new Proxy([1, 2], { get: (t, k) => { tripwire.push('array proxy get trap ran'); return Reflect.get(t, k); } }), expect: toolError },
+  { name: 'Proxy array result', code: call, toolResult: () => new Proxy([1, 2], { get: (t, k) => { if (k !== 'then') tripwire.push('array proxy get trap ran'); return Reflect.get(t, k); } }), expect: toolError },
   // A Date whose own toISOString is host code.
   { name: 'Date with own toISOString', code: call, toolResult: () => Object.assign(new Date(0), { toISOString: () => { tripwire.push('Date.toISOString override ran'); return 'forged'; } }), expect: { codes: ['TOOL_ERROR'], value: '1970-01-01T00:00:00.000Z' } },
   // A toJSON method (JSON.stringify would call it).
