@@ -273,7 +273,9 @@ describe('cancellation', () => {
 
 describe('worker start-up', () => {
   it("a fresh Enclave's first script does not pay the worker start-up out of its own time limit", async () => {
-    const fresh = new Enclave({ limits: { timeoutMs: 300 } }); // the default pool: two workers start at once
+    // The default pool: two workers start at once, which takes seconds on a loaded two-core machine; the 1 s
+    // limit leaves room for the first instance's own work there, and none for the start-up.
+    const fresh = new Enclave({ limits: { timeoutMs: 1000 } });
     try {
       const r = await fresh.run('return 1;');
       expect(r).toMatchObject({ success: true, value: 1 });
