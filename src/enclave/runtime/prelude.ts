@@ -31,6 +31,9 @@ export interface PreludeConfig {
 }
 
 export const PRELUDE_FILE = 'agentscript-runtime.js';
+
+/** The sources keep their comments here; QuickJS is not made to read them for every execution. */
+const compact = (source: string): string => source.replace(/^[ \t]*\/\/.*\n/gm, '');
 export const SCRIPT_FILE = 'agentscript.js';
 
 /**
@@ -40,7 +43,7 @@ export const SCRIPT_FILE = 'agentscript.js';
  * host: { poll(), fatal(code, detail, stack, iterations, toolCalls), tool(name, json), log(level, text),
  *         done(json, iterations, toolCalls), fail(json, iterations, toolCalls), depth(text), ext() }
  */
-export const PRELUDE_SOURCE = String.raw`(function (host) {
+export const PRELUDE_SOURCE = compact(String.raw`(function (host) {
 'use strict';
 const G = globalThis, cfg = {};
 const freeze = Object.freeze, define = Object.defineProperty, isArray = Array.isArray, apply = Reflect.apply;
@@ -203,10 +206,10 @@ return (cfgText) => {
   const extra = jsonParse(cfg.globals);
   for (const n of Obj.keys(extra)) fixed(n, extra[n]);
 };
-})`;
+})`);
 
 /** Compiled on first use: the JSON walker, parallel(), console formatting, result and error reporting. */
-export const EXT_SOURCE = String.raw`(function (c) {
+export const EXT_SOURCE = compact(String.raw`(function (c) {
 'use strict';
 const { host, cfg, st, fatal, alive, tooBig, toolErrors, Str, Err, TypeErr, Arr, MapC, SetC, Obj, DateC, dateToJSON, isArray, freeze, jsonStringify, promiseAll } = c;
 const EXIT = freeze({});
@@ -301,4 +304,4 @@ const result = (v) => {
   host.done(jsonStringify(v), st.iterations, st.toolCalls);
 };
 return freeze({ bound, parallel, format, failed, result });
-})`;
+})`);
