@@ -8,6 +8,8 @@ import { Enclave, EnclaveConfigError, isSecurityLevel, SECURITY_LEVELS, validate
 import { renderDeclarations } from './tool-bridge/declarations.js';
 import { ConfigError } from './tool-bridge/errors.js';
 import { openManifest, type OpenManifest } from './tool-bridge/open.js';
+import { readyText } from './mcp/ready-text.js';
+import { serve } from './mcp/serve.js';
 
 const DEFAULT_MANIFEST = fileURLToPath(new URL('../manifests/default.json', import.meta.url));
 
@@ -15,11 +17,14 @@ const USAGE = `Usage:
   enclave-mcp run <file|-> [--manifest F] [--level L]   run a script, print its result as JSON
   enclave-mcp check <file|-> [--level L]                validate only, print the issues as JSON
   enclave-mcp tools [--manifest F]                      print the allowed tools as TypeScript declarations
+  enclave-mcp serve [--manifest F] [--transport stdio|http] [--host H] [--port P] [--token T] [--stateless] [--allowed-host H]... [--level L]
+                                                        serve execute_agentscript over MCP (default: stdio)
   enclave-mcp --help
 
 A script is AgentScript: the body of an async function, e.g.  return [1, 2, 3].map(x => x * 2);
 Use - to read the script from standard input. Levels: ${SECURITY_LEVELS.join(', ')}.
-run without --manifest has no tools; tools without --manifest reads the bundled manifests/default.json.`;
+run without --manifest has no tools; tools and serve without --manifest read the bundled manifests/default.json.
+HTTP: bearer token from --token or ENCLAVE_MCP_TOKEN (one is generated when neither is set, loopback only).`;
 
 class UsageError extends Error {}
 
@@ -52,7 +57,11 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { level: { type: 'string' }, manifest: { type: 'string', short: 'm' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      level: { type: 'string' }, manifest: { type: 'string', short: 'm' }, help: { type: 'boolean', short: 'h' },
+      transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' },
+      stateless: { type: 'boolean' }, 'allowed-host': { type: 'string', multiple: true },
+    },
   });
   const [command, file, ...extra] = positionals;
   if (values.help || command === undefined) {
@@ -91,6 +100,29 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${renderDeclarations(bridge.tools)}\n`);
         return 0;
       });
+    }
+    case 'serve': {
+      if (file !== undefined) throw new UsageError(`serve takes no file (got "${file}").`);
+      const transport = values.transport ?? 'stdio';
+      if (transport !== 'stdio' && transport !== 'http') throw new UsageError(`--transport must be stdio or http (got "${transport}").`);
+      const port = values.port === undefined ? undefined : Number(values.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port must be a port number (got "${values.port}").`);
+      const token = values.token ?? process.env.ENCLAVE_MCP_TOKEN;
+      await serve({
+        manifest: values.manifest ?? DEFAULT_MANIFEST,
+        transport,
+        ...(level ? { securityLevel: level } : {}),
+        ...(values.host ? { host: values.host } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(token ? { token } : {}),
+        stateless: values.stateless ?? false,
+        ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
+        onReady: ({ url, token: used }) => {
+          // HTTP only: on stdio, stdout is the protocol.
+          if (url) process.stdout.write(`${readyText(url, used ?? '', token === undefined)}\n`);
+        },
+      });
+      return 0;
     }
     default:
       throw new UsageError(`Unknown command "${command}".`);

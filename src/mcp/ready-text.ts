@@ -1,0 +1,21 @@
+// What `serve --transport http` prints once it listens: where it is, the token, and configuration to paste.
+export function readyText(url: string, token: string, generated: boolean): string {
+  const headers = { Authorization: `Bearer ${token}` };
+  const remote = { mcpServers: { enclave: { type: 'http', url, headers } } };
+  const vscode = { servers: { enclave: { type: 'http', url, headers } } };
+  return [
+    `enclave-mcp is serving execute_agentscript at ${url}`,
+    `Bearer token${generated ? ' (generated for this run; set ENCLAVE_MCP_TOKEN or --token to choose one)' : ''}: ${token}`,
+    '',
+    'Claude Code:',
+    `  claude mcp add --transport http enclave ${url} --header "Authorization: Bearer ${token}"`,
+    'Cursor (.cursor/mcp.json) and other clients that take a URL and headers:',
+    indent(JSON.stringify(remote, null, 2)),
+    'VS Code (.vscode/mcp.json):',
+    indent(JSON.stringify(vscode, null, 2)),
+    '',
+    'Legacy SSE clients: GET ' + url.replace(/\/mcp$/, '/sse') + ' with the same header. Stop with Ctrl-C.',
+  ].join('\n');
+}
+
+const indent = (text: string): string => text.replace(/^/gm, '  ');
