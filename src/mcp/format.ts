@@ -8,7 +8,10 @@ export function formatResult(result: ExecutionResult): string {
   } else if (result.error) {
     const { code, message, line, column, issues, tool } = result.error;
     const where = line !== undefined ? ` at line ${line}${column !== undefined ? `, column ${column}` : ''}` : '';
-    parts.push(`${code}${where}${tool ? ` (tool ${tool})` : ''}: ${message}`);
+    // The enclave's messages start with their position already; said once is enough.
+    const position = `Line ${line}, column ${column}: `;
+    const said = line !== undefined && message.startsWith(position) ? message.slice(position.length) : message;
+    parts.push(`${code}${where}${tool ? ` (tool ${tool})` : ''}: ${said}`);
     // The first issue is already the message; the others are worth a line each.
     for (const issue of (issues ?? []).slice(1, 10)) parts.push(`- line ${issue.line}, column ${issue.column} [${issue.rule}]: ${issue.message}`);
   }
