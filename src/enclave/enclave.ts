@@ -94,6 +94,15 @@ export class Enclave {
     }
   }
 
+  /** Starts the worker pool now rather than on the first run, so a server's first script does not wait for it. */
+  warm(): void {
+    if (!this.disposed) this.workers();
+  }
+
+  private workers(): WorkerPool {
+    return (this.pool ??= new WorkerPool({ ...this.poolOptions, graceMs: GRACE_MS }));
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
     const pool = this.pool;
@@ -110,8 +119,7 @@ export class Enclave {
   }
 
   private execute(transformed: Transformed, options: RunOptions): Promise<DoneMessage & { logs: LogEntry[]; served: number }> {
-    this.pool ??= new WorkerPool({ ...this.poolOptions, graceMs: GRACE_MS });
-    const pool = this.pool;
+    const pool = this.workers();
     const handler = options.toolHandler ?? this.toolHandler;
     const id = this.nextId++;
     const logs: LogEntry[] = [];

@@ -27,18 +27,26 @@ export async function openManifest(file: string, options: OpenOptions = {}): Pro
 
 export async function openLoaded(manifest: Manifest, options: OpenOptions = {}): Promise<OpenManifest> {
   const secrets = secretValues(manifest);
-  const bridge = await ToolBridge.start(manifest, { ...options.bridge, secrets });
+  let bridge: ToolBridge | undefined;
   const enclave = new Enclave({
     securityLevel: options.securityLevel ?? manifest.securityLevel ?? 'STRICT',
     ...(manifest.limits ? { limits: manifest.limits } : {}),
-    toolHandler: bridge.toolHandler,
+    toolHandler: (name, args, context) => bridge!.toolHandler(name, args, context), // set before any run
     secrets: [...secrets],
   });
+  enclave.warm(); // the sandbox workers start while the downstream servers connect
+  try {
+    bridge = await ToolBridge.start(manifest, { ...options.bridge, secrets });
+  } catch (error) {
+    await enclave.dispose();
+    throw error;
+  }
+  const live = bridge;
   let closing: Promise<void> | undefined;
   return {
     manifest,
-    bridge,
+    bridge: live,
     enclave,
-    close: () => (closing ??= Promise.all([enclave.dispose(), bridge.close()]).then(() => undefined)),
+    close: () => (closing ??= Promise.all([enclave.dispose(), live.close()]).then(() => undefined)),
   };
 }
