@@ -41,6 +41,7 @@ export class ToolBridge {
         ...(config.callTimeoutMs !== undefined ? { callTimeoutMs: config.callTimeoutMs } : {}),
         ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
         onToolsChanged: () => this.rebuildCatalog(),
+        redact: (text) => this.redactor.text(text),
       }));
     }
   }
@@ -97,7 +98,28 @@ export class ToolBridge {
     if (!tool) throw this.unknown(name);
     this.validatorFor(tool, name)(args);
     const result = await server.callTool(toolName, args, signal);
-    return this.redactor.value(normalizeResult(result, { tool: name }) as JsonValue);
+    // Twice: before normalizing, while a secret is still the text the server sent (normalizing parses JSON text, so
+    // a secret that is a number or a JSON document would become a number or an object no string pass can match);
+    // after, for a secret written with JSON escapes in that text.
+    return this.redact(normalizeResult(this.redact(result), { tool: name }));
+  }
+
+  /** Redactor.value, plus numbers: one whose digits hold a secret (a PIN, an account number) becomes the marker. */
+  private redact(value: unknown): JsonValue {
+    if (typeof value === 'number') {
+      const text = String(value);
+      return this.redactor.text(text) === text ? value : this.redactor.text(text);
+    }
+    if (Array.isArray(value)) return value.map((item) => this.redact(item));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, JsonValue> = {};
+      // defineProperty, not `out[k] =`: a "__proto__" key must stay an own data key, never become the prototype.
+      for (const [key, item] of Object.entries(value)) {
+        Object.defineProperty(out, this.redactor.text(key), { value: this.redact(item), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    return this.redactor.value(value as JsonValue);
   }
 
   private unknown(name: string): ToolCallError {

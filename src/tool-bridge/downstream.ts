@@ -2,6 +2,7 @@
 // the server's tools (all pages, refreshed on list_changed), reconnects with backoff when it drops, and turns
 // every way a call can fail into a ToolCallError the script can read.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
@@ -22,6 +23,8 @@ export interface DownstreamOptions {
   /** First reconnect delay; doubles per failed attempt up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Takes secrets out of a transport's error text before it becomes `reason` or a log line (a spawn error quotes the command). */
+  redact?: (text: string) => string;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -41,6 +44,8 @@ export class DownstreamServer {
   private retryTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
+  /** Connections the SDK reset because the server sent a message larger than it reads (see callError). */
+  private readonly oversized = new WeakSet<Client>();
 
   constructor(options: DownstreamOptions) {
     this.name = options.name;
@@ -88,7 +93,7 @@ export class DownstreamServer {
       // The SDK sends notifications/cancelled downstream when the signal aborts or the timeout passes.
       return (await client.callTool({ name: tool, arguments: args }, undefined, { signal: call.signal, timeout })) as CallToolResult;
     } catch (error) {
-      throw this.callError(tool, error, timeout, signal);
+      throw this.callError(tool, error, timeout, signal, this.oversized.has(client));
     } finally {
       signal?.removeEventListener('abort', forward);
     }
@@ -104,11 +109,16 @@ export class DownstreamServer {
     await client?.close().catch(() => undefined);
   }
 
-  private callError(tool: string, error: unknown, timeout: number, signal?: AbortSignal): ToolCallError {
+  private callError(tool: string, error: unknown, timeout: number, signal: AbortSignal | undefined, oversized: boolean): ToolCallError {
     const qualified = `${this.name}:${tool}`;
     if (signal?.aborted) return new ToolCallError('TOOL_ERROR', `${qualified} was cancelled because the script ended.`);
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
       return new ToolCallError('TOOL_ERROR', `${qualified} did not answer within ${timeout} ms and was cancelled. Call it with less work, or catch the error and go on without it.`);
+    }
+    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && oversized) {
+      // The SDK's stdio client resets the connection itself on such a message; "the server closed it" would be
+      // wrong, and the script could only help by asking for less.
+      return new ToolCallError('TOOL_ERROR', `Server "${this.name}" sent a message larger than the ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes read from a server at once (during ${qualified}), so the connection was reset and the server is being restarted. Ask for less data per call (a page, a filter, fewer fields), or catch the error.`);
     }
     if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
       return new ToolCallError('TOOL_ERROR', `Server "${this.name}" closed the connection during ${qualified}; it is being reconnected. Try again later, or catch the error.`);
@@ -117,8 +127,7 @@ export class DownstreamServer {
       return new ToolCallError('TOOL_ERROR', `${qualified} failed: ${stripMcpPrefix(error.message)}`);
     }
     // The SDK rejects results that do not match the protocol's schema (or the tool's outputSchema) itself.
-    const text = error instanceof Error ? error.message : String(error);
-    return new ToolCallError('TOOL_ERROR', `${qualified} returned a result that does not follow the MCP protocol (${firstLine(text)}). Catch the error, or use another tool.`);
+    return new ToolCallError('TOOL_ERROR', `${qualified} returned a result that does not follow the MCP protocol (${protocolProblem(error)}). Catch the error, or use another tool.`);
   }
 
   private async connect(): Promise<boolean> {
@@ -133,6 +142,9 @@ export class DownstreamServer {
       });
       await Promise.race([client.connect(transport, { timeout }), timedOut]);
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refreshTools());
+      client.onerror = (error) => {
+        if (/ReadBuffer exceeded maximum size/.test(error.message)) this.oversized.add(client);
+      };
       const tools = await Promise.race([listAllTools(client, timeout), timedOut]);
       if (this.closed) {
         await client.close().catch(() => undefined);
@@ -152,7 +164,7 @@ export class DownstreamServer {
     } catch (error) {
       await client.close().catch(() => undefined);
       if (this.closed) return false;
-      this.problem = `could not connect: ${firstLine(error instanceof Error ? error.message : String(error))}`;
+      this.problem = `could not connect: ${this.redact(firstLine(error instanceof Error ? error.message : String(error)))}`;
       // One warning per outage, not one per retry.
       if (this.attempts === 0) log.warn(`downstream server "${this.name}" ${this.problem}; retrying in the background`);
       this.scheduleReconnect();
@@ -199,13 +211,17 @@ export class DownstreamServer {
           this.toolList = await listAllTools(client, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
           this.options.onToolsChanged?.();
         } catch (error) {
-          log.warn(`downstream server "${this.name}": refreshing its tools failed`, error);
+          log.warn(`downstream server "${this.name}": refreshing its tools failed: ${this.redact(firstLine(error instanceof Error ? error.message : String(error)))}`);
         }
       } while (this.refreshAgain);
     })().finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
+  }
+
+  private redact(text: string): string {
+    return this.options.redact ? this.options.redact(text) : text;
   }
 
   /** The transport of the live connection, for tests that need to see the child process. */
@@ -242,4 +258,15 @@ async function listAllTools(client: Client, timeout: number): Promise<Tool[]> {
 }
 
 const firstLine = (text: string): string => (text.split('\n')[0] ?? '').slice(0, 300);
+
+/** A ZodError's message is its issues as pretty-printed JSON (first line "["): say the first issue instead. */
+function protocolProblem(error: unknown): string {
+  const issues = (error as { issues?: unknown } | null)?.issues;
+  if (Array.isArray(issues) && issues.length > 0) {
+    const { path, message } = issues[0] as { path?: unknown; message?: unknown };
+    const at = Array.isArray(path) && path.length > 0 ? path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') : 'the result';
+    return firstLine(`${at}: ${String(message)}`);
+  }
+  return firstLine(error instanceof Error ? error.message : String(error));
+}
 const stripMcpPrefix = (text: string): string => firstLine(text.replace(/^MCP error -?\d+:\s*/, ''));
