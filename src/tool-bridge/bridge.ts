@@ -91,7 +91,12 @@ export class ToolBridge {
     // Denied, unlisted and non-existent tools all get the same answer: nothing about them may leak.
     if (!server || !this.allowlist.isAllowed(name)) throw this.unknown(name);
     const toolName = name.slice(colon + 1);
-    const tool = server.tools.find((t) => t.name === toolName);
+    let tool = server.tools.find((t) => t.name === toolName);
+    if (!tool) {
+      // A tool the server just added (list_changed, refresh still in flight) is callable right away.
+      await server.settled();
+      tool = server.tools.find((t) => t.name === toolName);
+    }
     if (server.state !== 'ready' && (tool || server.tools.length === 0)) {
       throw new ToolCallError('TOOL_ERROR', `Server "${server.name}" is unavailable (${server.reason}); it is being reconnected. Try again later, or catch the error and go on without it.`);
     }

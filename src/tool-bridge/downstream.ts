@@ -66,6 +66,11 @@ export class DownstreamServer {
     return this.toolList;
   }
 
+  /** Resolves once a tool-list refresh in flight (after list_changed) is done; at once when none is. */
+  async settled(): Promise<void> {
+    await this.refreshing;
+  }
+
   /** Why the server is not ready, for messages. */
   get reason(): string {
     return this.problem;

@@ -128,6 +128,13 @@ describe('tools that change at run time', () => {
       unsubscribe();
     }
   });
+
+  it('a tool added by one call is callable by the very next call of the same script', async () => {
+    const result = await run(`await callTool('fx:add_tool', { name: 'just_now' }); return await callTool('fx:just_now', { y: 2 });`);
+    expect(result.error).toBeUndefined();
+    expect(result.value).toEqual({ y: 2 });
+    await run(`return await callTool('fx:remove_tool', { name: 'just_now' });`);
+  });
 });
 
 describe('processes', () => {
