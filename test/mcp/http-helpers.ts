@@ -1,0 +1,140 @@
+// Shared by the HTTP tests: a gateway over real downstream servers (server-memory, server-everything, the fixture
+// server), real SDK clients over Streamable HTTP and SSE, and raw node:http requests for what clients never send.
+import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Gateway, type GatewayOptions } from '../../src/mcp/server.js';
+import { parseManifest } from '../../src/tool-bridge/manifest.js';
+import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { EVERYTHING_SERVER, MEMORY_SERVER, tempDir } from '../tool-bridge/helpers.js';
+
+export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const FIXTURE_STDIO = fileURLToPath(new URL('../fixtures/stdio-server.ts', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The manifest every HTTP test serves; `mark` is in each server's environment so /proc can find them. */
+export function manifestJson(mark: string, dir: string): Record<string, unknown> {
+  const env = { TEST_MARK: mark };
+  // Test files start their servers at once on a shared two-core machine: give them time to come up.
+  const slow = { connectTimeoutMs: 60_000 };
+  return {
+    securityLevel: 'STRICT',
+    limits: { timeoutMs: 15_000 }, // a shared two-core machine: no flaky TIMEOUT in scripts that wait on purpose
+    servers: {
+      memory: { command: process.execPath, args: [MEMORY_SERVER], env: { ...env, MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }, ...slow },
+      everything: { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env, ...slow },
+      fixture: { command: process.execPath, args: ['--import', TSX, FIXTURE_STDIO], env, ...slow },
+    },
+    allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fixture:slow', 'fixture:hang', 'fixture:cancelled_count'],
+    deny: ['memory:delete_*'],
+  };
+}
+
+export async function openGateway(mark: string, options: GatewayOptions = {}): Promise<{ open: OpenManifest; gateway: Gateway; dir: string }> {
+  const dir = tempDir('mcp-http');
+  const open = await openLoaded(parseManifest(manifestJson(mark, dir), { baseDir: dir, env: {} }));
+  if (open.bridge.unavailable.length > 0) throw new Error(`servers unavailable: ${JSON.stringify(open.bridge.unavailable)}`);
+  return { open, gateway: new Gateway(open, options), dir };
+}
+
+/** A connected SDK client: Streamable HTTP at `url` (…/mcp), or legacy SSE at its /sse sibling. */
+export async function connect(url: string, token: string, kind: 'streamable' | 'sse' = 'streamable'): Promise<Client> {
+  const client = new Client({ name: 'http-test', version: '1.0.0' });
+  const headers = { Authorization: `Bearer ${token}` };
+  const transport = kind === 'streamable'
+    ? new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } })
+    : new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse')), {
+        requestInit: { headers },
+        eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      });
+  await client.connect(transport);
+  return client;
+}
+
+export interface RawReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: { jsonrpc?: string; error?: { code: number; message: string }; [key: string]: unknown } | undefined;
+}
+
+/** One HTTP request as written, Host header included (fetch would not let a test send a foreign Host). */
+export function raw(url: string, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawReply> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: options.path ?? '/mcp', method: options.method ?? 'POST', headers: options.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: RawReply['json'];
+        try {
+          json = JSON.parse(text) as RawReply['json'];
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Headers of a well-formed MCP POST, with the token. */
+export const mcpHeaders = (token: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  Authorization: `Bearer ${token}`,
+  'Content-Type': 'application/json',
+  Accept: 'application/json, text/event-stream',
+  ...extra,
+});
+
+export const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+export const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0', id: 0, method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+/** Process ids (other than ours) whose command line or environment holds `mark`. */
+export function processesMarked(mark: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(mark) || readFileSync(`/proc/${entry}/environ`, 'utf8').includes(mark)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Waits until no process carries `mark` (or the time is up); returns the ones left. */
+export async function survivorsAfter(mark: string, ms = 8000): Promise<number[]> {
+  const end = Date.now() + ms;
+  let left = processesMarked(mark);
+  while (left.length > 0 && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = processesMarked(mark);
+  }
+  return left;
+}
+
+export function killMarked(mark: string): void {
+  for (const pid of processesMarked(mark)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+type Structured = { success: boolean; value?: unknown; error?: { code: string; message: string } };
+/** execute_agentscript's structured result. */
+export const structured = (result: unknown): Structured => (result as { structuredContent?: unknown }).structuredContent as Structured;
