@@ -33,7 +33,7 @@ const REFUSALS = {
   },
   'foreign-origin': {
     status: 403, code: -32000,
-    message: (origin) => `Forbidden: requests from the web origin "${origin}" are refused (a DNS rebinding guard). Call from an MCP client, or list the origin in allowedOrigins.`,
+    message: (origin) => `Forbidden: requests from the web origin "${origin}" are refused (a DNS rebinding guard). Call from an MCP client rather than a web page, or serve the page from a name given with --allowed-host.`,
   },
   'not-found': {
     status: 404, code: -32000,
