@@ -2,10 +2,12 @@
 // ajv directly, not the SDK's AjvJsonSchemaValidator: that one returns only `errorsText`, which names neither
 // the unexpected property nor the allowed enum values, so the model could not fix its call from it.
 import { Ajv, type AnySchemaObject, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ToolCallError } from '../enclave/index.js';
 import { log } from '../enclave/log.js';
+import { regexRisk } from '../enclave/regex-safety.js';
 
 /** Throws ToolCallError INVALID_TOOL_ARGS when `args` do not match; `undefined` counts as `{}`. */
 export interface ArgsValidator {
@@ -19,7 +21,17 @@ const MAX_PROBLEMS = 5;
 /** Names or values listed in one problem (allowed properties, enum values). */
 const MAX_LISTED = 10;
 
+/**
+ * Patterns come from downstream schemas and the strings they test from scripts: a pattern that could backtrack
+ * catastrophically is not checked here (the server still checks it), or a crafted argument would stall the host.
+ */
+const guardedRegExp: RegExpEngine = Object.assign(
+  (pattern: string, flags: string): RegExpLike => (regexRisk(pattern) === null ? new RegExp(pattern, flags) : { test: () => true }),
+  { code: 'guardedRegExp' },
+);
+
 const AJV_OPTIONS: Options = {
+  code: { regExp: guardedRegExp },
   strict: false, // downstream schemas carry unknown keywords and formats: ignore them, never refuse the tool
   allErrors: true,
   verbose: true, // errors carry `data` and `parentSchema`, used to say what was given and what is allowed

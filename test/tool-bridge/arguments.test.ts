@@ -148,3 +148,20 @@ describe('compileArgsValidator', () => {
     expect(thousand).toBeLessThan(Math.max(first * 5, 20)); // a thousand cache hits cost less than a few compiles
   });
 });
+
+describe('patterns from downstream schemas', () => {
+  const schema = { type: 'object', properties: { id: { type: 'string', pattern: '^(a+)+$' }, code: { type: 'string', pattern: '^[A-Z]{3}$' } } };
+
+  it('a pattern that could backtrack catastrophically is left to the server, so a crafted argument cannot stall the host', () => {
+    const validate = compileArgsValidator(schema, { tool: 's:t' });
+    const t0 = performance.now();
+    validate({ id: `${'a'.repeat(40)}!` });
+    expect(performance.now() - t0).toBeLessThan(1000); // with the pattern compiled as is, this takes minutes
+  });
+
+  it('a safe pattern is still checked', () => {
+    const validate = compileArgsValidator(schema, { tool: 's:t' });
+    expect(() => validate({ code: 'abc' })).toThrow(/code/);
+    expect(() => validate({ code: 'ABC' })).not.toThrow();
+  });
+});
