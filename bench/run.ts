@@ -5,6 +5,7 @@ import vm from 'node:vm';
 import { Enclave, resolveLimits } from '../src/enclave/index.js';
 import { compile } from '../src/enclave/pipeline.js';
 import { benchBridge } from './bridge.js';
+import { benchHttpLoad } from './http-load.js';
 import { summarize, table } from './stats.js';
 
 const SEQ = Number(process.env.BENCH_N ?? 2000);
@@ -91,6 +92,9 @@ async function main(): Promise<void> {
 
   // 5. The tool bridge against a direct SDK client call to the same kind of server.
   await benchBridge();
+
+  // 6. The whole product under load: HTTP sessions, concurrent scripts, real downstream calls.
+  await benchHttpLoad();
 }
 
 main().catch((error) => {

@@ -13,9 +13,12 @@ import { renderSearch, SEARCH_DETAILS, searchTools } from './search.js';
 export const SERVER_INFO = { name: 'enclave-mcp', version: '0.1.0' };
 
 export interface GatewayOptions {
-  /** Executions running at once across all sessions; beyond it, SERVER_BUSY (default 64). */
+  /**
+   * Executions admitted at once across all sessions; beyond it, SERVER_BUSY (default 128). Admitted ones beyond
+   * what the sandbox workers run at once wait in the enclave's queue, so a burst is served rather than refused.
+   */
   maxConcurrent?: number;
-  /** Executions running at once in one session (default 16). */
+  /** Executions admitted at once for one session (default 32), so one client cannot take every slot. */
   maxPerSession?: number;
 }
 
@@ -52,8 +55,8 @@ export class Gateway {
 
   constructor(open: OpenManifest, options: GatewayOptions = {}) {
     this.open = open;
-    this.maxConcurrent = options.maxConcurrent ?? 64;
-    this.maxPerSession = options.maxPerSession ?? 16;
+    this.maxConcurrent = options.maxConcurrent ?? 128;
+    this.maxPerSession = options.maxPerSession ?? 32;
     // A changed downstream catalog changes our description: each session's tool is updated, and the SDK then
     // sends notifications/tools/list_changed so clients read it again.
     let last = this.description();

@@ -197,6 +197,21 @@ describe('createMcpServer over the in-memory pair', () => {
     expect((await run('return 2;')).structuredContent).toMatchObject({ success: true, value: 2 });
   });
 
+  it('bounds executions across sessions as well as per session, and admits 100 at once by default', () => {
+    const wide = new Gateway(open, { maxConcurrent: 2, maxPerSession: 2 });
+    const a = wide.enter('a');
+    const b = wide.enter('b');
+    expect(a && b).toBeTruthy();
+    expect(wide.enter('c')).toBeUndefined(); // the server-wide bound, though session c has none running
+    a!();
+    expect(wide.enter('c')).toBeTruthy();
+    wide.close();
+    const defaults = new Gateway(open);
+    const admitted = Array.from({ length: 100 }, (_, i) => defaults.enter(`s${i % 10}`)); // issue 4's load shape
+    expect(admitted.every(Boolean)).toBe(true);
+    defaults.close();
+  });
+
   it('search_tools sees the allowed tools only', async () => {
     const result = (await client.callTool({ name: 'search_tools', arguments: { detail: 'name' } })) as CallToolResult;
     expect((result.content[0] as { text: string }).text).toBe('db:echo\ndb:wait');
