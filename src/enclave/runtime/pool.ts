@@ -166,6 +166,9 @@ export class WorkerPool {
   }
 
   private dispatch(slot: Slot, job: PoolJob): void {
+    // The turn moves past the worker used, and only then: moving it on every look (submit, then drain after
+    // each result) brought two workers back to the same one every time, which then prepared and served alone.
+    this.turn = (this.slots.indexOf(slot) + 1) % this.slots.length;
     if (!slot.ready) {
       slot.pending.push(job);
       return;
@@ -194,7 +197,6 @@ export class WorkerPool {
       const slot = this.slots[(this.turn + k) % n]!;
       if (load(slot) < this.options.maxPerWorker && (!best || load(slot) < load(best))) best = slot;
     }
-    this.turn = (this.turn + 1) % Math.max(1, n);
     return best;
   }
 
