@@ -159,9 +159,10 @@ const callTool = (name, args) => {
   if (args === null || typeof args !== 'object' || isArray(args)) throw new TypeErr('callTool(name, args): args must be an object, e.g. { query: "x" }.');
   if (++st.toolCalls > cfg.maxToolCalls) fatal('MAX_TOOL_CALLS');
   ext().bound(args, true, cfg.maxStringLength, 'json');
+  const site = new Err(); // the script's line of this call: where an uncaught failure is reported
   return host.tool(name, jsonStringify(args)).then(jsonParse, (text) => {
     const info = jsonParse(text), e = new Err(info.message);
-    e.name = 'ToolError'; e.code = info.code; e.tool = name;
+    e.name = 'ToolError'; e.code = info.code; e.tool = name; e.stack = site.stack;
     toolErrors.set(e, { code: info.code, tool: name });
     throw e;
   });
