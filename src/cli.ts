@@ -4,9 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Enclave, EnclaveConfigError, isSecurityLevel, SECURITY_LEVELS, validate, type SecurityLevel } from './enclave/index.js';
+import { Enclave, isSecurityLevel, SECURITY_LEVELS, validate, type SecurityLevel } from './enclave/index.js';
 import { renderDeclarations } from './tool-bridge/declarations.js';
-import { ConfigError } from './tool-bridge/errors.js';
 import { openManifest, type OpenManifest } from './tool-bridge/open.js';
 import { readyText } from './mcp/ready-text.js';
 import { serve } from './mcp/serve.js';
@@ -148,7 +147,8 @@ async function withManifest(file: string, level: SecurityLevel | undefined, use:
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const usage = error instanceof UsageError || error instanceof EnclaveConfigError || error instanceof ConfigError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+    // The usage text helps with the command line, not with a manifest (EnclaveConfigError, ConfigError).
+    const usage = error instanceof UsageError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`enclave-mcp: ${error instanceof Error ? error.message : String(error)}\n${usage ? `\n${USAGE}\n` : ''}`);
     process.exit(2);
   },
