@@ -25,7 +25,7 @@ const MAX_LISTED = 10;
  * Patterns come from downstream schemas and the strings they test from scripts: a pattern that could backtrack
  * catastrophically is not checked here (the server still checks it), or a crafted argument would stall the host.
  */
-const guardedRegExp: RegExpEngine = Object.assign(
+export const guardedRegExp: RegExpEngine = Object.assign(
   (pattern: string, flags: string): RegExpLike => (regexRisk(pattern) === null ? new RegExp(pattern, flags) : { test: () => true }),
   { code: 'guardedRegExp' },
 );
@@ -68,8 +68,8 @@ function compile(schema: AnySchemaObject, tool: string): Compiled {
     result = { validate };
   } catch (error) {
     result = { failure: error instanceof Error ? error.message : String(error) };
-    // The schema comes from the downstream server, not the manifest, so its compile error holds no secret.
-    log.warn(`input schema of ${tool} cannot be compiled; only checking that arguments are an object`, result.failure.slice(0, 200));
+    // Not the compiler's text: it quotes the schema, and a server's schema can quote its environment (secrets).
+    log.warn(`input schema of ${tool} cannot be compiled; only checking that arguments are an object`);
   } finally {
     ajv.removeSchema(schema); // ajv's own cache holds schemas strongly; ours is the weak one
   }

@@ -127,6 +127,22 @@ export class ToolBridge {
     return this.redactor.value(value as JsonValue);
   }
 
+  /**
+   * What the model reads about a tool. A server's own texts and schemas can quote its environment (a server
+   * that describes its configuration), and that environment holds the manifest's secrets: redacted like results.
+   */
+  private describe(server: string, qualifiedName: string, tool: Tool): DownstreamTool {
+    return {
+      qualifiedName,
+      server,
+      name: tool.name,
+      ...(tool.title ? { title: this.redactor.text(tool.title) } : {}),
+      ...(tool.description ? { description: this.redactor.text(tool.description) } : {}),
+      inputSchema: this.redact(tool.inputSchema) as JsonObject,
+      ...(tool.outputSchema ? { outputSchema: this.redact(tool.outputSchema) as JsonObject } : {}),
+    };
+  }
+
   private unknown(name: string): ToolCallError {
     const suggestions = this.allowlist.suggest(name, this.catalog.map((t) => t.qualifiedName));
     const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `'${s}'`).join(', ')}?` : '';
@@ -151,7 +167,7 @@ export class ToolBridge {
         const qualifiedName = `${server.name}:${tool.name}`;
         if (!this.allowlist.isAllowed(qualifiedName)) continue;
         live.add(tool);
-        catalog.push(describe(server.name, qualifiedName, tool));
+        catalog.push(this.describe(server.name, qualifiedName, tool));
       }
     }
     for (const tool of this.validators.keys()) if (!live.has(tool)) this.validators.delete(tool);
@@ -159,16 +175,4 @@ export class ToolBridge {
     this.catalog = catalog;
     for (const listener of this.listeners) listener();
   }
-}
-
-function describe(server: string, qualifiedName: string, tool: Tool): DownstreamTool {
-  return {
-    qualifiedName,
-    server,
-    name: tool.name,
-    ...(tool.title ? { title: tool.title } : {}),
-    ...(tool.description ? { description: tool.description } : {}),
-    inputSchema: tool.inputSchema as JsonObject,
-    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as JsonObject } : {}),
-  };
 }

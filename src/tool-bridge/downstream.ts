@@ -7,7 +7,9 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
+import { Ajv } from 'ajv';
 import { log, ToolCallError } from '../enclave/index.js';
+import { guardedRegExp } from './arguments.js';
 
 export type ServerState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 
@@ -240,7 +242,9 @@ export class DownstreamServer {
  * makes listTools fail for the whole server. A schema we cannot compile is not checked instead.
  */
 class TolerantValidator implements jsonSchemaValidator {
-  private readonly inner = new AjvJsonSchemaValidator();
+  // Patterns in a server's outputSchema meet strings from that server's results: the same guarded RegExp
+  // engine as argument checks, so no pattern can stall the host with catastrophic backtracking.
+  private readonly inner = new AjvJsonSchemaValidator(new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: guardedRegExp } }));
   getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
     try {
       return this.inner.getValidator<T>(schema);

@@ -37,7 +37,7 @@ function trackChild(pid: number | null): void {
     }
   });
 }
-export function untrackChild(pid: number | null): void {
+function untrackChild(pid: number | null): void {
   if (pid !== null) children.delete(pid);
 }
 
@@ -61,19 +61,21 @@ export function createTransport(target: ServerTarget): Transport & { readonly pi
     const start = transport.start.bind(transport);
     transport.start = async () => {
       await start();
-      trackChild(transport.pid);
+      const pid = transport.pid;
+      trackChild(pid);
+      // The client's connect() set onclose before calling start(); chain onto it so a process that ended is
+      // forgotten (its pid may be reused by an unrelated process before we exit).
+      const closed = transport.onclose;
+      transport.onclose = () => {
+        untrackChild(pid);
+        closed?.();
+      };
     };
     return transport;
   }
   const url = new URL(target.url);
   const requestInit: RequestInit = { headers: { ...target.headers } };
-  if (target.transport === 'sse') {
-    // The SSE stream is opened by EventSource, which takes its headers from a custom fetch.
-    const headers = target.headers ?? {};
-    return new SSEClientTransport(url, {
-      requestInit,
-      eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
-    });
-  }
+  // The SSE transport sends requestInit's headers on the event stream too (SDK ≥ 1.2x merges them itself).
+  if (target.transport === 'sse') return new SSEClientTransport(url, { requestInit });
   return new StreamableHTTPClientTransport(url, { requestInit });
 }
