@@ -107,6 +107,8 @@ async function main(argv: string[]): Promise<number> {
       const port = values.port === undefined ? undefined : Number(values.port);
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port must be a port number (got "${values.port}").`);
       const token = values.token ?? process.env.ENCLAVE_MCP_TOKEN;
+      // An empty token is a mistake (an unset variable in a script), never a request for a generated one.
+      if (token === '') throw new UsageError('--token (or ENCLAVE_MCP_TOKEN) is empty. Give a long random token, or leave both unset on 127.0.0.1 to get a generated one.');
       await serve({
         manifest: values.manifest ?? DEFAULT_MANIFEST,
         transport,

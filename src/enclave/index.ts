@@ -7,5 +7,5 @@ export type {
   ToolCallContext, ToolHandler, ValidationResult,
 } from './types.js';
 // For the layers above that must keep the same promises (the tool bridge redacts downstream secrets).
-export { Redactor } from './sanitize.js';
+export { MIN_SECRET_LENGTH as MIN_REDACTED_LENGTH, Redactor } from './sanitize.js';
 export { log } from './log.js';

@@ -10,7 +10,8 @@ import type { JsonValue, LogEntry } from './types.js';
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const SECRET_ENV_NAME = /SECRET|TOKEN|PASSW|API_?KEY|PRIVATE|CREDENTIAL|AUTH/i;
-const MIN_SECRET_LENGTH = 6;
+/** Shorter values are not redacted: replacing every "1234" would garble ordinary data. */
+export const MIN_SECRET_LENGTH = 6;
 /** Error messages longer than this keep their start and end (where the advice is) and lose the middle. */
 export const MAX_MESSAGE_LENGTH = 2_000;
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { log } from '../enclave/index.js';
+import { ConfigError } from '../tool-bridge/errors.js';
 import { bodyLimitFor, readJsonBody } from './http-body.js';
 import { guardsFor, resolveToken, type Guards } from './http-guards.js';
 import { refuse, type Refusal } from './http-replies.js';
@@ -90,11 +91,17 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
   const port = await new Promise<number>((resolve, reject) => {
     const failed = (error: Error): void => {
       void sessions.closeAll(); // stops its idle sweeper
-      reject(error);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'needs privileges we do not have' : 'is not an address of this machine';
+        reject(new ConfigError(`${options.host}:${options.port} ${why}. Choose another with --port (0 picks a free one) or --host.`));
+      } else reject(error);
     };
     http.once('error', failed);
     http.listen(options.port, bindHost, () => {
       http.off('error', failed);
+      // Later server errors (EMFILE on accept, …) are logged: with no listener, Node would end the process.
+      http.on('error', (error) => log.error('the HTTP server reported an error; it keeps serving', error));
       const { port: bound } = http.address() as AddressInfo;
       // Set before any request can be read: the Host and Origin checks need the real port.
       guards = guardsFor({ host: options.host, port: bound, token, allowedHosts: options.allowedHosts ?? [], allowedOrigins: options.allowedOrigins ?? [] });

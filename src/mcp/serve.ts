@@ -39,6 +39,9 @@ export async function serve(options: ServeOptions): Promise<void> {
       await open.close();
     })());
   const onSignal = (): void => void stop().finally(() => process.exit(0));
+  // A long-running server outlives a stray rejection in a library (the SDK fires some notifications without
+  // awaiting them): logged, not fatal. Scripts' own failures never get here; they are results.
+  process.on('unhandledRejection', (reason) => log.error('an unhandled promise rejection (the server keeps serving)', reason));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {

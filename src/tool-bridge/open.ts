@@ -1,6 +1,6 @@
 // A manifest made live: its downstream servers connected behind a ToolBridge, and an Enclave that calls them.
 // The CLI's `run` and `tools` and the MCP server's `serve` all start here, so they load and fail alike.
-import { Enclave, type SecurityLevel } from '../enclave/index.js';
+import { Enclave, log, MIN_REDACTED_LENGTH, type SecurityLevel } from '../enclave/index.js';
 import { ToolBridge, type BridgeOptions } from './bridge.js';
 import { loadManifest, secretValues, type Env, type Manifest } from './manifest.js';
 
@@ -27,6 +27,9 @@ export async function openManifest(file: string, options: OpenOptions = {}): Pro
 
 export async function openLoaded(manifest: Manifest, options: OpenOptions = {}): Promise<OpenManifest> {
   const secrets = secretValues(manifest);
+  // Redaction matches whole values and skips very short ones (a 4-digit PIN would garble every number); say so.
+  const short = secrets.filter((s) => s.length < MIN_REDACTED_LENGTH).length;
+  if (short > 0) log.warn(`${short} value(s) from \${env:…} are shorter than ${MIN_REDACTED_LENGTH} characters and will not be redacted from outputs`);
   let bridge: ToolBridge | undefined;
   const enclave = new Enclave({
     securityLevel: options.securityLevel ?? manifest.securityLevel ?? 'STRICT',

@@ -3,7 +3,7 @@
 // expiry, graceful shutdown, and the real CLI as a child process.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect as connectSocket } from 'node:net';
+import { connect as connectSocket, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -326,4 +326,38 @@ describe('the CLI: serve --transport http', () => {
     expect(err).toMatch(/Refusing to listen on 0\.0\.0\.0 without a bearer token.*--token/);
     expect(processesMarked(mark)).toEqual([]);
   }, 30_000);
+
+  /** The CLI's serve with these extra arguments and environment; resolves with its exit code and stderr. */
+  async function serveExit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; err: string; mark: string }> {
+    const mark = `${MARK}-exit-${Math.random().toString(36).slice(2)}`;
+    const dir = tempDir('mcp-http-cli');
+    const file = join(dir, 'manifest.json');
+    writeFileSync(file, JSON.stringify(manifestJson(mark, dir)));
+    const child = spawn(process.execPath, ['--import', TSX, 'src/cli.ts', 'serve', '--transport', 'http', '--manifest', file, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    return { code, err, mark };
+  }
+
+  it('an empty token is refused, never replaced by a generated one', async () => {
+    const { code, err } = await serveExit(['--port', '0'], { ...process.env, ENCLAVE_MCP_TOKEN: '' });
+    expect(code).toBe(2);
+    expect(err).toMatch(/ENCLAVE_MCP_TOKEN\) is empty/);
+  }, 30_000);
+
+  it('a port in use: exit 2 saying so and what to do, and the downstream servers it started are gone', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const { code, err, mark } = await serveExit(['--port', String(port)], { ...process.env, ENCLAVE_MCP_TOKEN: 'a-token-for-this-test' });
+      expect(code).toBe(2);
+      expect(err).toMatch(new RegExp(`127\\.0\\.0\\.1:${port} is in use\\. Choose another with --port`));
+      expect(processesMarked(mark)).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
 });
