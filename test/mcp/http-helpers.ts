@@ -1,6 +1,5 @@
 // Shared by the HTTP tests: a gateway over real downstream servers (server-memory, server-everything, the fixture
 // server), real SDK clients over Streamable HTTP and SSE, and raw node:http requests for what clients never send.
-import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -100,40 +99,7 @@ export const INITIALIZE = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 
-/** Process ids (other than ours) whose command line or environment holds `mark`. */
-export function processesMarked(mark: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(mark) || readFileSync(`/proc/${entry}/environ`, 'utf8').includes(mark)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
-
-/** Waits until no process carries `mark` (or the time is up); returns the ones left. */
-export async function survivorsAfter(mark: string, ms = 8000): Promise<number[]> {
-  const end = Date.now() + ms;
-  let left = processesMarked(mark);
-  while (left.length > 0 && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    left = processesMarked(mark);
-  }
-  return left;
-}
-
-export function killMarked(mark: string): void {
-  for (const pid of processesMarked(mark)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
+export { killMarked, processesMarked, survivorsAfter } from '../processes.js';
 
 type Structured = { success: boolean; value?: unknown; error?: { code: string; message: string } };
 /** execute_agentscript's structured result. */

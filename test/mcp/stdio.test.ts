@@ -3,7 +3,7 @@
 // server-everything and the fixture server (test/fixtures), whose hang/cancelled_count and add_tool show that
 // cancellation reaches downstream and that catalog changes reach the client.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,6 +16,7 @@ import {
   type LoggingMessageNotification,
   type Progress,
 } from '@modelcontextprotocol/sdk/types.js';
+import { processesMarked } from '../processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVERYTHING_SERVER, MEMORY_SERVER, tempDir } from '../tool-bridge/helpers.js';
 
@@ -41,18 +42,7 @@ const HIDDEN = ['delete_entities', 'delete_observations', 'delete_relations', 'g
 const SERVE_ARGS = ['--import', TSX, CLI, 'serve', '--manifest', MANIFEST];
 
 /** Our processes still alive: any whose command line or environment names the temp folder. */
-function survivors(): number[] {
-  const left: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir) || readFileSync(`/proc/${entry}/environ`, 'utf8').includes(dir)) left.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return left;
-}
+const survivors = (): number[] => processesMarked(dir);
 
 async function waitFor<T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, ms: number): Promise<T> {
   const end = Date.now() + ms;
