@@ -1,5 +1,6 @@
 // The open HTTP sessions: one McpServer + transport each, keyed by session id; a cap on how many, idle expiry, and
 // the requests each still owes an answer, so a shutdown can wait for them and then answer the rest itself.
+import type { ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
@@ -23,6 +24,8 @@ export interface Session {
   lastSeen: number;
   /** Requests from the client not answered yet. */
   readonly pending: Set<RequestId>;
+  /** Event streams the client holds open (legacy SSE, a Streamable HTTP GET): a connected client is not idle. */
+  streams: number;
 }
 
 export interface SessionLimits {
@@ -75,7 +78,7 @@ export class SessionTable {
 
   /** Adds a session before its server is connected. Its answers are watched (send is wrapped) to settle `pending`. */
   add(id: string, kind: SessionKind, server: McpServer, transport: Transport): Session {
-    const session: Session = { id, kind, server, transport, lastSeen: Date.now(), pending: new Set() };
+    const session: Session = { id, kind, server, transport, lastSeen: Date.now(), pending: new Set(), streams: 0 };
     const send = transport.send.bind(transport);
     transport.send = (message, options) => {
       if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) this.settle(session, message.id);
@@ -85,6 +88,15 @@ export class SessionTable {
     transport.onclose = () => this.forget(session);
     this.sessions.set(id, session);
     return session;
+  }
+
+  /** Counts a long-lived response as activity for as long as it stays open. */
+  holdOpen(session: Session, res: ServerResponse): void {
+    session.streams++;
+    res.once('close', () => {
+      session.streams--;
+      session.lastSeen = Date.now();
+    });
   }
 
   /** Notes what a client sent: requests now pending, and cancellations (the SDK sends no answer for those). */
@@ -152,7 +164,7 @@ export class SessionTable {
   private sweep(): void {
     const cutoff = Date.now() - this.limits.idleMs;
     for (const session of [...this.sessions.values()]) {
-      if (session.pending.size === 0 && session.lastSeen <= cutoff) {
+      if (session.pending.size === 0 && session.streams === 0 && session.lastSeen <= cutoff) {
         log.info(`closing idle HTTP session ${session.id.slice(0, 8)}…`);
         void this.close(session.id);
       }

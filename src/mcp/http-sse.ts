@@ -14,7 +14,7 @@ export async function openSse(gateway: Gateway, sessions: SessionTable, res: Ser
   if (refusal) return refusal;
   const transport = new SSEServerTransport(SSE_MESSAGES_PATH, res);
   const server = createMcpServer(gateway, transport.sessionId);
-  sessions.add(transport.sessionId, 'sse', server, transport);
+  sessions.holdOpen(sessions.add(transport.sessionId, 'sse', server, transport), res);
   await server.connect(transport); // writes the stream's head and the endpoint event
   return undefined;
 }

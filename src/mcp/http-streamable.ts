@@ -62,6 +62,7 @@ export async function streamOrEnd(ctx: StreamableContext, req: IncomingMessage, 
   const refusal = req.method === 'GET' ? ctx.sessions.refuseDuringShutdown() : undefined;
   if (refusal) return refusal;
   session.lastSeen = Date.now();
+  if (req.method === 'GET') ctx.sessions.holdOpen(session, res);
   await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
   return undefined;
 }

@@ -2,7 +2,7 @@
 // One McpServer per client session (the SDK binds a server to one transport); all of them share a Gateway.
 import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ERROR_CODES, type ExecutionEvent, type ExecutionResult } from '../enclave/index.js';
 import type { OpenManifest } from '../tool-bridge/open.js';
@@ -116,7 +116,7 @@ export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer 
     async ({ code }, extra) => {
       const release = gateway.enter(session);
       const result: ExecutionResult = release
-        ? await gateway.open.enclave.run(code, { signal: extra.signal, onEvent: streamer(extra) }).finally(release)
+        ? await gateway.open.enclave.run(code, { signal: extra.signal, onEvent: streamer(extra, (level) => LoggingLevelSchema.options.indexOf(level) >= minimum) }).finally(release)
         : busy();
       return {
         content: [{ type: 'text', text: formatResult(result) }],
@@ -125,6 +125,13 @@ export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer 
       };
     },
   );
+  // Console lines go on the request's own stream (extra.sendNotification), which the SDK's level filter does
+  // not see; the level a client sets with logging/setLevel is kept here and applied by the streamer instead.
+  let minimum = 0;
+  server.server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    minimum = LoggingLevelSchema.options.indexOf(request.params.level);
+    return {};
+  });
   const unregister = gateway.register(execute);
   server.server.onclose = () => unregister();
 
@@ -156,14 +163,14 @@ function busy(): ExecutionResult {
 }
 
 /** With a progress token, tool calls and console lines stream on the request's own stream as they happen. */
-function streamer(extra: Extra): ((event: ExecutionEvent) => void) | undefined {
+function streamer(extra: Extra, wanted: (level: LoggingLevel) => boolean): ((event: ExecutionEvent) => void) | undefined {
   const token = extra._meta?.progressToken;
   let progress = 0;
   const send = (notification: ServerNotification): void => {
     extra.sendNotification(notification).catch(() => undefined); // a client gone mid-run is not our error
   };
   return (event) => {
-    if (event.type === 'log') {
+    if (event.type === 'log' && wanted(LOG_LEVELS[event.level])) {
       send({ method: 'notifications/message', params: { level: LOG_LEVELS[event.level], logger: 'agentscript', data: event.message } });
     }
     if (token === undefined) return;

@@ -216,6 +216,17 @@ describe('idle sessions', () => {
       await server.close(0);
     }
   });
+
+  it('keeps a session whose client holds its event stream open, however long it is quiet', async () => {
+    const server = await serveHttp(gateway, { host: '127.0.0.1', port: 0, idleMs: 300 });
+    try {
+      const quiet = await client('sse', server); // legacy SSE: the stream stays open for the session's life
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      expect(structured(await run(quiet, 'return 7;')).value).toBe(7);
+    } finally {
+      await server.close(0);
+    }
+  });
 });
 
 describe('graceful shutdown', () => {

@@ -185,6 +185,18 @@ describe('createMcpServer over the in-memory pair', () => {
     expect(notifications[0]!.params).toMatchObject({ level: 'info', data: 'note' });
   });
 
+  it('honours logging/setLevel for console lines', async () => {
+    await client.setLoggingLevel('warning');
+    try {
+      notifications.length = 0;
+      await run("console.log('chatty'); console.warn('careful'); return 1;");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(notifications.map((n) => n.params?.data)).toEqual(['careful']);
+    } finally {
+      await client.setLoggingLevel('debug');
+    }
+  });
+
   it('answers SERVER_BUSY beyond the per-session bound, and frees the slot when a script ends', async () => {
     const first = run("return await callTool('db:wait', {});");
     await new Promise((resolve) => setTimeout(resolve, 300)); // the first script is now waiting downstream
