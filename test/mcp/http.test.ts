@@ -204,9 +204,10 @@ describe('idle sessions', () => {
   it('closes a session idle past idleMs, but not one whose script is still running', async () => {
     const server = await serveHttp(gateway, { host: '127.0.0.1', port: 0, idleMs: 300 });
     try {
-      const idle = await client('streamable', server);
+      // Initialized by hand: the SDK client would hold a GET event stream open, and a held stream is not idle.
+      const init = await raw(server.url, { headers: mcpHeaders(server.token), body: INITIALIZE });
+      const id = String(init.headers['mcp-session-id']);
       const busy = await client('streamable', server);
-      const id = (idle.transport as StreamableHTTPClientTransport).sessionId!;
       const long = run(busy, "return await callTool('fixture:slow', { ms: 1200 });");
       await new Promise((resolve) => setTimeout(resolve, 900));
       const reply = await raw(server.url, { headers: mcpHeaders(server.token, { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' }), body: PING });
