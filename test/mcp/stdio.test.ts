@@ -146,7 +146,8 @@ describe('serve over stdio with the SDK client', () => {
       console.error('third');
       return a;`, { onprogress: (p) => void progress.push(p) });
     expect(result.isError).toBeFalsy();
-    const messages = progress.map((p) => p.message ?? '');
+    // The SDK client may handle the last notifications after the response: wait for all six.
+    const messages = (await waitFor(() => progress.slice(), (p) => p.length >= 6, 2_000)).map((p) => p.message ?? '');
     expect(messages).toEqual(expect.arrayContaining([
       'callTool everything:get-sum started',
       expect.stringMatching(/^callTool everything:get-sum done in \d+ ms$/),

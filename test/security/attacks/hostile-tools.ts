@@ -77,7 +77,7 @@ export const hostileTools: Attack[] = [
   { name: 'huge string result', code: callCaught, toolResult: () => 'x'.repeat(50_000_000), expect: { codes: ['TOOL_ERROR'], value: ['caught', 'TOOL_ERROR'] }, maxMs: 5_000 },
   // A sparse array with a huge length: costs the tool nothing, but the host walks every hole before it checks size
   // (measured: length 5e7 took 24 s and 1.4 GB of host memory; 1e9 would kill the host).
-  { name: 'huge sparse array result', code: callCaught, toolResult: () => { const a: unknown[] = []; a.length = 5_000_000; return a; }, expect: { codes: ['TOOL_ERROR'], value: ['caught', 'TOOL_ERROR'] }, maxMs: 500 },
+  { name: 'huge sparse array result', code: callCaught, toolResult: () => { const a: unknown[] = []; a.length = 5_000_000; return a; }, expect: { codes: ['TOOL_ERROR'], value: ['caught', 'TOOL_ERROR'] }, maxMs: 2_000 }, // a walk of 5M holes takes far longer; json-data.test.ts pins "at once"
   // NaN / Infinity / -0 / undefined members become JSON's null or disappear.
   { name: 'non-finite numbers and undefined', code: call, toolResult: () => ({ a: NaN, b: Infinity, c: undefined, d: [undefined] }), expect: { codes: ['TOOL_ERROR'], value: { a: null, b: null, d: [null] } } },
   // A handler that throws with a code outside the tool codes (must not become a fatal limit code).
