@@ -2,14 +2,11 @@
 // the server's tools (all pages, refreshed on list_changed), reconnects with backoff when it drops, and turns
 // every way a call can fail into a ToolCallError the script can read.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
-import { Ajv } from 'ajv';
+import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { log, ToolCallError } from '../enclave/index.js';
-import { guardedRegExp } from './arguments.js';
+import { callError, firstLine } from './call-errors.js';
+import { listAllTools, newClient } from './downstream-client.js';
 
 export type ServerState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 
@@ -31,8 +28,6 @@ export interface DownstreamOptions {
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
-const MAX_TOOL_PAGES = 100; // a server paging forever must not hang startup
-const CLIENT_INFO = { name: 'enclave-mcp', version: '0.1.0' };
 
 export class DownstreamServer {
   readonly name: string;
@@ -100,7 +95,7 @@ export class DownstreamServer {
       // The SDK sends notifications/cancelled downstream when the signal aborts or the timeout passes.
       return (await client.callTool({ name: tool, arguments: args }, undefined, { signal: call.signal, timeout })) as CallToolResult;
     } catch (error) {
-      throw this.callError(tool, error, timeout, signal, this.oversized.has(client));
+      throw callError(this.name, tool, error, timeout, signal, this.oversized.has(client));
     } finally {
       signal?.removeEventListener('abort', forward);
     }
@@ -116,30 +111,9 @@ export class DownstreamServer {
     await client?.close().catch(() => undefined);
   }
 
-  private callError(tool: string, error: unknown, timeout: number, signal: AbortSignal | undefined, oversized: boolean): ToolCallError {
-    const qualified = `${this.name}:${tool}`;
-    if (signal?.aborted) return new ToolCallError('TOOL_ERROR', `${qualified} was cancelled because the script ended.`);
-    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-      return new ToolCallError('TOOL_ERROR', `${qualified} did not answer within ${timeout} ms and was cancelled. Call it with less work, or catch the error and go on without it.`);
-    }
-    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && oversized) {
-      // The SDK's stdio client resets the connection itself on such a message; "the server closed it" would be
-      // wrong, and the script could only help by asking for less.
-      return new ToolCallError('TOOL_ERROR', `Server "${this.name}" sent a message larger than the ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes read from a server at once (during ${qualified}), so the connection was reset and the server is being restarted. Ask for less data per call (a page, a filter, fewer fields), or catch the error.`);
-    }
-    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-      return new ToolCallError('TOOL_ERROR', `Server "${this.name}" closed the connection during ${qualified}; it is being reconnected. Try again later, or catch the error.`);
-    }
-    if (error instanceof McpError) {
-      return new ToolCallError('TOOL_ERROR', `${qualified} failed: ${stripMcpPrefix(error.message)}`);
-    }
-    // The SDK rejects results that do not match the protocol's schema (or the tool's outputSchema) itself.
-    return new ToolCallError('TOOL_ERROR', `${qualified} returned a result that does not follow the MCP protocol (${protocolProblem(error)}). Catch the error, or use another tool.`);
-  }
-
   private async connect(): Promise<boolean> {
     this.status = 'connecting';
-    const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: new TolerantValidator() });
+    const client = newClient();
     const transport = this.options.transport();
     const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -236,46 +210,3 @@ export class DownstreamServer {
     return this.current;
   }
 }
-
-/**
- * The SDK checks structuredContent against each tool's outputSchema, and one outputSchema it cannot compile
- * makes listTools fail for the whole server. A schema we cannot compile is not checked instead.
- */
-class TolerantValidator implements jsonSchemaValidator {
-  // Patterns in a server's outputSchema meet strings from that server's results: the same guarded RegExp
-  // engine as argument checks, so no pattern can stall the host with catastrophic backtracking.
-  private readonly inner = new AjvJsonSchemaValidator(new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: guardedRegExp } }));
-  getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
-    try {
-      return this.inner.getValidator<T>(schema);
-    } catch {
-      return (input) => ({ valid: true, data: input as T, errorMessage: undefined });
-    }
-  }
-}
-
-async function listAllTools(client: Client, timeout: number): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-    const result = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout });
-    tools.push(...result.tools);
-    cursor = result.nextCursor;
-    if (!cursor) break;
-  }
-  return tools;
-}
-
-const firstLine = (text: string): string => (text.split('\n')[0] ?? '').slice(0, 300);
-
-/** A ZodError's message is its issues as pretty-printed JSON (first line "["): say the first issue instead. */
-function protocolProblem(error: unknown): string {
-  const issues = (error as { issues?: unknown } | null)?.issues;
-  if (Array.isArray(issues) && issues.length > 0) {
-    const { path, message } = issues[0] as { path?: unknown; message?: unknown };
-    const at = Array.isArray(path) && path.length > 0 ? path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') : 'the result';
-    return firstLine(`${at}: ${String(message)}`);
-  }
-  return firstLine(error instanceof Error ? error.message : String(error));
-}
-const stripMcpPrefix = (text: string): string => firstLine(text.replace(/^MCP error -?\d+:\s*/, ''));
