@@ -321,24 +321,6 @@ describe('the CLI: serve --transport http', () => {
     }
   }, 90_000);
 
-  it('refuses to listen on 0.0.0.0 without a token: exit 2, a clear message, no downstream server started', async () => {
-    const mark = `${MARK}-open`;
-    const dir = tempDir('mcp-http-cli');
-    const file = join(dir, 'manifest.json');
-    writeFileSync(file, JSON.stringify(manifestJson(mark, dir)));
-    const { ENCLAVE_MCP_TOKEN: _unset, ...env } = process.env;
-    const child = spawn(process.execPath, ['--import', TSX, 'src/cli.ts', 'serve', '--transport', 'http', '--host', '0.0.0.0', '--port', '0', '--manifest', file], {
-      cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.stdout.resume();
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    expect(code).toBe(2);
-    expect(err).toMatch(/Refusing to listen on 0\.0\.0\.0 without a bearer token.*--token/);
-    expect(processesMarked(mark)).toEqual([]);
-  }, 30_000);
-
   /** The CLI's serve with these extra arguments and environment; resolves with its exit code and stderr. */
   async function serveExit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; err: string; mark: string }> {
     const mark = `${MARK}-exit-${Math.random().toString(36).slice(2)}`;
@@ -352,6 +334,14 @@ describe('the CLI: serve --transport http', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     return { code, err, mark };
   }
+
+  it('refuses to listen on 0.0.0.0 without a token: exit 2, a clear message, no downstream server started', async () => {
+    const { ENCLAVE_MCP_TOKEN: _unset, ...env } = process.env;
+    const { code, err, mark } = await serveExit(['--host', '0.0.0.0', '--port', '0'], env);
+    expect(code).toBe(2);
+    expect(err).toMatch(/Refusing to listen on 0\.0\.0\.0 without a bearer token.*--token/);
+    expect(processesMarked(mark)).toEqual([]);
+  }, 30_000);
 
   it('an empty token is refused, never replaced by a generated one', async () => {
     const { code, err } = await serveExit(['--port', '0'], { ...process.env, ENCLAVE_MCP_TOKEN: '' });
