@@ -1,6 +1,7 @@
 // One manifest server entry made ready to start: ${env:…} substituted, relative paths resolved against the
 // manifest's folder, the URL and header values checked once substituted.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { formatPath } from './config-issues.js';
 import { ConfigError } from './errors.js';
 import { type HttpServer, type ServerConfig, type StdioServer, isHttpServer } from './manifest-schema.js';
@@ -26,7 +27,26 @@ export interface PrepareContext {
  */
 const RELATIVE = /^\.\.?[\\/]/;
 function relative(value: string, baseDir: string): string {
-  return RELATIVE.test(value) ? resolve(baseDir, value) : value;
+  if (!RELATIVE.test(value)) return value;
+  const path = resolve(baseDir, value);
+  return existsSync(path) ? path : inNodeModules(path) ?? path;
+}
+
+/**
+ * A path into a node_modules folder that is not there is looked for the way Node looks for packages: in the
+ * node_modules of each folder above. A manifest inside an installed package (enclave-mcp's own manifests/) names
+ * its servers as ../node_modules/…, and npm puts those dependencies beside the package, not inside it.
+ */
+function inNodeModules(path: string): string | undefined {
+  const marker = `${sep}node_modules${sep}`;
+  const at = path.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  const inside = path.slice(at + marker.length);
+  for (let dir = dirname(path.slice(0, at)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', inside);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 /** Null-prototype records: a server, variable or header named like an Object.prototype member finds nothing else. */

@@ -52,6 +52,8 @@ beforeAll(() => {
     symlinkSync(join(ROOT, 'node_modules', entry), join(app, 'node_modules', entry));
   }
   for (const part of ['package.json', 'dist', 'manifests']) cpSync(join(ROOT, part), join(installed, part), { recursive: true });
+  // The bundled manifest's data folders, as they ship: empty.
+  mkdirSync(join(installed, 'workspace', 'files'), { recursive: true });
   chmodSync(BIN, 0o755); // as npm does for a bin on install
   symlinkSync(relative(dirname(LINK), BIN), LINK);
   writeFileSync(MANIFEST, JSON.stringify({
@@ -62,6 +64,13 @@ beforeAll(() => {
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
 describe('the built bin, installed', () => {
+  it('tools with the bundled manifest reaches its servers where npm put them (beside the package)', () => {
+    const r = spawnSync(process.execPath, [BIN, 'tools'], { cwd: app, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("callTool('memory:create_entities'");
+    expect(r.stdout).toContain("callTool('filesystem:read_text_file'");
+  }, 90_000);
+
   it('cannot reach tsx from where it is installed (the premise of the checks below)', () => {
     expect(() => createRequire(BIN).resolve('tsx')).toThrow(/Cannot find module/);
   });
@@ -124,6 +133,8 @@ describe('the package', () => {
       'package.json', PKG.bin['enclave-mcp'], 'dist/cli.js', 'dist/enclave/runtime/worker.js',
       'manifests/default.json', 'manifests/manifest.schema.json', 'README.md',
     ]));
-    expect(paths.filter((p) => /^(src|test|bench|scripts|workspace)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')))).toEqual([]);
+    expect(paths.filter((p) => /^(src|test|bench|scripts)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')))).toEqual([]);
+    // The bundled manifest's folders ship empty (their .gitignore keeps local data out), so it works installed.
+    expect(paths.filter((p) => p.startsWith('workspace/')).sort()).toEqual(['workspace/.gitignore', 'workspace/.gitkeep', 'workspace/files/.gitkeep']);
   });
 });

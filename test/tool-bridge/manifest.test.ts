@@ -338,3 +338,21 @@ describe('manifests/', () => {
     expect(readFileSync(join(MANIFESTS, 'manifest.schema.json'), 'utf8')).toBe(manifestJsonSchema());
   });
 });
+
+describe('a manifest inside an installed package', () => {
+  it('finds ../node_modules/… paths where npm put the dependencies: beside the package, not inside it', () => {
+    const root = mkdtempSync(join(tmpdir(), 'installed-'));
+    const server = join(root, 'node_modules', '@acme', 'server', 'dist', 'index.js');
+    mkdirSync(dirname(server), { recursive: true });
+    writeFileSync(server, '');
+    const manifestDir = join(root, 'node_modules', 'enclave-mcp', 'manifests');
+    mkdirSync(manifestDir, { recursive: true });
+    const manifest = parseManifest(
+      { servers: { s: { command: 'node', args: ['../node_modules/@acme/server/dist/index.js', '../node_modules/@acme/missing.js'] } }, allow: ['s:*'] },
+      { baseDir: manifestDir, env: {} },
+    );
+    const args = (manifest.servers.s as { args: string[] }).args;
+    expect(args[0]).toBe(server);
+    expect(args[1]).toBe(join(root, 'node_modules', 'enclave-mcp', 'node_modules', '@acme', 'missing.js')); // not found: as written
+  });
+});
