@@ -1,7 +1,8 @@
 // What the model reads about execute_agentscript: AgentScript in a few lines, the active level's limits, and
-// the allowed tools — as declarations while they fit the budget, else their names and a pointer to search_tools.
+// the allowed tools — as declarations while they fit the budget, else one-line summaries, else their names, with
+// a pointer to search_tools for the declarations.
 import type { Limits, SecurityLevel } from '../enclave/index.js';
-import { renderDeclarations } from '../tool-bridge/declarations.js';
+import { renderDeclarations, summarizeTool } from '../tool-bridge/declarations.js';
 import type { DownstreamTool } from '../tool-bridge/types.js';
 
 /** About 2,000 tokens at ~4 characters per token: what a tool description may cost the model's context. */
@@ -20,6 +21,13 @@ export function primer(level: SecurityLevel, limits: Limits): string {
   ].join('\n');
 }
 
+/** The first sentence of a tool's description, as search_tools' summary gives it. */
+function firstSentence(tool: DownstreamTool): string {
+  const summary = summarizeTool(tool);
+  const at = summary.indexOf(' — ');
+  return at < 0 ? '' : summary.slice(at + 3);
+}
+
 /** Tool names grouped by server: `memory: memory:create_entities, memory:read_graph`. */
 function names(tools: readonly DownstreamTool[]): string {
   const byServer = new Map<string, string[]>();
@@ -34,6 +42,13 @@ export function describeExecute(level: SecurityLevel, limits: Limits, tools: rea
   const full = `${head}\n\nAvailable tools:\n${declarations}`;
   if (full.length <= DESCRIPTION_BUDGET_CHARS) return full;
   const pointer = 'Call search_tools with a query and detail "full" to get the declarations (argument and result types) of the tools you need.';
+  // Each step down tells the model less, so it is taken only when the richer one does not fit: declarations with
+  // only the first sentence of each description, then one-line summaries, then names.
+  const short = renderDeclarations(tools.map((t) => ({ ...t, description: firstSentence(t) })));
+  const shortened = `${head}\n\nAvailable tools (descriptions cut to their first sentence; search_tools with detail "full" gives them whole):\n${short}`;
+  if (shortened.length <= DESCRIPTION_BUDGET_CHARS) return shortened;
+  const summarized = `${head}\n\nAvailable tools (${tools.length}; ${pointer})\n${tools.map(summarizeTool).join('\n')}`;
+  if (summarized.length <= DESCRIPTION_BUDGET_CHARS) return summarized;
   const listed = `${head}\n\nAvailable tools (${tools.length}; ${pointer})\n${names(tools)}`;
   if (listed.length <= DESCRIPTION_BUDGET_CHARS) return listed;
   const servers = [...new Set(tools.map((t) => t.server))];

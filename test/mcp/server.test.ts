@@ -39,8 +39,27 @@ describe('the execute_agentscript description', () => {
     expect(text.length).toBeLessThanOrEqual(DESCRIPTION_BUDGET_CHARS);
   });
 
-  it('above the budget (~2,000 tokens), lists names grouped by server and points to search_tools', () => {
-    const many = Array.from({ length: 60 }, (_, i) => tool(`srv${i % 3}:tool_${i}`, 'A tool with a long description. '.repeat(8), { query: { type: 'string' } }));
+  it('above the budget (~2,000 tokens), keeps every declaration but cuts descriptions to their first sentence', () => {
+    const many = Array.from({ length: 40 }, (_, i) => tool(`srv${i % 3}:tool_${i}`, `Does thing ${i}. ${'It has a long description. '.repeat(8)}`, { query: { type: 'string' } }));
+    const text = strict(many);
+    expect(text.length).toBeLessThanOrEqual(DESCRIPTION_BUDGET_CHARS);
+    expect(text).toContain('descriptions cut to their first sentence; search_tools with detail "full" gives them whole');
+    expect(text).toContain("// Does thing 0.\ncallTool('srv0:tool_0', args: { query: string }): Promise<unknown>;");
+    expect(text).not.toContain('It has a long description');
+  });
+
+  it('when the declarations do not fit even so, gives each tool a one-line summary and points to search_tools', () => {
+    const wide = Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`field_${k}`, { type: 'string' }]));
+    const many = Array.from({ length: 40 }, (_, i) => tool(`srv${i % 3}:tool_${i}`, `Does thing ${i}. More.`, wide));
+    const text = strict(many);
+    expect(text.length).toBeLessThanOrEqual(DESCRIPTION_BUDGET_CHARS);
+    expect(text).not.toContain("callTool('srv0:tool_0'");
+    expect(text).toContain('Available tools (40; Call search_tools');
+    expect(text).toContain('srv0:tool_0 — Does thing 0.\nsrv1:tool_1 — Does thing 1.');
+  });
+
+  it('when the summaries do not fit either, lists names grouped by server', () => {
+    const many = Array.from({ length: 60 }, (_, i) => tool(`srv${i % 3}:tool_${i}`, `${'A tool with a long first sentence that goes on '.repeat(4)}.`, { query: { type: 'string' } }));
     const text = strict(many);
     expect(text.length).toBeLessThanOrEqual(DESCRIPTION_BUDGET_CHARS);
     expect(text).not.toContain('callTool(\'srv0:tool_0\'');
