@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MAX_SCRIPT_MESSAGE_LENGTH } from './errors.js';
 import type { JsonValue, LogEntry } from './types.js';
 
 /** The package's own folder (…/src/enclave → package root): host paths a script must not learn. */
@@ -12,8 +13,11 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 const SECRET_ENV_NAME = /SECRET|TOKEN|PASSW|API_?KEY|PRIVATE|CREDENTIAL|AUTH/i;
 /** Shorter values are not redacted: replacing every "1234" would garble ordinary data. */
 export const MIN_SECRET_LENGTH = 6;
-/** Error messages longer than this keep their start and end (where the advice is) and lose the middle. */
-export const MAX_MESSAGE_LENGTH = 2_000;
+/**
+ * Error messages longer than this keep their start and end (where the advice is) and lose the middle. The same
+ * bound as the sandbox's own cap on a script's exception text: one limit for a message, checked on both sides.
+ */
+export const MAX_MESSAGE_LENGTH = MAX_SCRIPT_MESSAGE_LENGTH;
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // Terminal control: CSI (ESC [ … final, or the one-byte C1 CSI), OSC/DCS/SOS/PM/APC strings up to BEL or ESC \,
@@ -128,6 +132,12 @@ export class Redactor {
   value(v: JsonValue): JsonValue {
     if (!this.everywhere.active) return v;
     if (typeof v === 'string') return this.text(v);
+    if (typeof v === 'number') {
+      // A number whose digits hold a secret (a PIN, an account number) is that secret too.
+      const digits = String(v);
+      const redacted = this.text(digits);
+      return redacted === digits ? v : redacted;
+    }
     if (Array.isArray(v)) return v.map((x) => this.value(x));
     if (v !== null && typeof v === 'object') {
       const out: Record<string, JsonValue> = {};

@@ -5,6 +5,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Redactor, ToolCallError, type JsonObject, type JsonValue, type ToolCallContext, type ToolHandler } from '../enclave/index.js';
 import { Allowlist } from './allowlist.js';
+import { serverUnavailable } from './call-errors.js';
 import { compileArgsValidator, type ArgsValidator } from './arguments.js';
 import { DownstreamServer } from './downstream.js';
 import type { Manifest, ServerConfig } from './manifest.js';
@@ -98,7 +99,7 @@ export class ToolBridge {
       tool = server.tools.find((t) => t.name === toolName);
     }
     if (server.state !== 'ready' && (tool || server.tools.length === 0)) {
-      throw new ToolCallError('TOOL_ERROR', `Server "${server.name}" is unavailable (${server.reason}); it is being reconnected. Try again later, or catch the error and go on without it.`);
+      throw serverUnavailable(server.name, server.reason);
     }
     if (!tool) throw this.unknown(name);
     this.validatorFor(tool, name)(args);
@@ -109,21 +110,8 @@ export class ToolBridge {
     return this.redact(normalizeResult(this.redact(result), { tool: name }));
   }
 
-  /** Redactor.value, plus numbers: one whose digits hold a secret (a PIN, an account number) becomes the marker. */
+  /** Tool results and schemas are JSON from the SDK's parser: the enclave's Redactor walks them as they are. */
   private redact(value: unknown): JsonValue {
-    if (typeof value === 'number') {
-      const text = String(value);
-      return this.redactor.text(text) === text ? value : this.redactor.text(text);
-    }
-    if (Array.isArray(value)) return value.map((item) => this.redact(item));
-    if (value !== null && typeof value === 'object') {
-      const out: Record<string, JsonValue> = {};
-      // defineProperty, not `out[k] =`: a "__proto__" key must stay an own data key, never become the prototype.
-      for (const [key, item] of Object.entries(value)) {
-        Object.defineProperty(out, this.redactor.text(key), { value: this.redact(item), enumerable: true, writable: true, configurable: true });
-      }
-      return out;
-    }
     return this.redactor.value(value as JsonValue);
   }
 

@@ -94,3 +94,10 @@ describe('plainText, Redactor.log and capLogs', () => {
     expect(capText('short')).toBe('short');
   });
 });
+
+describe('Redactor.value and numbers', () => {
+  it('a number whose digits are a secret is redacted like the string; other numbers stay numbers', () => {
+    const r = new Redactor(['90210443'], []);
+    expect(r.value({ pin: 90210443, count: 3, nested: [90210443.5] })).toEqual({ pin: '[REDACTED]', count: 3, nested: ['[REDACTED].5'] });
+  });
+});
