@@ -42,7 +42,8 @@ export interface Guards {
   check(req: IncomingMessage): Refusal | undefined;
 }
 
-const bracket = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+/** A host as a URL or Host header writes it: an IPv6 address in brackets. */
+export const bracket = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
 /** The Host values a request may carry, or undefined when any is fine (wildcard binding with no list: the token guards). */
 function hostsFor({ host, port, allowedHosts = [] }: GuardOptions): Set<string> | undefined {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { log } from '../enclave/index.js';
 import { ConfigError } from '../tool-bridge/errors.js';
 import { bodyLimitFor, readJsonBody } from './http-body.js';
-import { guardsFor, resolveToken, type Guards } from './http-guards.js';
+import { bracket, guardsFor, resolveToken, type Guards } from './http-guards.js';
 import { refuse, type Refusal } from './http-replies.js';
 import { SessionTable } from './http-sessions.js';
 import { openSse, postSse, SSE_MESSAGES_PATH } from './http-sse.js';
@@ -142,5 +142,5 @@ function health(req: IncomingMessage, res: ServerResponse): Refusal | undefined 
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::' || host === '[::]') return '[::1]';
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return bracket(host);
 }

@@ -8,6 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ToolCallError } from '../enclave/index.js';
 import { log } from '../enclave/log.js';
 import { regexRisk } from '../enclave/regex-safety.js';
+import { cap } from './ts-text.js';
 
 /** Throws ToolCallError INVALID_TOOL_ARGS when `args` do not match; `undefined` counts as `{}`. */
 export interface ArgsValidator {
@@ -131,7 +132,7 @@ const DESCRIBE: Record<string, Describe> = {
   minProperties: (e, path) => `${path} must have at least ${p(e).limit} properties`,
   maxProperties: (e, path) => `${path} must have at most ${p(e).limit} properties`,
   uniqueItems: (e, path) => `${path} must not repeat items (items ${p(e).j} and ${p(e).i} are equal)`,
-  pattern: (e, path) => `${path} must match the pattern ${clip(String(p(e).pattern), 80)}`,
+  pattern: (e, path) => `${path} must match the pattern ${cap(String(p(e).pattern), 80)}`,
   anyOf: (e, path) => `${path} must be ${alternatives(e.schema)}`,
   oneOf: (e, path) => `${path} must be exactly one of ${alternatives(e.schema)}`,
   dependentRequired: (e, path, at) => `${at(String(p(e).property))} requires ${path}.${p(e).missingProperty}`,
@@ -199,16 +200,12 @@ function kindOf(value: unknown): string {
 }
 
 function show(value: unknown): string {
-  return clip(JSON.stringify(value) ?? String(value), 60);
+  return cap(JSON.stringify(value) ?? String(value), 60);
 }
 
 function listed(items: string[]): string {
   const more = items.length > MAX_LISTED ? `, … ${items.length - MAX_LISTED} more` : '';
   return items.slice(0, MAX_LISTED).join(', ') + more;
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

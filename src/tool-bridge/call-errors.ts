@@ -4,6 +4,11 @@ import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ToolCallError } from '../enclave/index.js';
 
+/** The TOOL_ERROR of a call to a server that is not connected, said the same wherever it is found out. */
+export function serverUnavailable(server: string, reason: string): ToolCallError {
+  return new ToolCallError('TOOL_ERROR', `Server "${server}" is unavailable (${reason}); it is being reconnected. Try again later, or catch the error and go on without it.`);
+}
+
 /** The TOOL_ERROR for a failed call; `oversized` when the SDK reset the connection over a too-large message. */
 export function callError(server: string, tool: string, error: unknown, timeout: number, signal: AbortSignal | undefined, oversized: boolean): ToolCallError {
   const qualified = `${server}:${tool}`;

@@ -4,8 +4,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { log, ToolCallError } from '../enclave/index.js';
-import { callError, firstLine } from './call-errors.js';
+import { log } from '../enclave/index.js';
+import { callError, firstLine, serverUnavailable } from './call-errors.js';
 import { listAllTools, newClient } from './downstream-client.js';
 
 export type ServerState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
@@ -82,7 +82,7 @@ export class DownstreamServer {
   async callTool(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
     const client = this.client;
     if (this.status !== 'ready' || !client) {
-      throw new ToolCallError('TOOL_ERROR', `Server "${this.name}" is unavailable (${this.problem}); it is being reconnected. Try again later, or catch the error and go on without it.`);
+      throw serverUnavailable(this.name, this.problem);
     }
     const timeout = this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     // The SDK adds an abort listener per request and never removes it; one signal per call, linked to the
