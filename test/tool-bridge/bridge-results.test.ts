@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenManifest } from '../../src/tool-bridge/open.js';
 import { tempDir } from './helpers.js';
 import { fixtureServer, killMarked, openJson } from './open-helpers.js';
+import { MIXED_AS_DATA } from '../fixtures/fixture-tools.js';
 
 const dir = tempDir('bridge-results');
 // The enclave takes a tool result up to half its memory budget: a small budget keeps the too-large case cheap
@@ -77,14 +78,7 @@ describe('results', () => {
     const value = result.value as Record<string, unknown>;
     expect(value.image).toEqual({ type: 'image', mimeType: 'image/png', size: 1024 * 1024 });
     expect(value.audio).toEqual({ type: 'audio', mimeType: 'audio/wav', size: 3000 });
-    expect(value.mixed).toEqual([
-      { kind: 'json' },
-      'plain text',
-      { type: 'image', mimeType: 'image/png', size: 10 },
-      { type: 'resource_link', uri: 'fixture://doc', name: 'doc', mimeType: 'text/plain' },
-      { type: 'resource', uri: 'fixture://note', mimeType: 'text/plain', size: 12, text: 'a small note' },
-      { type: 'resource', uri: 'fixture://blob', mimeType: 'application/octet-stream', size: 3 },
-    ]);
+    expect(value.mixed).toEqual(MIXED_AS_DATA);
     expect(value.longest).toBeLessThan(150);
   });
 });

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ToolCallError } from '../../src/enclave/index.js';
 import { compileArgsValidator } from '../../src/tool-bridge/arguments.js';
 import { normalizeResult } from '../../src/tool-bridge/results.js';
+import { MIXED_AS_DATA } from '../fixtures/fixture-tools.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -120,14 +121,7 @@ describe('stdio fixture', () => {
   });
 
   it('mixed returns one content of each kind', async () => {
-    expect(await value(fx.client, 'mixed')).toEqual([
-      { kind: 'json' },
-      'plain text',
-      { type: 'image', mimeType: 'image/png', size: 10 },
-      { type: 'resource_link', uri: 'fixture://doc', name: 'doc', mimeType: 'text/plain' },
-      { type: 'resource', uri: 'fixture://note', mimeType: 'text/plain', size: 12, text: 'a small note' },
-      { type: 'resource', uri: 'fixture://blob', mimeType: 'application/octet-stream', size: 3 },
-    ]);
+    expect(await value(fx.client, 'mixed')).toEqual(MIXED_AS_DATA);
   });
 
   it('env_echo returns an environment variable the launcher passed', async () => {
