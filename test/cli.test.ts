@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON is whatever each test reads from it
 function cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string; json: any } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, input, encoding: 'utf8', timeout: 30_000 });
   let json: unknown;

@@ -39,6 +39,18 @@ export function patternNames(pattern: acorn.Node | null | undefined): acorn.Iden
   return patternTargets(pattern).filter((t): t is acorn.Identifier => t.type === 'Identifier');
 }
 
+/** The names a list of statements declares in its own block: let, const, var, function and class names. */
+export function declaredIn(statements: readonly acorn.Node[], out: acorn.Identifier[] = []): acorn.Identifier[] {
+  for (const s of statements as readonly acorn.AnyNode[]) {
+    if (s.type === 'VariableDeclaration') {
+      for (const d of s.declarations) for (const id of patternNames(d.id)) out.push(id);
+    } else if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && s.id) {
+      out.push(s.id);
+    }
+  }
+  return out;
+}
+
 /** The identifier at the root of a member chain (`a` in `a.b[c].d`), if any. */
 export function rootIdentifier(node: acorn.Node): acorn.Identifier | null {
   let n = node as acorn.AnyNode;

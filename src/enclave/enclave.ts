@@ -1,17 +1,16 @@
-// The Enclave: stages 1–4 in the main thread, stage 5 in the worker pool, stage 6 on the way out.
+// The Enclave: stages 1–5 in the worker pool (each execution has a worker to itself, so neither checking a large
+// script nor running a hostile one holds up this thread or another execution), stage 6 on the way out.
 // run() resolves to a result for every input; it never rejects.
-import { availableParallelism } from 'node:os';
-import { errorOf, isToolErrorCode, ToolCallError, type ErrorCode, type ExecutionError } from './errors.js';
-import { toJsonText } from './json-data.js';
-import { resolveLimits, isSecurityLevel, type Limits, type SecurityLevel } from './levels.js';
+import { EnclaveConfigError, errorOf, type ExecutionError } from './errors.js';
+import { resolveLimits, type Limits, type SecurityLevel } from './levels.js';
+import { parseEnclaveOptions } from './options.js';
 import { compile } from './pipeline.js';
-import { BLOCKED_GLOBALS, GLOBALS, RESERVED_PREFIX } from './policy.js';
-import type { DoneMessage, SandboxLimits } from './runtime/messages.js';
-import { WorkerPool } from './runtime/pool.js';
-import { capLogs, PACKAGE_ROOT, Redactor, secretsFromEnv } from './sanitize.js';
-import type { Transformed } from './transform.js';
+import type { DoneMessage } from './runtime/messages.js';
+import { WorkerPool, type PoolStats } from './runtime/pool.js';
+import { capLogs, Redactor, secretsFromEnv } from './sanitize.js';
+import { toolReply, type ToolReply } from './tool-reply.js';
 import { log } from './log.js';
-import type { EnclaveOptions, ExecutionEvent, ExecutionResult, JsonObject, JsonValue, LogEntry, RunOptions, ToolHandler, ValidationResult } from './types.js';
+import type { EnclaveOptions, ExecutionEvent, ExecutionResult, JsonValue, LogEntry, RunOptions, ToolHandler, ValidationResult } from './types.js';
 
 const GRACE_MS = 500;
 
@@ -24,23 +23,6 @@ function emit(options: RunOptions, event: ExecutionEvent): void {
     log.warn('an onEvent listener threw; the event was dropped', error);
   }
 }
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** A configuration mistake by the host program (not by a script): thrown from the constructor. */
-export class EnclaveConfigError extends Error {
-  override readonly name = 'EnclaveConfigError';
-}
-
-function checkGlobals(globals: Record<string, JsonValue>): string {
-  for (const name of Object.keys(globals)) {
-    if (!IDENTIFIER.test(name) || name.startsWith(RESERVED_PREFIX) || name in GLOBALS || name in BLOCKED_GLOBALS) {
-      throw new EnclaveConfigError(`globals: "${name}" cannot be a script global (it must be an identifier that is not reserved or built in).`);
-    }
-  }
-  const text = toJsonText(globals, 16 * 2 ** 20);
-  if (!text.ok) throw new EnclaveConfigError(`globals must be JSON data: ${text.reason}.`);
-  return text.text;
-}
 
 export class Enclave {
   readonly securityLevel: SecurityLevel;
@@ -49,29 +31,23 @@ export class Enclave {
   private readonly globalNames: ReadonlySet<string>;
   private readonly globalsJson: string;
   private readonly redactor: Redactor;
-  private readonly poolOptions: { size: number; maxPerWorker: number; maxQueue: number };
+  private readonly poolOptions: { size: number; maxWorkers: number; maxQueue: number };
   private pool: WorkerPool | undefined;
   private nextId = 1;
   private disposed = false;
 
   constructor(options: EnclaveOptions = {}) {
-    const level = options.securityLevel ?? 'STRICT';
-    if (!isSecurityLevel(level)) throw new EnclaveConfigError(`securityLevel must be one of STRICT, SECURE, STANDARD, PERMISSIVE (got ${String(level)}).`);
-    this.securityLevel = level;
-    try {
-      this.limits = resolveLimits(level, options.limits);
-    } catch (error) {
-      throw new EnclaveConfigError(`limits: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    this.toolHandler = options.toolHandler;
-    this.globalsJson = checkGlobals(options.globals ?? {});
-    this.globalNames = new Set(Object.keys(options.globals ?? {}));
-    this.redactor = new Redactor([...(options.secrets ?? []), ...secretsFromEnv()], options.redactPaths ?? [PACKAGE_ROOT, process.execPath]);
-    this.poolOptions = {
-      size: options.poolSize ?? Math.min(4, Math.max(2, availableParallelism())),
-      maxPerWorker: options.maxPerWorker ?? 8,
-      maxQueue: options.maxQueue ?? 256,
-    };
+    // Every option is checked in options.ts: unknown keys, kinds, limits' bounds, globals; all problems in one message.
+    const parsed = parseEnclaveOptions(options);
+    if (!parsed.ok) throw new EnclaveConfigError(parsed.message);
+    const o = parsed.settings;
+    this.securityLevel = o.securityLevel;
+    this.limits = o.limits;
+    this.toolHandler = o.toolHandler;
+    this.globalsJson = o.globalsJson;
+    this.globalNames = o.globalNames;
+    this.redactor = new Redactor([...o.secrets, ...secretsFromEnv()], o.redactPaths);
+    this.poolOptions = { size: o.poolSize, maxWorkers: o.maxWorkers, maxQueue: o.maxQueue };
   }
 
   /** Stages 1–4 only: is this script acceptable at the enclave's level? */
@@ -84,14 +60,23 @@ export class Enclave {
     try {
       if (this.disposed) return this.failed(started, errorOf('INTERNAL_ERROR', 'This enclave was disposed. Create a new Enclave to run scripts.'));
       if (options.signal?.aborted) return this.failed(started, errorOf('CANCELLED', 'The script was cancelled before it started.'));
-      const compiled = compile({ code, level: this.securityLevel, limits: this.limits, extraGlobals: this.globalNames });
-      if (!compiled.ok) return this.failed(started, compiled.error, compiled.score?.score);
-      const done = await this.execute(compiled.transformed, options);
-      return this.finish(started, done, compiled.transformed, compiled.score.score);
+      // Checking and transforming the script (stages 1–4) happens in the worker, off this thread; only what costs
+      // nothing is refused here: a script that is not text, or too large to send at all.
+      if (typeof code !== 'string' || Buffer.byteLength(code, 'utf8') > this.limits.maxCodeBytes) {
+        const compiled = compile({ code, level: this.securityLevel, limits: this.limits, extraGlobals: this.globalNames });
+        if (!compiled.ok) return this.failed(started, compiled.error);
+      }
+      const done = await this.execute(code, options);
+      return this.finish(started, done);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return this.failed(started, errorOf('INTERNAL_ERROR', this.redactor.message(`The enclave failed unexpectedly: ${message}. Run the script again.`)));
     }
+  }
+
+  /** The sandbox workers: how many, how many are starting, running an execution, or waiting for one. */
+  get stats(): PoolStats {
+    return this.pool?.stats ?? { workers: 0, starting: 0, running: 0, queued: 0 };
   }
 
   /** Starts the worker pool now rather than on the first run, so a server's first script does not wait for it. */
@@ -110,15 +95,7 @@ export class Enclave {
     await pool?.dispose();
   }
 
-  private sandboxLimits(): SandboxLimits {
-    const l = this.limits;
-    return {
-      timeoutMs: l.timeoutMs, memoryBytes: l.memoryBytes, maxIterations: l.maxIterations, maxToolCalls: l.maxToolCalls,
-      maxConcurrency: l.maxConcurrency, maxResultBytes: l.maxResultBytes, maxLogBytes: l.maxLogBytes, maxLogCalls: l.maxLogCalls,
-    };
-  }
-
-  private execute(transformed: Transformed, options: RunOptions): Promise<DoneMessage & { logs: LogEntry[]; served: number }> {
+  private execute(code: string, options: RunOptions): Promise<DoneMessage & { logs: LogEntry[]; served: number }> {
     const pool = this.workers();
     const handler = options.toolHandler ?? this.toolHandler;
     const id = this.nextId++;
@@ -129,17 +106,21 @@ export class Enclave {
       const onAbort = (): void => pool.cancel(id, 'CANCELLED', 'The script was cancelled by the caller.');
       const job = {
         id,
-        code: transformed.code,
-        limits: this.sandboxLimits(),
+        code,
+        level: this.securityLevel,
+        limits: this.limits,
         globals: this.globalsJson,
+        globalNames: [...this.globalNames],
         onToolCall: (callId: number, name: string, args: string) => {
           served++;
           const controller = new AbortController();
           calls.set(callId, controller);
-          void this.serveTool(handler, name, args, controller.signal, options, served).then((reply) => {
-            calls.delete(callId);
-            if (!controller.signal.aborted) pool.send(id, { type: 'tool-result', id, callId, ...reply });
-          });
+          void this.serveTool(handler, name, args, controller.signal, options, served)
+            .then((reply) => {
+              calls.delete(callId);
+              if (!controller.signal.aborted) pool.send(id, { type: 'tool-result', id, callId, ...reply });
+            })
+            .catch((error: unknown) => log.error('a tool result could not be delivered to its sandbox', error));
         },
         onToolCancel: (callIds: number[]) => callIds.forEach((c) => calls.get(c)?.abort()),
         onLog: (level: LogEntry['level'], message: string) => {
@@ -163,51 +144,31 @@ export class Enclave {
 
   private async serveTool(
     handler: ToolHandler | undefined, name: string, argsText: string, signal: AbortSignal, options: RunOptions, callNo: number,
-  ): Promise<{ ok: true; value: string } | { ok: false; error: { code: ErrorCode; message: string } }> {
+  ): Promise<ToolReply> {
     const t0 = performance.now();
     emit(options, { type: 'tool-call-start', id: callNo, tool: name });
-    let reply: { ok: true; value: string } | { ok: false; error: { code: ErrorCode; message: string } };
-    try {
-      if (!handler) throw new ToolCallError('UNKNOWN_TOOL', `Unknown tool "${name}": no tools are available in this sandbox.`);
-      const result = await handler(name, JSON.parse(argsText) as JsonObject, { signal });
-      const json = toJsonText(result, Math.floor(this.limits.memoryBytes / 2));
-      reply = json.ok
-        ? { ok: true, value: json.text }
-        : { ok: false, error: { code: 'TOOL_ERROR', message: `The tool "${name}" returned a result that is not usable JSON data: ${json.reason}.` } };
-    } catch (error) {
-      const code = error instanceof ToolCallError ? error.code : isToolErrorCode((error as { code?: unknown } | null)?.code) ? (error as { code: ErrorCode }).code : 'TOOL_ERROR';
-      const message = error instanceof Error ? error.message : `The tool "${name}" failed.`;
-      reply = { ok: false, error: { code, message: this.redactor.message(message) } };
-    }
+    // Never rejects, whatever the handler throws or returns (tool-reply.ts); a result up to half the sandbox's memory.
+    const reply = await toolReply({ handler, name, argsText, signal, maxResultBytes: Math.floor(this.limits.memoryBytes / 2), redactor: this.redactor });
     emit(options, { type: 'tool-call-end', id: callNo, tool: name, ok: reply.ok, durationMs: performance.now() - t0, ...(reply.ok ? {} : { code: reply.error.code }) });
     return reply;
   }
 
-  private finish(started: number, done: DoneMessage & { logs: LogEntry[]; served: number }, transformed: Transformed, score: number): ExecutionResult {
+  private finish(started: number, done: DoneMessage & { logs: LogEntry[]; served: number }): ExecutionResult {
     const stats = { durationMs: performance.now() - started, toolCalls: done.served, iterations: done.iterations };
     const logs = capLogs(done.logs, this.limits.maxLogBytes, this.limits.maxLogCalls);
+    const score = done.score !== undefined ? { score: done.score } : {};
     if (done.ok) {
       const text = done.value ?? 'null';
       if (Buffer.byteLength(text, 'utf8') > this.limits.maxResultBytes) {
-        return { success: false, error: errorOf('OUTPUT_LIMIT', `The result is larger than ${this.limits.maxResultBytes} bytes. Return a summary (counts, the first items, the fields you need) instead of everything.`), logs, stats, score };
+        return { success: false, error: errorOf('OUTPUT_LIMIT', `The result is larger than ${this.limits.maxResultBytes} bytes. Return a summary (counts, the first items, the fields you need) instead of everything.`), logs, stats, ...score };
       }
-      return { success: true, value: this.redactor.value(JSON.parse(text) as JsonValue), logs, stats, score };
+      return { success: true, value: this.redactor.value(JSON.parse(text) as JsonValue), logs, stats, ...score };
     }
+    // The worker reports positions in the script's own lines and says them in the message.
     const raw = done.error ?? { code: 'INTERNAL_ERROR' as const, message: 'The script failed without an error.' };
-    const error: ExecutionError = { code: raw.code, message: raw.message };
-    if (raw.tool) error.tool = raw.tool;
-    if (raw.line !== undefined) {
-      const pos = transformed.mapPosition(raw.line, raw.column ?? 1);
-      error.line = pos.line;
-      error.column = pos.column;
-      error.message = `Line ${pos.line}, column ${pos.column}: ${raw.message}`;
-    }
-    if (raw.code === 'VALIDATION_ERROR') error.issues = [{ rule: 'blocked-property', message: raw.message, line: error.line ?? 1, column: error.column ?? 1 }];
-    if (raw.code === 'RUNTIME_ERROR' && raw.line !== undefined) {
-      error.message = `${error.message.replace(/\.?$/, '.')} Fix the script at that position; wrap tool calls in try/catch to handle their failures.`;
-    }
-    error.message = this.redactor.message(error.message);
-    return { success: false, error, logs, stats, score };
+    const error: ExecutionError = { ...raw, message: this.redactor.message(raw.message) };
+    if (error.issues) error.issues = error.issues.map((i) => ({ ...i, message: this.redactor.message(i.message) }));
+    return { success: false, error, logs, stats, ...score };
   }
 
   private failed(started: number, error: ExecutionError, score?: number): ExecutionResult {

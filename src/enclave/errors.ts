@@ -59,6 +59,15 @@ export class ToolCallError extends Error {
   }
 }
 
+/**
+ * A configuration mistake by the host program (not by a script): thrown from the Enclave's constructor and from
+ * `validate()`. It lives here, beside the other error types, so that options.ts and levels.ts can throw it without
+ * importing enclave.ts (which imports them).
+ */
+export class EnclaveConfigError extends Error {
+  override readonly name = 'EnclaveConfigError';
+}
+
 export function errorOf(code: ErrorCode, message: string, extra: Omit<ExecutionError, 'code' | 'message'> = {}): ExecutionError {
   return { code, message, ...extra };
 }

@@ -1,5 +1,6 @@
 // The security levels of DESIGN §4, in one table. Every stage reads its numbers from here.
 import { z } from 'zod';
+import { EnclaveConfigError } from './errors.js';
 
 export const SECURITY_LEVELS = ['STRICT', 'SECURE', 'STANDARD', 'PERMISSIVE'] as const;
 export type SecurityLevel = (typeof SECURITY_LEVELS)[number];
@@ -51,21 +52,44 @@ export const LEVEL_LIMITS: Readonly<Record<SecurityLevel, Readonly<Limits>>> = O
 /** Hard ceilings no override may pass: beyond them the engine itself (host stack, wasm memory) is at risk. */
 const CEILING = { memoryBytes: 1024 * MB, maxNestingDepth: 200, timeoutMs: 10 * 60_000 } as const;
 
-const positiveInt = z.number().int().positive();
+/** Each override's bounds, as data: the schema below and the messages of checkLimits both come from here. */
+const BOUNDS: Readonly<Record<keyof Limits, { min: number; max?: number }>> = {
+  timeoutMs: { min: 1, max: CEILING.timeoutMs },
+  maxIterations: { min: 1 },
+  maxToolCalls: { min: 0 },
+  memoryBytes: { min: 1 * MB, max: CEILING.memoryBytes },
+  maxCodeBytes: { min: 1 },
+  maxResultBytes: { min: 1 },
+  maxLogBytes: { min: 0 },
+  maxLogCalls: { min: 0 },
+  maxConcurrency: { min: 1 },
+  maxNestingDepth: { min: 1, max: CEILING.maxNestingDepth },
+  maxLineLength: { min: 1 },
+  maxStringLiteralBytes: { min: 1 },
+};
+export const LIMIT_KEYS = Object.keys(BOUNDS) as ReadonlyArray<keyof Limits>;
+
+/** `positive()` for a minimum of 1 keeps the published manifest schema as it was (exclusiveMinimum 0). */
+function integer({ min, max }: { min: number; max?: number }): z.ZodNumber {
+  const int = z.number().int();
+  const low = min === 1 ? int.positive() : min === 0 ? int.nonnegative() : int.min(min);
+  return max === undefined ? low : low.max(max);
+}
+
 export const LimitsOverrideSchema = z
   .object({
-    timeoutMs: positiveInt.max(CEILING.timeoutMs),
-    maxIterations: positiveInt,
-    maxToolCalls: z.number().int().nonnegative(),
-    memoryBytes: positiveInt.min(1 * MB).max(CEILING.memoryBytes),
-    maxCodeBytes: positiveInt,
-    maxResultBytes: positiveInt,
-    maxLogBytes: z.number().int().nonnegative(),
-    maxLogCalls: z.number().int().nonnegative(),
-    maxConcurrency: positiveInt,
-    maxNestingDepth: positiveInt.max(CEILING.maxNestingDepth),
-    maxLineLength: positiveInt,
-    maxStringLiteralBytes: positiveInt,
+    timeoutMs: integer(BOUNDS.timeoutMs),
+    maxIterations: integer(BOUNDS.maxIterations),
+    maxToolCalls: integer(BOUNDS.maxToolCalls),
+    memoryBytes: integer(BOUNDS.memoryBytes),
+    maxCodeBytes: integer(BOUNDS.maxCodeBytes),
+    maxResultBytes: integer(BOUNDS.maxResultBytes),
+    maxLogBytes: integer(BOUNDS.maxLogBytes),
+    maxLogCalls: integer(BOUNDS.maxLogCalls),
+    maxConcurrency: integer(BOUNDS.maxConcurrency),
+    maxNestingDepth: integer(BOUNDS.maxNestingDepth),
+    maxLineLength: integer(BOUNDS.maxLineLength),
+    maxStringLiteralBytes: integer(BOUNDS.maxStringLiteralBytes),
   })
   .partial()
   .strict(); // unknown keys are a mistake, never silently ignored
@@ -76,8 +100,56 @@ export function isSecurityLevel(value: unknown): value is SecurityLevel {
   return typeof value === 'string' && (SECURITY_LEVELS as readonly string[]).includes(value);
 }
 
-/** The level's limits with the overrides applied. Throws a ZodError on a bad override (a configuration error). */
+/** A configuration value as quoted in a message: numbers as they are, anything else by its kind (it may be a secret). */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Why `level` is not a security level, or undefined. Level names are not secrets: a short string is quoted. */
+export function levelProblem(level: unknown): string | undefined {
+  if (isSecurityLevel(level)) return undefined;
+  const got = typeof level === 'string' && level.length <= 40 ? JSON.stringify(level) : shownValue(level);
+  return `securityLevel must be one of ${SECURITY_LEVELS.join(', ')} (got ${got})`;
+}
+
+const squash = (k: string): string => k.toLowerCase().replace(/[_-]/g, '');
+/** A limit `key` may have meant: the same letters in another case or spelling (`timeout_ms`), or a prefix (`timeout`). */
+function limitLike(key: string): string | undefined {
+  return LIMIT_KEYS.find((k) => squash(k) === squash(key)) ?? (key.length >= 4 ? LIMIT_KEYS.find((k) => squash(k).startsWith(squash(key))) : undefined);
+}
+
+/** One message per wrong key: "limits.timeoutMs must be an integer from 1 to 600000 (got -5)". */
+export function checkLimits(overrides: unknown): { ok: true; value: LimitsOverride } | { ok: false; problems: string[] } {
+  if (overrides === undefined) return { ok: true, value: {} };
+  const parsed = LimitsOverrideSchema.safeParse(overrides);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const problems = new Map<string, string>(); // by key: `-5.5` fails two checks and gets one message
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const near = limitLike(key);
+        problems.set(key, `limits.${key} is not a limit (${near ? `did you mean ${near}?` : `the limits are ${LIMIT_KEYS.join(', ')}`})`);
+      }
+    } else if (issue.path.length === 0) {
+      problems.set('', `limits must be an object of overrides such as { timeoutMs: 10000 } (got ${shownValue(overrides)})`);
+    } else {
+      const key = String(issue.path[0]) as keyof Limits;
+      const { min, max } = BOUNDS[key];
+      const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+      problems.set(key, `limits.${key} must be an integer ${range} (got ${shownValue((overrides as Record<string, unknown>)[key])})`);
+    }
+  }
+  return { ok: false, problems: [...problems.values()] };
+}
+
+/** The level's limits with the overrides applied. Throws EnclaveConfigError on an unknown level or a bad override. */
 export function resolveLimits(level: SecurityLevel, overrides?: LimitsOverride): Limits {
-  const parsed = overrides === undefined ? {} : LimitsOverrideSchema.parse(overrides);
-  return Object.freeze({ ...LEVEL_LIMITS[level], ...parsed });
+  const problem = levelProblem(level);
+  if (problem) throw new EnclaveConfigError(`${problem}.`);
+  const checked = checkLimits(overrides);
+  if (!checked.ok) throw new EnclaveConfigError(`${checked.problems.join('; ')}.`);
+  return Object.freeze({ ...LEVEL_LIMITS[level], ...checked.value });
 }

@@ -3,7 +3,7 @@ import { errorOf, type ExecutionError, type Issue } from './errors.js';
 import type { Limits, SecurityLevel } from './levels.js';
 import { parseScript } from './parse.js';
 import { prescan } from './prescan.js';
-import { BLOCK_THRESHOLD, score, type ScoreReport } from './score.js';
+import { BLOCK_THRESHOLD, blockedMessage, gatherFacts, scoreFacts, type ScoreFacts, type ScoreReport } from './score.js';
 import { transform, type Transformed } from './transform.js';
 import { validateAst } from './validate.js';
 import { Scopes } from './scope.js';
@@ -16,7 +16,7 @@ export interface CompileInput {
 }
 
 export type Compiled =
-  | { ok: true; transformed: Transformed; score: ScoreReport }
+  | { ok: true; transformed: Transformed; score: ScoreReport; facts: ScoreFacts }
   | { ok: false; error: ExecutionError; score?: ScoreReport };
 
 function validationError(issues: Issue[]): ExecutionError {
@@ -34,19 +34,16 @@ export function compile(input: CompileInput): Compiled {
   const parsed = parseScript(code);
   if (!parsed.ok) return { ok: false, error: validationError([parsed.issue]) };
   try {
-    const scopes = new Scopes();
+    const scopes = new Scopes(parsed.ast);
     const issues = validateAst(parsed.ast, { level, extraGlobals: input.extraGlobals, scopes });
     if (issues.length > 0) return { ok: false, error: validationError(issues) };
-    const report = score(parsed.ast);
+    // The facts stay with the run: the call-sequence rules are scored again on the calls it actually makes.
+    const facts = gatherFacts(parsed.ast);
+    const report = scoreFacts(facts);
     if (report.score >= BLOCK_THRESHOLD[level]) {
-      const why = report.signals.map((s) => `${s.rule} +${s.points} (${s.detail})`).join('; ');
-      return {
-        ok: false,
-        score: report,
-        error: errorOf('SCORING_BLOCKED', `The script scored ${report.score}, at or above the ${level} threshold of ${BLOCK_THRESHOLD[level]}: ${why}. Split reading and sending into separate, reviewed steps, and avoid handling credentials in scripts.`),
-      };
+      return { ok: false, score: report, error: errorOf('SCORING_BLOCKED', blockedMessage(report, level)) };
     }
-    return { ok: true, transformed: transform(code, parsed.ast, scopes), score: report };
+    return { ok: true, transformed: transform(code, parsed.ast), score: report, facts };
   } catch (error) {
     if (error instanceof RangeError) {
       // The walkers recurse; a pathological tree overflows them before any limit names it.

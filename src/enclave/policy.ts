@@ -1,12 +1,63 @@
 // The AgentScript policy of DESIGN §3 as data. validate.ts interprets it; a node type, global or member
 // that is not listed here is rejected. Each entry names the attack it stops.
-import type { SecurityLevel } from './levels.js';
+import { SECURITY_LEVELS, type SecurityLevel } from './levels.js';
 
 /** Prefix of every name the transform and the runtime inject; scripts may not use it. */
 export const RESERVED_PREFIX = '__ag';
 
-const LEVEL_RANK: Record<SecurityLevel, number> = { STRICT: 0, SECURE: 1, STANDARD: 2, PERMISSIVE: 3 };
-export const atLeast = (level: SecurityLevel, min: SecurityLevel): boolean => LEVEL_RANK[level] >= LEVEL_RANK[min];
+/** What some levels allow and lower ones refuse (DESIGN §3 "By level"): one row per construct. */
+export interface LevelRule {
+  /** The lowest level that allows it; every level above allows it too. */
+  from: SecurityLevel;
+  /** The validator's issue rule where a level refuses it. */
+  rule: string;
+  /** The construct as models write it: the description's "refused" entry and the validator's subject. */
+  refused: string;
+  /** The same construct in the description's "allowed" list. */
+  allowed: string;
+  /** What to write instead, as a sentence: ends the validator's message and the description's entry. */
+  instead: string;
+}
+
+/**
+ * The level table. validate.ts decides from it and src/mcp/description.ts tells the model from it, so what the
+ * model is told a level refuses is what that level refuses (issue 8: the description said "regular expressions
+ * at STRICT" even when serving SECURE).
+ */
+export const LEVEL_RULES = {
+  // ReDoS: a backtracking pattern runs inside one native call that QuickJS polls for interrupts only coarsely
+  // (DESIGN §2). From SECURE every pattern passes the ReDoS check (regex-safety.ts) first.
+  regex: {
+    from: 'SECURE', rule: 'no-regex',
+    refused: 'regular expressions (/…/ literals, .match, .matchAll, .search)',
+    allowed: 'regular expressions (refused when they risk catastrophic backtracking)',
+    instead: 'Use includes, indexOf, startsWith, endsWith or split',
+  },
+  // A named arrow can call itself: recursion the reviewer cannot see at a glance and that spends the engine's
+  // stack. An arrow passed as a call argument has no name to recurse through.
+  constArrow: {
+    from: 'STANDARD', rule: 'arrow-position',
+    refused: 'a standalone `const f = (x) => …`',
+    allowed: 'arrow functions bound to a const, `const f = (x) => …`',
+    instead: 'Pass the arrow straight to the call that uses it, e.g. items.map((x) => x.id), or inline its body',
+  },
+  // A literal tool name shows a reviewer, the validator and the scorer every tool the script can reach; a name
+  // computed at run time is checked only against the allowlist, when the call happens.
+  dynamicToolName: {
+    from: 'SECURE', rule: 'dynamic-tool-name',
+    refused: 'a tool name computed at run time, `callTool(name, …)`',
+    allowed: 'tool names computed at run time (checked against the allowlist when called)',
+    instead: "Write each call with a literal name, callTool('server:tool', args); a switch picks between them",
+  },
+} as const satisfies Readonly<Record<string, LevelRule>>;
+
+export type LevelFeature = keyof typeof LEVEL_RULES;
+export type LevelRules = Readonly<Record<LevelFeature, LevelRule>>;
+
+/** Whether `level` allows the construct of `rules[feature]` (SECURITY_LEVELS lists the levels in order). */
+export function levelAllows(level: SecurityLevel, feature: LevelFeature, rules: LevelRules = LEVEL_RULES): boolean {
+  return SECURITY_LEVELS.indexOf(level) >= SECURITY_LEVELS.indexOf(rules[feature].from);
+}
 
 export interface Block {
   rule: string;
@@ -17,7 +68,7 @@ export interface Block {
  * Every ESTree node type acorn can produce, with its verdict. `true`: allowed (a node-specific check in
  * validate.ts may still refine it). A Block: always rejected with that rule.
  */
-export const NODE_RULES: Readonly<Record<string, true | Block>> = {
+export const NODE_RULES: ReadonlyMap<string, true | Block> = new Map(Object.entries({
   Program: true, ExpressionStatement: true, BlockStatement: true, EmptyStatement: true,
   VariableDeclaration: true, VariableDeclarator: true, Identifier: true, Literal: true,
   IfStatement: true, SwitchStatement: true, SwitchCase: true, ConditionalExpression: true,
@@ -59,7 +110,7 @@ export const NODE_RULES: Readonly<Record<string, true | Block>> = {
   ExportDefaultDeclaration: { rule: 'no-import', message: 'Exports are not allowed. `return` the result instead.' },
   ExportAllDeclaration: { rule: 'no-import', message: 'Exports are not allowed. `return` the result instead.' },
   MetaProperty: { rule: 'no-meta-property', message: '`import.meta` and `new.target` are not allowed.' },
-};
+} satisfies Record<string, true | Block>));
 
 /** Property names that lead to constructors, prototypes or accessor definition: the classic escape routes. */
 export const BLOCKED_PROPERTIES: ReadonlySet<string> = new Set([
@@ -67,45 +118,80 @@ export const BLOCKED_PROPERTIES: ReadonlySet<string> = new Set([
   '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
 ]);
 
+/**
+ * Every name `Object.prototype` provides, captured once at load. Tables here are Maps and Sets, so none of these
+ * is ever a known global, a blocked-global reason or a member table by inheritance (issue 8: `constructor` was a
+ * "known global" and `const O = constructor` reached Object; `__proto__.x = 1` polluted the sandbox's prototype).
+ */
+export const INHERITED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 /** Globals a script may read, each with the members it may use (`null`: any member of the value is fine). */
-export const GLOBALS: Readonly<Record<string, ReadonlySet<string> | null>> = {
-  Math: null,
-  JSON: new Set(['parse', 'stringify']),
-  Array: new Set(['isArray', 'from', 'of']),
-  Object: new Set(['keys', 'values', 'entries', 'fromEntries', 'assign']),
-  String: new Set(['fromCharCode', 'fromCodePoint']),
-  Number: new Set(['isInteger', 'isFinite', 'isNaN', 'isSafeInteger', 'parseFloat', 'parseInt', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER', 'EPSILON', 'MAX_VALUE', 'MIN_VALUE', 'POSITIVE_INFINITY', 'NEGATIVE_INFINITY', 'NaN']),
-  Boolean: new Set([]),
-  Date: new Set(['now', 'parse', 'UTC']),
-  Map: new Set([]), Set: new Set([]), Error: new Set([]),
-  Promise: new Set(['all', 'allSettled', 'race', 'any', 'resolve', 'reject']),
-  parseInt: null, parseFloat: null, isNaN: null, isFinite: null,
-  encodeURIComponent: null, decodeURIComponent: null,
-  console: new Set(['log', 'info', 'warn', 'error']),
-  callTool: null, parallel: null,
-  undefined: null, NaN: null, Infinity: null,
-};
+export const GLOBALS: ReadonlyMap<string, ReadonlySet<string> | null> = new Map<string, ReadonlySet<string> | null>([
+  ['Math', null],
+  ['JSON', new Set(['parse', 'stringify'])],
+  ['Array', new Set(['isArray', 'from', 'of'])],
+  ['Object', new Set(['keys', 'values', 'entries', 'fromEntries', 'assign'])],
+  ['String', new Set(['fromCharCode', 'fromCodePoint'])],
+  ['Number', new Set(['isInteger', 'isFinite', 'isNaN', 'isSafeInteger', 'parseFloat', 'parseInt', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER', 'EPSILON', 'MAX_VALUE', 'MIN_VALUE', 'POSITIVE_INFINITY', 'NEGATIVE_INFINITY', 'NaN'])],
+  ['Boolean', new Set()],
+  ['Date', new Set(['now', 'parse', 'UTC'])],
+  ['Map', new Set()], ['Set', new Set()], ['Error', new Set()],
+  ['Promise', new Set(['all', 'allSettled', 'race', 'any', 'resolve', 'reject'])],
+  ['parseInt', null], ['parseFloat', null], ['isNaN', null], ['isFinite', null],
+  ['encodeURIComponent', null], ['decodeURIComponent', null],
+  ['console', new Set(['log', 'info', 'warn', 'error'])],
+  ['callTool', null], ['parallel', null],
+  ['undefined', null], ['NaN', null], ['Infinity', null],
+]);
 
 /** Constructors `new` may call. */
 export const NEW_ALLOWED: ReadonlySet<string> = new Set(['Error', 'Date', 'Map', 'Set', 'Array']);
 
+export interface BlockedGlobal {
+  /** Why, read after "it": "`eval` is not available: it runs code built from strings." */
+  reason: string;
+  /** What to do instead, as a sentence. */
+  instead: string;
+}
+const REACH_OUT = 'Use callTool("server:tool", args) to reach other systems';
+
+/** Rows of `[reason, names, instead?]`: one reason for several names reads better than a line per name. */
+const byReason = (rows: ReadonlyArray<readonly [string, readonly string[], string?]>): ReadonlyMap<string, BlockedGlobal> =>
+  new Map(rows.flatMap(([reason, names, instead = REACH_OUT]) => names.map((name) => [name, { reason, instead }] as const)));
+
 /** Names with a specific reason; using or declaring them is blocked. Anything else undeclared is unknown. */
-export const BLOCKED_GLOBALS: Readonly<Record<string, string>> = {
-  eval: 'runs code built from strings',
-  Function: 'builds functions from strings',
-  AsyncFunction: 'builds functions from strings',
-  globalThis: 'reaches the global object', window: 'reaches the global object', self: 'reaches the global object', global: 'reaches the global object',
-  arguments: 'exposes the caller', process: 'is the host process', require: 'loads host modules', module: 'is the host module system',
-  exports: 'is the host module system', import: 'loads modules', Buffer: 'is a host API',
-  Proxy: 'intercepts object operations', Reflect: 'reaches object internals', Symbol: 'reaches iteration and coercion hooks',
-  WeakRef: 'observes garbage collection', FinalizationRegistry: 'observes garbage collection',
-  SharedArrayBuffer: 'shares memory', Atomics: 'blocks threads', WebAssembly: 'compiles code',
-  setTimeout: 'is a timer', setInterval: 'is a timer', setImmediate: 'is a timer', clearTimeout: 'is a timer', clearInterval: 'is a timer', queueMicrotask: 'schedules code',
-  fetch: 'is a network API', XMLHttpRequest: 'is a network API', WebSocket: 'is a network API', EventSource: 'is a network API',
-  localStorage: 'is a storage API', sessionStorage: 'is a storage API', indexedDB: 'is a storage API',
-  RegExp: 'compiles patterns from strings', escape: 'is deprecated', unescape: 'is deprecated',
-  std: 'is a host API', os: 'is a host API', Worker: 'starts threads', structuredClone: 'is a host API',
-};
+export const BLOCKED_GLOBALS: ReadonlyMap<string, BlockedGlobal> = byReason([
+  ['runs code built from strings', ['eval'], 'Write the code itself'],
+  ['builds functions from strings', ['Function', 'AsyncFunction'], 'Pass an arrow function as a call argument'],
+  ['reaches the global object', ['globalThis', 'window', 'self', 'global'], 'Name the global you need, e.g. Math.max'],
+  ['exposes the caller', ['arguments'], 'Name the parameters of the arrow function'],
+  ['is the host process', ['process']],
+  ['loads host modules', ['require']],
+  ['is the host module system', ['module', 'exports'], '`return` the result instead'],
+  ['loads modules', ['import']],
+  ['is a host API', ['Buffer', 'std', 'os', 'structuredClone']],
+  ['intercepts object operations', ['Proxy'], 'Use plain objects'],
+  ['reaches object internals', ['Reflect'], 'Use Object.keys, Object.values or Object.entries'],
+  ['reaches iteration and coercion hooks', ['Symbol'], 'Use for…of and plain values'],
+  ['observes garbage collection', ['WeakRef', 'FinalizationRegistry'], 'Use a Map'],
+  ['shares memory', ['SharedArrayBuffer'], 'Use arrays'],
+  ['blocks threads', ['Atomics'], 'Use arrays'],
+  ['compiles code', ['WebAssembly']],
+  ['is a timer', ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'], 'Await the tool calls; a script runs to completion'],
+  ['schedules code', ['queueMicrotask'], 'Await the tool calls; a script runs to completion'],
+  ['is a network API', ['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource']],
+  ['is a storage API', ['localStorage', 'sessionStorage', 'indexedDB']],
+  ['compiles patterns from strings', ['RegExp'], 'Write the pattern as a /…/ literal where the level allows regular expressions, or use includes, indexOf or split'],
+  ['is deprecated', ['escape', 'unescape'], 'Use encodeURIComponent and decodeURIComponent'],
+  ['starts threads', ['Worker'], 'Use parallel(items, fn) for concurrent tool calls'],
+  // The global object inherits these from Object.prototype: bare `constructor` is Object (and
+  // `constructor.constructor` is Function), and `__proto__.x = 1` writes to every object's prototype.
+  // (The harmless inherited names, such as valueOf or toString, are merely unknown: a local may take them.)
+  ['is the global object\'s inherited constructor (Object, then Function)', ['constructor'], 'Use your own variables and the listed globals'],
+  ['is Object.prototype, shared by every object', ['__proto__'], 'Use your own variables and the listed globals'],
+  ['defines accessors on the global object', ['__defineGetter__', '__defineSetter__'], 'Use your own variables and the listed globals'],
+  ['reads accessors of the global object', ['__lookupGetter__', '__lookupSetter__'], 'Use your own variables and the listed globals'],
+]);
 
 /** String methods that compile a string argument into a regular expression. */
 export const REGEX_METHODS: ReadonlySet<string> = new Set(['match', 'matchAll', 'search']);

@@ -1,11 +1,14 @@
-// Part of the pre-scan family: a cheap ReDoS check for regular-expression literals (SECURE and up).
-// QuickJS's regex engine backtracks; its interrupt polling is the second line, this is the first.
-// The pattern is read into a tree (regex-parse.ts, regex-ast.ts) and every node is checked against a table of
-// shapes that make a backtracking engine take exponential or high-polynomial time. A shape is flagged only when
-// the text one part matches could also be matched another way, so unambiguous repetition such as (a|b)+,
-// (\w+\.)+ or ([^"]*")* stays allowed.
-import { overlaps, type CharSet, type Node } from './regex-ast.js';
-import { parseRegex } from './regex-parse.js';
+// Part of the pre-scan family: the ReDoS check for regular expressions (SECURE and up), literal (validate.ts) or
+// built at run time (the sandbox's worker). QuickJS's regex engine backtracks; its interrupt polling is the second
+// line, this is the first.
+// The pattern is read with its flags (regex-read.ts, over regexpp) into shapes (regex-shape.ts) whose character
+// sets follow the flags (regex-class.ts): i folds case, s lets . take line terminators, u and v change escapes,
+// classes and what a character is. Every shape is checked against a table of those that make a backtracking
+// engine take exponential or high-polynomial time. A shape is flagged only when the text one part matches could
+// also be matched another way, so unambiguous repetition such as (a|b)+, (\w+\.)+ or ([^"]*")* stays allowed.
+import { overlaps, type CharSet } from './regex-charset.js';
+import { readPattern } from './regex-read.js';
+import type { Shape } from './regex-shape.js';
 
 const MAX_PATTERN_LENGTH = 256;
 /**
@@ -29,22 +32,22 @@ function explodes(count: number, ways: number): boolean {
 }
 
 /** A body whose repetitions can trade characters: it varies in length and is empty, or a shorter match can grow into the next one's start. */
-const ambiguous = (b: Node): boolean => b.min !== b.max && (b.min === 0 || overlaps(b.extend, b.first));
+const ambiguous = (b: Shape): boolean => b.min !== b.max && (b.min === 0 || overlaps(b.extend, b.first));
 
 /** Alternatives directly inside a repeated body, as in (a|aa)* or (x(?:\w|\d))*, are retried in every repetition. */
-const alternativesOf = (b: Node): Node[] => (b.kind === 'alt' ? [b] : b.kind === 'seq' ? b.children.filter((c) => c.kind === 'alt') : []);
+const alternativesOf = (b: Shape): Shape[] => (b.kind === 'alt' ? [b] : b.kind === 'seq' ? b.children.filter((c) => c.kind === 'alt') : []);
 
-const loose = (n: Node): boolean => n.kind === 'repeat' && n.children[0]!.kind === 'char' && n.hi - n.lo > LOOSE_SPAN;
+const loose = (n: Shape): boolean => n.kind === 'repeat' && n.children[0]!.kind === 'char' && n.hi - n.lo > LOOSE_SPAN;
 
 /** Can `n`, lying between two repetitions of `chars`, match nothing or one of those characters? */
-const passable = (n: Node, chars: CharSet): boolean => n.min === 0 || (n.kind === 'char' && overlaps(n.first, chars));
+const passable = (n: Shape, chars: CharSet): boolean => n.min === 0 || (n.kind === 'char' && overlaps(n.first, chars));
 
 /**
  * The longest run of loose single-character repetitions in a sequence where each neighbouring pair can take the
  * same characters and whatever lies between them can be empty or one of the later one's characters: is it
  * longer than MAX_OVERLAPPING_RUN? O(n²).
  */
-function tooManyOverlapping(items: Node[]): boolean {
+function tooManyOverlapping(items: Shape[]): boolean {
   const run: number[] = [];
   return items.some((item, i) => {
     run[i] = loose(item) ? 1 : 0;
@@ -57,31 +60,37 @@ function tooManyOverlapping(items: Node[]): boolean {
   });
 }
 
-interface Rule { reason: string; flags: (n: Node) => boolean }
+interface Rule { reason: string; applies: (n: Shape) => boolean }
 
 /** Shapes that backtrack catastrophically; the first rule found anywhere in the pattern names the reason. */
 const RULES: Rule[] = [
   // Matching with back-references is NP-hard in general.
-  { reason: 'it uses a backreference', flags: (n) => n.kind === 'backref' },
+  { reason: 'it uses a backreference', applies: (n) => n.kind === 'backref' },
   // (a|aa)*, (\w|\d)+: every repetition may take either branch for the same text.
-  { reason: 'a repeated group contains alternatives that can match the same text, as in (a|aa)*', flags: (n) => n.kind === 'repeat' && explodes(n.hi, 2) && alternativesOf(n.children[0]!).some((a) => a.clashing) },
+  { reason: 'a repeated group contains alternatives that can match the same text, as in (a|aa)*', applies: (n) => n.kind === 'repeat' && explodes(n.hi, 2) && alternativesOf(n.children[0]!).some((a) => a.clashing) },
   // (a+)+, (\w+\s?)*, (a?){28}, (a{1,99}){1,99}: the repetitions can split one text in exponentially many ways.
-  { reason: 'a repeated group contains another repetition, as in (a+)+ or (a?){30}', flags: (n) => n.kind === 'repeat' && ambiguous(n.children[0]!) && explodes(n.hi, n.children[0]!.max - n.children[0]!.min + 1) },
+  { reason: 'a repeated group contains another repetition, as in (a+)+ or (a?){30}', applies: (n) => n.kind === 'repeat' && ambiguous(n.children[0]!) && explodes(n.hi, n.children[0]!.max - n.children[0]!.min + 1) },
   // \d*\d*\d*x, .*a.*a.*: polynomial, with the degree set by the number of repetitions.
-  { reason: `more than ${MAX_OVERLAPPING_RUN} adjacent repetitions can match the same characters, as in \\d*\\d*\\d*`, flags: (n) => n.kind === 'seq' && tooManyOverlapping(n.children) },
+  { reason: `more than ${MAX_OVERLAPPING_RUN} adjacent repetitions can match the same characters, as in \\d*\\d*\\d*`, applies: (n) => n.kind === 'seq' && tooManyOverlapping(n.children) },
 ];
 
 /** Does any node of the tree have the shape? */
-const anywhere = (n: Node, flags: Rule['flags']): boolean => flags(n) || n.children.some((c) => anywhere(c, flags));
+const anywhere = (n: Shape, applies: Rule['applies']): boolean => applies(n) || n.children.some((c) => anywhere(c, applies));
 
-/** Returns a reason when the pattern risks catastrophic backtracking, or null when it looks safe. */
-export function regexRisk(pattern: string): string | null {
+export const UNREADABLE = 'it uses syntax the safety check cannot read';
+
+/**
+ * A reason when the pattern, matched under `flags` (as in `new RegExp(pattern, flags)`), risks catastrophic
+ * backtracking, or null when it looks safe. Never throws: it also runs in the sandbox's worker for every pattern
+ * a script builds, and whatever it cannot read (a syntax error, flags such as 'uv', a bug of its own) is refused.
+ */
+export function regexRisk(pattern: string, flags = ''): string | null {
+  if (typeof pattern !== 'string' || typeof flags !== 'string') return UNREADABLE; // values from a worker's message
   if (pattern.length > MAX_PATTERN_LENGTH) return `the pattern is longer than ${MAX_PATTERN_LENGTH} characters`;
-  let root: Node;
   try {
-    root = parseRegex(pattern);
+    const root = readPattern(pattern, flags);
+    return RULES.find((rule) => anywhere(root, rule.applies))?.reason ?? null;
   } catch {
-    return 'it uses syntax the safety check cannot read';
+    return UNREADABLE;
   }
-  return RULES.find((rule) => anywhere(root, rule.flags))?.reason ?? null;
 }

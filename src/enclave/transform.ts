@@ -1,35 +1,61 @@
 // Stage 3: rewrite validated AgentScript into code that counts, guards and returns, without moving lines.
 // Edits never insert newlines, so a runtime error's line is the script's line; columns map back through
-// the edit list (see mapPosition).
+// the edit list (see mapPosition). The transform also guards what the validator refuses (while loops,
+// function bodies, `.constructor`): the validator is the first line, not the only one.
 import type * as acorn from 'acorn';
 import { fullAncestor } from 'acorn-walk';
 import MagicString from 'magic-string';
 import { staticString } from './ast-utils.js';
-import { BLOCKED_PROPERTIES } from './policy.js';
-import type { Scopes } from './scope.js';
+import { BLOCKED_PROPERTIES, RESERVED_PREFIX } from './policy.js';
 
-/** Names the runtime prelude defines (see runtime/prelude.ts); the reserved prefix keeps scripts off them. */
+/** Names the sandbox-side runtime defines (see runtime/sandbox-js/prelude.js); the reserved prefix keeps scripts off them. */
 export const GUARD = {
   run: '__ag_run', // wraps the script body: runs it, serializes the result
-  iter: '__ag_i', // one loop iteration or callback invocation
+  iter: '__ag_i', // one loop iteration or function call
   key: '__ag_k', // computed property key: refuses constructor/prototype/__proto__ built at run time
   size: '__ag_sz', // the size of a string or array built by `+` or a template in a loop
-  newArray: '__ag_arr', // `Array(n)` / `new Array(n)` with n checked against the memory budget
+  ctor: '__ag_n', // `new X(…)` → `new (__ag_n(X))(…)`: only the real allowed constructors, whatever their name
+  regex: '__ag_r', // a regular-expression literal: its pattern checked, and no own `exec` can replace the checked one
   caught: '__ag_c', // first statement of every catch block: a limit (or QuickJS's out-of-memory) is not catchable
   caughtName: '__ag_e', // the catch parameter the transform adds when the script has none or destructures
 } as const;
 
+/** A static member or key with a blocked name is renamed to this prefix + its name: it then names nothing. */
+const NEUTRALIZED = `${RESERVED_PREFIX}x_`;
+
 export interface Transformed {
   code: string;
+  /** Every string the script spells out (literals and templates without `${}`) that could be a tool name. */
+  literals: ReadonlySet<string>;
   /** Maps a (line, 1-based column) of the transformed code back to the script. */
   mapPosition(line: number, column: number): { line: number; column: number };
 }
 
-const LOOP_TYPES = new Set(['ForStatement', 'ForOfStatement', 'ArrowFunctionExpression']);
+const LOOP_TYPES = new Set(['ForStatement', 'ForOfStatement', 'ForInStatement', 'WhileStatement', 'DoWhileStatement', 'ArrowFunctionExpression', 'FunctionExpression', 'FunctionDeclaration']);
+/** A tool name is `server:tool`, at most MAX_TOOL_NAME_LENGTH (256) characters: longer literals are not kept. */
+const MAX_LITERAL_NAME = 256;
 
-function insideLoop(ancestors: acorn.Node[]): boolean {
-  for (let i = ancestors.length - 2; i >= 0; i--) if (LOOP_TYPES.has(ancestors[i]!.type)) return true;
-  return false;
+/**
+ * Whether the node last in `ancestors` is inside a loop or a function body. Each ancestor's answer is remembered,
+ * so a long `a + a + …` chain costs one step per node rather than a walk up the whole chain per `+`.
+ */
+function insideLoop(ancestors: acorn.Node[], memo: WeakMap<acorn.Node, boolean>): boolean {
+  let answer = false;
+  let i = ancestors.length - 2;
+  for (; i >= 0; i--) {
+    const a = ancestors[i]!;
+    const known = memo.get(a);
+    if (known !== undefined) {
+      answer = known;
+      break;
+    }
+    if (LOOP_TYPES.has(a.type)) {
+      answer = true;
+      break;
+    }
+  }
+  for (let j = ancestors.length - 2; j > i; j--) memo.set(ancestors[j]!, answer);
+  return answer;
 }
 
 /** A computed key that needs no run-time guard: a number, or a literal string that is not a blocked name. */
@@ -78,52 +104,90 @@ function guardCatch(s: MagicString, node: acorn.CatchClause): void {
   }
 }
 
+/**
+ * `try {…} finally {…}` has no catch block for the guard: one is added that checks and rethrows, so running out
+ * of memory (or a limit) inside the try cannot end in a finally block that returns as if nothing happened.
+ */
+function guardFinally(s: MagicString, node: acorn.TryStatement): void {
+  if (node.handler || !node.finalizer) return;
+  close(s, node.block.end, ` catch (${GUARD.caughtName}) {${GUARD.caught}(${GUARD.caughtName}); throw ${GUARD.caughtName};}`);
+}
+
 function wrapCall(s: MagicString, node: acorn.Node, fn: string): void {
   open(s, node.start, `${fn}(`);
   close(s, node.end, ')');
 }
 
-/** Stage 3. `scopes` tells the script's own names from globals (a local `Array` is not the global one). */
-export function transform(code: string, program: acorn.Program, scopes: Scopes): Transformed {
+/** A blocked name written statically (`x.constructor`, `{ __proto__: p }`) is renamed so it reaches nothing. */
+function neutralize(s: MagicString, key: acorn.Node, computed: boolean): void {
+  if (computed || key.type !== 'Identifier') return;
+  const name = (key as acorn.Identifier).name;
+  if (BLOCKED_PROPERTIES.has(name)) s.overwrite(key.start, key.end, `${NEUTRALIZED}${name}`);
+}
+
+/** Stage 3. */
+export function transform(code: string, program: acorn.Program): Transformed {
   const s = new MagicString(code);
+  const literals = new Set<string>();
+  const loops = new WeakMap<acorn.Node, boolean>();
+  const note = (text: string | null | undefined): void => {
+    if (typeof text === 'string' && text.length <= MAX_LITERAL_NAME && text.includes(':')) literals.add(text);
+  };
   fullAncestor(program, (n, _state, ancestors) => {
     const node = n as acorn.AnyNode;
     switch (node.type) {
       case 'ForStatement':
       case 'ForOfStatement':
+      case 'ForInStatement':
+      case 'WhileStatement':
+      case 'DoWhileStatement':
         guardBody(s, node.body);
         break;
       case 'ArrowFunctionExpression':
         guardArrow(s, node);
         break;
+      case 'FunctionExpression':
+      case 'FunctionDeclaration':
+        open(s, node.body.start + 1, `${GUARD.iter}();`);
+        break;
       case 'MemberExpression':
         if (node.computed && !isSafeStaticKey(node.property)) wrapCall(s, node.property, GUARD.key);
+        else neutralize(s, node.property, node.computed);
         break;
       case 'Property':
         if (node.computed && !isSafeStaticKey(node.key)) wrapCall(s, node.key, GUARD.key);
+        else if (!node.shorthand) neutralize(s, node.key, node.computed);
         break;
       case 'ObjectPattern': // pattern properties are not visited as nodes
         for (const prop of node.properties) {
-          if (prop.type === 'Property' && prop.computed && !isSafeStaticKey(prop.key)) wrapCall(s, prop.key, GUARD.key);
+          if (prop.type !== 'Property') continue;
+          if (prop.computed && !isSafeStaticKey(prop.key)) wrapCall(s, prop.key, GUARD.key);
+          else if (!prop.shorthand) neutralize(s, prop.key, prop.computed);
         }
         break;
       case 'BinaryExpression':
-        if (node.operator === '+' && insideLoop(ancestors)) wrapCall(s, node, GUARD.size);
+        if (node.operator === '+' && insideLoop(ancestors, loops)) wrapCall(s, node, GUARD.size);
         break;
       case 'AssignmentExpression':
-        if (node.operator === '+=' && insideLoop(ancestors)) wrapCall(s, node, GUARD.size);
+        if (node.operator === '+=' && insideLoop(ancestors, loops)) wrapCall(s, node, GUARD.size);
         break;
       case 'TemplateLiteral':
-        if (node.expressions.length > 0 && insideLoop(ancestors)) wrapCall(s, node, GUARD.size);
+        if (node.expressions.length > 0 && insideLoop(ancestors, loops)) wrapCall(s, node, GUARD.size);
+        else note(node.quasis[0]?.value.cooked);
+        break;
+      case 'Literal':
+        if (node.regex) wrapCall(s, node, GUARD.regex);
+        else if (typeof node.value === 'string') note(node.value);
         break;
       case 'CatchClause':
         guardCatch(s, node);
         break;
+      case 'TryStatement':
+        guardFinally(s, node);
+        break;
       case 'NewExpression':
-      case 'CallExpression':
-        if (node.callee.type === 'Identifier' && node.callee.name === 'Array' && !scopes.isLocal('Array', ancestors)) {
-          s.overwrite(node.start, node.callee.end, GUARD.newArray);
-        }
+        open(s, node.callee.start, `(${GUARD.ctor}(`);
+        close(s, node.callee.end, '))');
         break;
       default:
         break;
@@ -137,13 +201,15 @@ export function transform(code: string, program: acorn.Program, scopes: Scopes):
     open(s, last.start, 'return (');
     close(s, end, ')');
   }
-  // One line of prologue keeps every line number of the script.
-  s.prepend(`"use strict";${GUARD.run}(async () => {`);
+  // One line of prologue keeps every line number of the script. A function (not an arrow) so that `this`
+  // inside is undefined rather than the global object.
+  s.prepend(`"use strict";${GUARD.run}(async function () {`);
   s.append(`\n});`);
   const out = s.toString();
   let decoded: ReturnType<MagicString['generateDecodedMap']> | undefined;
   return {
     code: out,
+    literals,
     mapPosition(line, column) {
       decoded ??= s.generateDecodedMap({ hires: true });
       const segments = decoded.mappings[line - 1] ?? [];

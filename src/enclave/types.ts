@@ -40,21 +40,30 @@ export type ExecutionEvent =
   | { type: 'tool-call-end'; id: number; tool: string; ok: boolean; durationMs: number; code?: string }
   | { type: 'log'; level: LogLevel; message: string };
 
+/**
+ * Options of `new Enclave(…)`, checked at construction (src/enclave/options.ts): an unknown key, a wrong kind of value
+ * or a limit out of bounds throws EnclaveConfigError naming it (with a "did you mean" for near misses).
+ */
 export interface EnclaveOptions {
+  /** DESIGN §4; STRICT when absent. */
   securityLevel?: SecurityLevel;
+  /** Overrides of the level's limits; each is an integer within its bounds (levels.ts). */
   limits?: LimitsOverride;
   toolHandler?: ToolHandler;
   /** Extra read-only JSON data exposed to scripts as globals (names must be identifiers, not reserved). */
   globals?: Record<string, JsonValue>;
   /** Strings never to appear in any output (values, logs, errors). */
   secrets?: string[];
-  /** Host folders to redact from outputs; defaults to the package's own installation folder. */
+  /** Host folders to redact from outputs; defaults to the package's own installation folder and the node binary. */
   redactPaths?: string[];
-  /** Sandbox worker threads (default: 2, or the core count when larger, at most 4). */
+  /** Sandbox worker threads kept started and ready (default 2). */
   poolSize?: number;
-  /** Executions interleaved in one worker while they wait on tools (default 8). */
-  maxPerWorker?: number;
-  /** Executions waiting for a free slot before new ones get SERVER_BUSY (default 256). */
+  /**
+   * Most worker threads at once (default 32, and never fewer than poolSize). Each runs one execution at a time; the
+   * pool grows past poolSize, and past the core count, up to this while executions wait on tools.
+   */
+  maxWorkers?: number;
+  /** Executions waiting for a worker before new ones get SERVER_BUSY (default 256). */
   maxQueue?: number;
 }
 

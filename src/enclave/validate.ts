@@ -5,7 +5,7 @@ import type { Issue } from './errors.js';
 import type { SecurityLevel } from './levels.js';
 import { memberName, patternTargets, position, rootIdentifier, staticString } from './ast-utils.js';
 import { Scopes } from './scope.js';
-import { BLOCKED_GLOBALS, BLOCKED_PROPERTIES, GLOBALS, NEW_ALLOWED, NODE_RULES, REGEX_METHODS, RESERVED_PREFIX, atLeast } from './policy.js';
+import { BLOCKED_GLOBALS, BLOCKED_PROPERTIES, GLOBALS, LEVEL_RULES, NEW_ALLOWED, NODE_RULES, REGEX_METHODS, RESERVED_PREFIX, levelAllows } from './policy.js';
 import { regexRisk } from './regex-safety.js';
 
 const MAX_ISSUES = 20;
@@ -15,7 +15,7 @@ export interface ValidateOptions {
   level: SecurityLevel;
   /** Names of extra globals the host provides (Enclave `globals`). */
   extraGlobals?: ReadonlySet<string>;
-  /** Shared with the transform, so both read scopes the same way (and compute them once). */
+  /** The program's resolved scopes, shared with the transform so both read names the same way (built here if absent). */
   scopes?: Scopes;
 }
 
@@ -23,16 +23,15 @@ type Report = (node: acorn.Node, rule: string, message: string) => void;
 interface Context {
   level: SecurityLevel;
   scopes: Scopes;
-  /** Ancestors of the node being checked (itself last): where names are looked up. */
-  ancestors: acorn.Node[];
   extraGlobals: ReadonlySet<string>;
   report: Report;
 }
 
-const isLocal = (ctx: Context, name: string): boolean => ctx.scopes.isLocal(name, ctx.ancestors);
-const isGlobalRef = (ctx: Context, id: acorn.Identifier | null): id is acorn.Identifier => id !== null && !isLocal(ctx, id.name);
+/** A global the script may use: listed in GLOBALS or given by the host. Own entries only (Map and Set). */
+const isKnownGlobal = (ctx: Context, name: string): boolean => GLOBALS.has(name) || ctx.extraGlobals.has(name);
+const isGlobalRef = (ctx: Context, id: acorn.Identifier | null): id is acorn.Identifier => id !== null && ctx.scopes.isGlobalRef(id);
 
-function checkIdentifier(ctx: Context, node: acorn.Identifier, binding: boolean): void {
+function checkIdentifier(ctx: Context, node: acorn.Identifier): void {
   const { name } = node;
   if (!ASCII_IDENTIFIER.test(name)) {
     // Homoglyphs: a Cyrillic `с` makes `сallTool` a different name that reads the same.
@@ -43,14 +42,15 @@ function checkIdentifier(ctx: Context, node: acorn.Identifier, binding: boolean)
     ctx.report(node, 'reserved-name', `Names starting with \`${RESERVED_PREFIX}\` are reserved for the sandbox. Rename \`${name}\`.`);
     return;
   }
-  const reason = BLOCKED_GLOBALS[name];
-  if (binding) {
-    if (reason !== undefined) ctx.report(node, 'blocked-name', `\`${name}\` cannot be used as a variable name (it ${reason}). Choose another name.`);
+  const blocked = BLOCKED_GLOBALS.get(name);
+  if (ctx.scopes.isDeclaration(node)) {
+    if (blocked) ctx.report(node, 'blocked-name', `\`${name}\` cannot be used as a variable name (it ${blocked.reason}). Choose another name.`);
     return;
   }
-  if (isLocal(ctx, name) || name in GLOBALS || ctx.extraGlobals.has(name)) return;
-  if (reason !== undefined) {
-    ctx.report(node, 'blocked-global', `\`${name}\` is not available: it ${reason}. Use callTool("server:tool", args) to reach other systems.`);
+  // A reference: to a binding of the script, or else to a global that must be listed (or given by the host).
+  if (!ctx.scopes.isGlobalRef(node) || isKnownGlobal(ctx, name)) return;
+  if (blocked) {
+    ctx.report(node, 'blocked-global', `\`${name}\` is not available: it ${blocked.reason}. ${blocked.instead}.`);
   } else {
     ctx.report(node, 'unknown-global', `\`${name}\` is not defined. Declare it with const or let, or use one of the AgentScript globals (Math, JSON, Object, Array, callTool, parallel, console, …).`);
   }
@@ -67,7 +67,7 @@ function checkMember(ctx: Context, node: acorn.MemberExpression): void {
   checkPropertyName(ctx, node.property, name);
   const obj = node.object;
   if (obj.type !== 'Identifier' || !isGlobalRef(ctx, obj)) return;
-  const members = GLOBALS[obj.name];
+  const members = GLOBALS.get(obj.name);
   if (members === undefined || members === null) return;
   if (name === null) {
     ctx.report(node, 'computed-global-member', `Computed access on \`${obj.name}\` is not allowed. Name the member directly, e.g. ${obj.name}.${[...members][0] ?? 'x'}.`);
@@ -78,43 +78,63 @@ function checkMember(ctx: Context, node: acorn.MemberExpression): void {
 }
 
 function checkAssignmentTarget(ctx: Context, target: acorn.Node, operator: string): void {
-  // `({ m: Math.max } = v)` writes to a global's member as surely as `Math.max = v.m`.
+  // `({ m: Math.max } = v)` writes to a global's member as surely as `Math.max = v.m`. Names that are not known
+  // globals (`constructor = 1`, `__proto__.x = 1`) are already refused where they are read as identifiers.
   const ids = patternTargets(target.type === 'ChainExpression' ? (target as acorn.ChainExpression).expression : target).map((t) => (t.type === 'Identifier' ? t : rootIdentifier(t)));
   for (const id of ids) {
-    if (isGlobalRef(ctx, id) && !id.name.startsWith(RESERVED_PREFIX)) {
+    if (isGlobalRef(ctx, id) && isKnownGlobal(ctx, id.name)) {
       ctx.report(target, 'assign-global', `\`${operator}\` may not change the global \`${id.name}\`. Declare a local with const or let and change that.`);
     }
   }
 }
 
-function checkArrow(ctx: Context, node: acorn.ArrowFunctionExpression, parent: acorn.AnyNode | undefined): void {
-  if (parent && (parent.type === 'CallExpression' || parent.type === 'NewExpression') && parent.arguments.includes(node)) return;
-  if (atLeast(ctx.level, 'STANDARD') && parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier') return;
-  const where = atLeast(ctx.level, 'STANDARD') ? 'as a call argument or as `const name = (…) => …`' : 'only as a call argument, e.g. items.map(x => x.id)';
-  ctx.report(node, 'arrow-position', `Arrow functions are allowed ${where} at ${ctx.level}. Inline the logic, or pass the arrow to the call that uses it.`);
+/** Where an arrow may stand: a call argument, or (where the level allows it) `const name = (…) => …`. */
+function checkArrow(ctx: Context, node: acorn.ArrowFunctionExpression, ancestors: readonly acorn.Node[]): void {
+  const parent = ancestors[ancestors.length - 2] as acorn.AnyNode | undefined;
+  // An arrow under a call is its callee or one of its arguments: no search through `arguments` (which made
+  // `f(() => 0, () => 0, …)` quadratic).
+  if (parent && (parent.type === 'CallExpression' || parent.type === 'NewExpression') && parent.callee !== node) return;
+  const rule = LEVEL_RULES.constArrow;
+  const allowsConst = levelAllows(ctx.level, 'constArrow');
+  const declaration = ancestors[ancestors.length - 3] as acorn.AnyNode | undefined;
+  if (allowsConst && parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier' && declaration?.type === 'VariableDeclaration' && declaration.kind === 'const') return;
+  const where = allowsConst ? 'a call argument or `const name = (…) => …`' : `only a call argument (${rule.refused} is allowed from ${rule.from} up)`;
+  ctx.report(node, rule.rule, `At ${ctx.level} an arrow function may be ${where}. ${rule.instead}.`);
 }
 
 function checkCall(ctx: Context, node: acorn.CallExpression): void {
   const callee = node.callee;
-  if (callee.type === 'Identifier' && callee.name === 'callTool' && !isLocal(ctx, 'callTool')) {
+  if (callee.type === 'Identifier' && callee.name === 'callTool' && ctx.scopes.isGlobalRef(callee)) {
     const first = node.arguments[0];
+    const rule = LEVEL_RULES.dynamicToolName;
     if (!first) ctx.report(node, 'tool-name-missing', "callTool needs a tool name: await callTool('server:tool', { ...args }).");
-    else if (staticString(first) === null && !atLeast(ctx.level, 'SECURE')) {
-      ctx.report(first, 'dynamic-tool-name', `At ${ctx.level} the tool name must be a string literal, e.g. callTool('server:tool', args). Write one call per tool (a switch works).`);
+    else if (staticString(first) === null && !levelAllows(ctx.level, 'dynamicToolName')) {
+      ctx.report(first, rule.rule, `At ${ctx.level} the tool name must be a string literal (computed names are allowed from ${rule.from} up). ${rule.instead}.`);
     }
   }
-  if (callee.type === 'MemberExpression' && !atLeast(ctx.level, 'SECURE')) {
+  if (callee.type === 'MemberExpression' && !levelAllows(ctx.level, 'regex')) {
     const name = memberName(callee);
     if (name !== null && REGEX_METHODS.has(name)) {
-      ctx.report(callee.property, 'no-regex', `\`.${name}()\` compiles a regular expression, which is not available at ${ctx.level}. Use includes, indexOf, startsWith or split.`);
+      const rule = LEVEL_RULES.regex;
+      ctx.report(callee.property, rule.rule, `\`.${name}()\` compiles a regular expression, which is not available at ${ctx.level} (allowed from ${rule.from} up). ${rule.instead}.`);
     }
   }
 }
 
+function checkRegex(ctx: Context, node: acorn.Literal, regex: { pattern: string; flags: string }): void {
+  const rule = LEVEL_RULES.regex;
+  if (!levelAllows(ctx.level, 'regex')) {
+    ctx.report(node, rule.rule, `Regular expressions are not available at ${ctx.level} (allowed from ${rule.from} up). ${rule.instead}.`);
+    return;
+  }
+  const risk = regexRisk(regex.pattern, regex.flags);
+  if (risk) ctx.report(node, 'unsafe-regex', `This regular expression risks catastrophic backtracking: ${risk}. Simplify it, or split the text first.`);
+}
+
 /** Node-specific checks; the node type itself was already allowed by NODE_RULES. */
-function checkNode(ctx: Context, node: acorn.AnyNode, parent: acorn.AnyNode | undefined, walkType: string): void {
+function checkNode(ctx: Context, node: acorn.AnyNode, ancestors: readonly acorn.Node[]): void {
   switch (node.type) {
-    case 'Identifier': return checkIdentifier(ctx, node, walkType === 'VariablePattern');
+    case 'Identifier': return checkIdentifier(ctx, node);
     case 'VariableDeclaration':
       if (node.kind === 'var') ctx.report(node, 'no-var', '`var` is not allowed. Use const or let.');
       return;
@@ -130,15 +150,9 @@ function checkNode(ctx: Context, node: acorn.AnyNode, parent: acorn.AnyNode | un
       return;
     case 'Literal':
       if (node.bigint !== undefined) ctx.report(node, 'no-bigint', 'BigInt literals are not allowed (results must be JSON). Use Number, or a string of digits.');
-      if (node.regex) {
-        if (!atLeast(ctx.level, 'SECURE')) ctx.report(node, 'no-regex', `Regular expressions are not available at ${ctx.level}. Use includes, indexOf, startsWith or split.`);
-        else {
-          const risk = regexRisk(node.regex.pattern);
-          if (risk) ctx.report(node, 'unsafe-regex', `This regular expression risks catastrophic backtracking: ${risk}. Simplify it, or split the text first.`);
-        }
-      }
+      if (node.regex) checkRegex(ctx, node, node.regex);
       return;
-    case 'ArrowFunctionExpression': return checkArrow(ctx, node, parent);
+    case 'ArrowFunctionExpression': return checkArrow(ctx, node, ancestors);
     case 'CallExpression': return checkCall(ctx, node);
     case 'NewExpression':
       if (node.callee.type !== 'Identifier' || !NEW_ALLOWED.has(node.callee.name)) {
@@ -173,14 +187,13 @@ export function validateAst(program: acorn.Program, options: ValidateOptions): I
     seen.add(key);
     issues.push({ rule, message, ...pos });
   };
-  const ctx: Context = { level: options.level, scopes: options.scopes ?? new Scopes(), ancestors: [], extraGlobals: options.extraGlobals ?? new Set(), report };
-  fullAncestor(program, (n, _state, ancestors, type) => {
+  const ctx: Context = { level: options.level, scopes: options.scopes ?? new Scopes(program), extraGlobals: options.extraGlobals ?? new Set(), report };
+  fullAncestor(program, (n, _state, ancestors) => {
     const node = n as acorn.AnyNode;
-    ctx.ancestors = ancestors;
-    const verdict = NODE_RULES[node.type];
+    const verdict = NODE_RULES.get(node.type);
     if (verdict === undefined) report(node, 'unsupported-syntax', `\`${node.type}\` syntax is not part of AgentScript. Rewrite it with plain statements and expressions.`);
     else if (verdict !== true) report(node, verdict.rule, verdict.message);
-    else checkNode(ctx, node, ancestors[ancestors.length - 2] as acorn.AnyNode | undefined, type);
+    else checkNode(ctx, node, ancestors);
   });
   return issues.sort((a, b) => a.line - b.line || a.column - b.column);
 }

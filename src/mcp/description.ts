@@ -1,7 +1,7 @@
-// What the model reads about execute_agentscript: AgentScript in a few lines, the active level's limits, and
-// the allowed tools — as declarations while they fit the budget, else one-line summaries, else their names, with
-// a pointer to search_tools for the declarations.
-import type { Limits, SecurityLevel } from '../enclave/index.js';
+// What the model reads about execute_agentscript: AgentScript in a few lines, what the active level refuses that
+// models commonly write, the active limits, and the allowed tools — as declarations while they fit the budget,
+// else one-line summaries, else their names, with a pointer to search_tools for the declarations.
+import { LEVEL_RULES, levelAllows, type LevelFeature, type LevelRules, type Limits, type SecurityLevel } from '../enclave/index.js';
 import { renderDeclarations, summarizeTool } from '../tool-bridge/declarations.js';
 import type { DownstreamTool } from '../tool-bridge/types.js';
 
@@ -9,14 +9,37 @@ import type { DownstreamTool } from '../tool-bridge/types.js';
 export const DESCRIPTION_BUDGET_CHARS = 8_000;
 
 const kb = (bytes: number): string => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${Math.round(bytes / 1024)} KB`);
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
-export function primer(level: SecurityLevel, limits: Limits): string {
+/**
+ * The level table's rows, split into what `level` allows and what it refuses. The validator decides from the
+ * same table, so the model is told exactly what this level refuses (issue 8).
+ */
+function byLevel(level: SecurityLevel, rules: LevelRules): { allowed: string[]; refused: string[] } {
+  const features = Object.keys(rules) as LevelFeature[];
+  const allows = (f: LevelFeature): boolean => levelAllows(level, f, rules);
+  return {
+    allowed: features.filter(allows).map((f) => rules[f].allowed),
+    refused: features.filter((f) => !allows(f)).map((f) => `- ${rules[f].refused}: ${lowerFirst(rules[f].instead)}.`),
+  };
+}
+
+/** The limits a script meets (the manifest's `limits` already applied), and how an operator changes them. */
+function limitsText(level: SecurityLevel, limits: Limits): string {
+  return `Limits (${level}): ${limits.timeoutMs / 1000} s, ${limits.maxToolCalls} tool calls, ${limits.maxIterations} loop iterations and callback calls, `
+    + `${kb(limits.memoryBytes)} memory, ${kb(limits.maxResultBytes)} result, ${kb(limits.maxCodeBytes)} of code, lines of at most ${limits.maxLineLength} characters. `
+    + 'Passing a limit ends the run (it cannot be caught). The operator can raise a limit in the manifest, e.g. `"limits": { "maxToolCalls": <n> }`, or pick another `"securityLevel"`.';
+}
+
+export function primer(level: SecurityLevel, limits: Limits, rules: LevelRules = LEVEL_RULES): string {
+  const { allowed, refused } = byLevel(level, rules);
   return [
     'Run one AgentScript program (a safe subset of JavaScript) that calls tools and returns a result. One script replaces many tool round trips, and intermediate data stays out of your context.',
     "The code is the body of an async function: use `await callTool('server:tool', { ...args })`, then `return` a JSON value (without `return`, the last expression is the result).",
-    'Allowed: const/let, destructuring, spread, if/switch/ternary, for(;;) and for…of, try/catch, template strings, arrow functions as callback arguments, Math, JSON, Array, Object, String, Number, Date, Map, Set, Promise.all/allSettled, console.log (returned as logs), and `parallel(items, fn, { concurrency })` for bounded fan-out.',
-    'Not allowed: function declarations, classes, while/do-while, for…in, var, this, eval/Function, import/require, process, fetch, timers, .constructor/.prototype/__proto__, regular expressions at STRICT.',
-    `Limits (${level}): ${limits.timeoutMs / 1000} s, ${limits.maxToolCalls} tool calls, ${limits.maxIterations} loop iterations and callback calls, ${kb(limits.memoryBytes)} memory, ${kb(limits.maxResultBytes)} result.`,
+    `Allowed: const/let, destructuring, spread, if/switch/ternary, for(;;) and for…of, try/catch, template strings, arrow functions as callback arguments, ${allowed.map((a) => `${a}, `).join('')}Math, JSON, Array, Object, String, Number, Date, Map, Set, Promise.all/allSettled, console.log (returned as logs), and \`parallel(items, fn, { concurrency })\` for bounded fan-out.`,
+    'Not allowed: function declarations, classes, while/do-while, for…in, var, this, eval/Function, import/require, process, fetch, timers, .constructor/.prototype/__proto__, `new` other than Error/Date/Map/Set/Array.',
+    ...(refused.length > 0 ? [`Also refused at ${level}, though models often write them:`, ...refused] : []),
+    limitsText(level, limits),
     'A failed tool call throws an Error whose .code is TOOL_ERROR, UNKNOWN_TOOL or INVALID_TOOL_ARGS: catch it to go on. The result is { success, value | error: { code, message, line, column }, logs, stats }; fix the script from the error message and try again.',
   ].join('\n');
 }

@@ -14,7 +14,7 @@ export function readyText(url: string, token: string, generated: boolean): strin
     'VS Code (.vscode/mcp.json):',
     indent(JSON.stringify(vscode, null, 2)),
     '',
-    'Legacy SSE clients: GET ' + url.replace(/\/mcp$/, '/sse') + ' with the same header. Stop with Ctrl-C.',
+    `Legacy SSE clients: GET ${url.replace(/\/mcp$/, '/sse')} with the same header. Stop with Ctrl-C.`,
   ].join('\n');
 }
 

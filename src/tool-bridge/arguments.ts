@@ -27,7 +27,7 @@ const MAX_LISTED = 10;
  * catastrophically is not checked here (the server still checks it), or a crafted argument would stall the host.
  */
 export const guardedRegExp: RegExpEngine = Object.assign(
-  (pattern: string, flags: string): RegExpLike => (regexRisk(pattern) === null ? new RegExp(pattern, flags) : { test: () => true }),
+  (pattern: string, flags: string): RegExpLike => (regexRisk(pattern, flags) === null ? new RegExp(pattern, flags) : { test: () => true }),
   { code: 'guardedRegExp' },
 );
 

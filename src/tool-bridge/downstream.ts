@@ -1,7 +1,7 @@
 // One downstream MCP server as the bridge sees it: a client connection that comes up with a timeout, knows
 // the server's tools (all pages, refreshed on list_changed), reconnects with backoff when it drops, and turns
 // every way a call can fail into a ToolCallError the script can read.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { log } from '../enclave/index.js';

@@ -30,7 +30,7 @@ export function interpolate(text: string, path: string, env: Env): Interpolated 
     const start = text.indexOf('$', i);
     if (start < 0) break;
     if (text.startsWith('$${', start)) {
-      value += text.slice(i, start) + '${';
+      value += `${text.slice(i, start)}\${`;
       i = start + 3;
       continue;
     }

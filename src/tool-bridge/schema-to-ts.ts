@@ -162,7 +162,7 @@ function renderArray(ctx: Ctx, s: Schema, depth: number, indent: string): Render
 interface Member { head: string; type: string; note: string }
 
 function renderObject(ctx: Ctx, s: Schema, depth: number, indent: string): Rendered {
-  const inner = indent + '  ';
+  const inner = `${indent}  `;
   const required = new Set(Array.isArray(s.required) ? s.required.filter((r) => typeof r === 'string') : []);
   const properties = isSchema(s.properties) ? s.properties : {};
   const names = Object.keys(properties); // keys, not entries: 4× faster on a hostile 200,000-key object

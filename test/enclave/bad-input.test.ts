@@ -229,9 +229,9 @@ await e.dispose();
 });
 
 describe('SERVER_BUSY', () => {
-  it('with one worker, one slot and a queue of one, the third script is refused and the others succeed', async () => {
+  it('with at most one worker and a queue of one, the third script is refused and the others succeed', async () => {
     const slow: ToolHandler = () => new Promise((r) => setTimeout(() => r({ ok: true }), 600));
-    const busy = new Enclave({ poolSize: 1, maxPerWorker: 1, maxQueue: 1, toolHandler: slow });
+    const busy = new Enclave({ poolSize: 1, maxWorkers: 1, maxQueue: 1, toolHandler: slow });
     try {
       const script = (n: number): string => `const r = await callTool('slow:op', { n: ${n} });\nreturn ${n};`;
       const results = await Promise.all([busy.run(script(1)), busy.run(script(2)), busy.run(script(3))]);

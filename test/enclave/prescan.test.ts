@@ -95,7 +95,7 @@ describe('prescan: size limits', () => {
     expectOne(code, 'code-too-large', 1, 1);
   });
   it('a limit override applies', () => {
-    const code = 'const a = 1;\nreturn a;\n// ' + 'x'.repeat(100);
+    const code = `const a = 1;\nreturn a;\n// ${'x'.repeat(100)}`;
     expectOne(code, 'code-too-large', 1, 1, resolveLimits('STRICT', { maxCodeBytes: 64 }));
   });
   it('10 MB of code costs little', () => {

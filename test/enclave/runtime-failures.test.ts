@@ -7,7 +7,8 @@ import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveLimits } from '../../src/enclave/levels.js';
 import { compile } from '../../src/enclave/pipeline.js';
-import type { DoneMessage, SandboxLimits, ToMain } from '../../src/enclave/runtime/messages.js';
+import { CallPolicy } from '../../src/enclave/runtime/call-policy.js';
+import type { DoneMessage, ToMain } from '../../src/enclave/runtime/messages.js';
 import { ModulePool } from '../../src/enclave/runtime/module-pool.js';
 import { WorkerPool, type PoolJob } from '../../src/enclave/runtime/pool.js';
 import { PreparedSandbox } from '../../src/enclave/runtime/prepared.js';
@@ -15,27 +16,25 @@ import { SandboxExecution } from '../../src/enclave/runtime/sandbox.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const limits = resolveLimits('STRICT');
-const sandboxLimits: SandboxLimits = {
-  timeoutMs: limits.timeoutMs, memoryBytes: limits.memoryBytes, maxIterations: limits.maxIterations, maxToolCalls: limits.maxToolCalls,
-  maxConcurrency: limits.maxConcurrency, maxResultBytes: limits.maxResultBytes, maxLogBytes: limits.maxLogBytes, maxLogCalls: limits.maxLogCalls,
-};
 /** Fills the 16 MB budget with live strings: the engine itself runs out of memory (no guard refuses first). */
 const ENGINE_OOM = "const keep = [];\nfor (let i = 0; i < 100; i++) keep.push('x'.repeat(1000000) + i);\nreturn keep.length;";
 
-function transformed(code: string): string {
-  const compiled = compile({ code, level: 'STRICT', limits, extraGlobals: new Set() });
-  if (!compiled.ok) throw new Error(compiled.error.message);
-  return compiled.transformed.code;
+function compiled(code: string) {
+  const c = compile({ code, level: 'STRICT', limits, extraGlobals: new Set() });
+  if (!c.ok) throw new Error(c.error.message);
+  return c;
 }
 
 /** One execution in this thread on a real sandbox; reports the result and whether its instance went back for reuse. */
 async function execute(code: string, onPost: (message: ToMain, execution: SandboxExecution) => void = () => {}) {
   const lease = await new ModulePool().acquire(limits.memoryBytes);
   let released: boolean | undefined;
-  const sandbox = new PreparedSandbox({ ...lease, release: (healthy) => { released = healthy; } }, limits.memoryBytes);
+  const sandbox = new PreparedSandbox({ ...lease, release: (healthy) => { released = healthy; } }, { memoryBytes: limits.memoryBytes, regex: false });
+  const c = compiled(code);
+  const plan = { id: 1, transformed: c.transformed, limits, globals: '{}', policy: new CallPolicy('STRICT', c.transformed.literals, c.facts, c.score.score) };
   const done = await new Promise<DoneMessage>((resolve) => {
-    const execution: SandboxExecution = new SandboxExecution(1, sandbox, sandboxLimits, new Int32Array(new SharedArrayBuffer(4)), (m) => onPost(m, execution), resolve);
-    execution.start(transformed(code), '{}');
+    const execution: SandboxExecution = new SandboxExecution(plan, sandbox, new Int32Array(new SharedArrayBuffer(4)), (m) => onPost(m, execution), resolve);
+    execution.start();
   });
   return { done, released, runtimeAlive: sandbox.runtime.alive };
 }
@@ -87,12 +86,12 @@ describe('results the host cannot trust', () => {
   afterEach(() => pool?.dispose());
 
   it('a result that fails the message schema ends its run with INTERNAL_ERROR at once, not at the watchdog', async () => {
-    pool = new WorkerPool({ size: 1, maxPerWorker: 4, maxQueue: 4, graceMs: 500 });
+    pool = new WorkerPool({ size: 1, maxWorkers: 1, maxQueue: 4, graceMs: 500 });
     const worker = (pool as unknown as { slots: { worker: Worker }[] }).slots[0]!.worker; // private: the test plays a faulty worker
     const started = Date.now();
     const done = await new Promise<DoneMessage>((resolve) => {
       const job: PoolJob = {
-        id: 7, code: transformed("await callTool('a:b', {});"), limits: sandboxLimits, globals: '{}',
+        id: 7, code: "await callTool('a:b', {});", level: 'STRICT', limits, globals: '{}', globalNames: [],
         // The run now waits on a tool that never answers; the worker "reports" a result outside the schema.
         onToolCall: () => worker.emit('message', { type: 'done', id: 7, ok: false, error: { code: 'pwned', message: 'x' }, iterations: 0, toolCalls: 0 }),
         onToolCancel: () => {}, onLog: () => {}, onDone: resolve,
@@ -100,6 +99,6 @@ describe('results the host cannot trust', () => {
       pool!.submit(job);
     });
     expect(done).toMatchObject({ ok: false, error: { code: 'INTERNAL_ERROR' } });
-    expect(Date.now() - started).toBeLessThan(sandboxLimits.timeoutMs);
+    expect(Date.now() - started).toBeLessThan(limits.timeoutMs);
   });
 });

@@ -1,8 +1,9 @@
 // validate(): stages 1–4 without a sandbox. One test per construct DESIGN §3 blocks, each asserting the rule
 // and the 1-based position of the offending construct; then scripts each level must accept.
 import { describe, expect, it } from 'vitest';
-import { validate } from '../../src/enclave/index.js';
+import { SECURITY_LEVELS, validate } from '../../src/enclave/index.js';
 import type { SecurityLevel } from '../../src/enclave/index.js';
+import { LEVEL_RULES, levelAllows, type LevelFeature } from '../../src/enclave/policy.js';
 
 interface Expected {
   rule: string;
@@ -324,6 +325,90 @@ describe('by level', () => {
   it('an arrow stored in an object or reassigned stays blocked at STANDARD', () => {
     expectBlocked(`const a = 1;\nconst o = { f: () => a };\nreturn o;`, { rule: 'arrow-position', line: 2, column: 16 }, 'STANDARD');
     expectBlocked(`let f = null;\nf = () => 1;\nreturn 1;`, { rule: 'arrow-position', line: 2, column: 5 }, 'STANDARD');
+  });
+});
+
+describe('the level table (LEVEL_RULES) decides what each level refuses', () => {
+  // Scripts for each row, written the way models write them, with the position of the refused construct.
+  const SAMPLES: Record<LevelFeature, Array<{ code: string; line: number; column: number }>> = {
+    regex: [
+      { code: `const s = 'a-b';\nconst ok = /^[a-z]-[a-z]$/.test(s);\nreturn ok;`, line: 2, column: 12 },
+      { code: `const s = 'a-b';\nconst m = s.match('a');\nreturn m;`, line: 2, column: 13 },
+      { code: `const s = 'a-b';\nconst all = [...s.matchAll('a')].length + s.search('b');\nreturn all;`, line: 2, column: 19 },
+    ],
+    constArrow: [{ code: `const items = [1, 2];\nconst double = (x) => x * 2;\nreturn items.map(double);`, line: 2, column: 16 }],
+    dynamicToolName: [
+      { code: `const tool = 'db:list';\nconst rows = await callTool(tool, {});\nreturn rows;`, line: 2, column: 29 },
+      { code: 'const table = "users";\nconst rows = await callTool(`db:${table}`, {});\nreturn rows;', line: 2, column: 29 },
+    ],
+  };
+
+  it('every row has a sample here (a new row needs one)', () => {
+    expect(Object.keys(SAMPLES).sort()).toEqual(Object.keys(LEVEL_RULES).sort());
+  });
+
+  for (const feature of Object.keys(LEVEL_RULES) as LevelFeature[]) {
+    const row = LEVEL_RULES[feature];
+    for (const level of SECURITY_LEVELS) {
+      const allowed = levelAllows(level, feature);
+      it(`${feature} is ${allowed ? 'allowed' : `refused (${row.rule})`} at ${level}`, () => {
+        for (const { code, line, column } of SAMPLES[feature]) {
+          if (allowed) {
+            expectValid(code, level);
+            continue;
+          }
+          expectBlocked(code, { rule: row.rule, line, column }, level);
+          const issue = validate(code, { securityLevel: level }).issues.find((i) => i.rule === row.rule)!;
+          // Actionable: names the level, where the construct is allowed, and what to write instead.
+          expect(issue.message).toContain(level);
+          expect(issue.message).toContain(`from ${row.from} up`);
+          expect(issue.message).toContain(row.instead);
+        }
+      });
+    }
+  }
+
+  it('the rows match DESIGN §3: regex and computed tool names from SECURE, const arrows from STANDARD', () => {
+    expect(LEVEL_RULES.regex.from).toBe('SECURE');
+    expect(LEVEL_RULES.dynamicToolName.from).toBe('SECURE');
+    expect(LEVEL_RULES.constArrow.from).toBe('STANDARD');
+  });
+
+  it('an arrow bound to `let` is not a const arrow, even at STANDARD', () => {
+    expectBlocked(`const xs = [1];\nlet f = (x) => x;\nreturn xs.map(f);`, { rule: 'arrow-position', line: 2, column: 9 }, 'STANDARD');
+    expectValid(`const xs = [1];\nconst f = (x) => x;\nreturn xs.map(f);`, 'STANDARD');
+  });
+
+  it('an arrow called in place is the callee, not an argument', () => {
+    expectBlocked(`const a = 1;\nconst b = ((x) => x + 1)(a);\nreturn b;`, { rule: 'arrow-position', line: 2, column: 12 }, 'PERMISSIVE');
+  });
+});
+
+describe('names inherited from Object.prototype', () => {
+  it('bare `constructor` is a blocked global (it is Object, and its constructor Function)', () => {
+    expectBlocked(`const a = 1;\nconst O = constructor;\nreturn a;`, { rule: 'blocked-global', line: 2, column: 11 });
+  });
+  it('bare `__proto__` is a blocked global, read or written', () => {
+    expectBlocked(`const a = 1;\n__proto__.polluted = a;\nreturn a;`, { rule: 'blocked-global', line: 2, column: 1 });
+    expectBlocked(`const a = 1;\nreturn __proto__.x;`, { rule: 'blocked-global', line: 2, column: 8 });
+  });
+  it('`__defineGetter__` and friends are blocked globals', () => {
+    expectBlocked(`const a = 1;\n__defineGetter__('x', () => a);\nreturn a;`, { rule: 'blocked-global', line: 2, column: 1 });
+    expectBlocked(`const a = 1;\nconst g = __lookupGetter__;\nreturn a;`, { rule: 'blocked-global', line: 2, column: 11 });
+  });
+  it('valueOf, toString, hasOwnProperty … are unknown globals, and fine as local names', () => {
+    expectBlocked(`const a = 1;\nconst g = valueOf();\nreturn a;`, { rule: 'unknown-global', line: 2, column: 11 });
+    expectBlocked(`const a = 1;\ntoString = a;\nreturn a;`, { rule: 'unknown-global', line: 2, column: 1 });
+    expectBlocked(`const a = 1;\nreturn hasOwnProperty('a');`, { rule: 'unknown-global', line: 2, column: 8 });
+    expectValid(`const valueOf = 1;\nconst toString = (x) => String(x);\nreturn [valueOf].map(toString);`, 'STANDARD');
+  });
+  it('the escape-route names cannot be local names either', () => {
+    expectBlocked(`const constructor = 1;\nreturn constructor;`, { rule: 'blocked-name', line: 1, column: 7 });
+    expectBlocked(`const xs = [1];\nreturn xs.map((__proto__) => __proto__);`, { rule: 'blocked-name', line: 2, column: 16 });
+  });
+  it('an inherited name is never a member of a global (member tables are Sets)', () => {
+    expectBlocked(`const a = 1;\nconst s = Object.toString();\nreturn a;`, { rule: 'blocked-global-member', line: 2, column: 18 });
+    expectBlocked(`const a = 1;\nconst h = JSON.hasOwnProperty('parse');\nreturn a;`, { rule: 'blocked-global-member', line: 2, column: 16 });
   });
 });
 

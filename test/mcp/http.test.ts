@@ -264,7 +264,7 @@ describe('graceful shutdown', () => {
     const closing = server.close(10_000);
     expect(await until(async () => text.includes('"id":100'), 5000)).toBe(true);
     message(101, 'tools/list', {});
-    expect(await until(async () => /HTTP\/1\.1 503[^]*shutting down/.test(text), 3000)).toBe(true);
+    expect(await until(async () => /HTTP\/1\.1 503[\s\S]*shutting down/.test(text), 3000)).toBe(true);
     expect(structured(await longer).success).toBe(true);
     await closing;
     socket.destroy();

@@ -1,23 +1,24 @@
 // The one schema of host ↔ worker messages. Both sides validate what they receive.
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
+import { SECURITY_LEVELS, type Limits } from '../levels.js';
 
 const Code = z.enum(ERROR_CODES);
+const count = z.number().int().nonnegative();
 
-export const SandboxLimitsSchema = z.object({
-  timeoutMs: z.number(),
-  memoryBytes: z.number(),
-  maxIterations: z.number(),
-  maxToolCalls: z.number(),
-  maxConcurrency: z.number(),
-  maxResultBytes: z.number(),
-  maxLogBytes: z.number(),
-  maxLogCalls: z.number(),
-});
-export type SandboxLimits = z.infer<typeof SandboxLimitsSchema>;
+/** Every number of a level's limits (levels.ts), as resolved by the host. */
+export const LimitsSchema = z.object({
+  timeoutMs: count, maxIterations: count, maxToolCalls: count, memoryBytes: count, maxCodeBytes: count,
+  maxResultBytes: count, maxLogBytes: count, maxLogCalls: count, maxConcurrency: count, maxNestingDepth: count,
+  maxLineLength: count, maxStringLiteralBytes: count,
+}) satisfies z.ZodType<Limits>;
+
+const IssueSchema = z.object({ rule: z.string(), message: z.string(), line: z.number(), column: z.number() });
 
 export const ToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
+  // The script passed stages 1–4 and starts running: its own deadline starts now.
+  z.object({ type: z.literal('started'), id: z.number() }),
   z.object({ type: z.literal('tool-call'), id: z.number(), callId: z.number(), name: z.string(), args: z.string() }),
   z.object({ type: z.literal('tool-cancel'), id: z.number(), callIds: z.array(z.number()) }),
   z.object({ type: z.literal('log'), id: z.number(), level: z.enum(['log', 'info', 'warn', 'error']), message: z.string() }),
@@ -30,34 +31,45 @@ export const ToMainSchema = z.discriminatedUnion('type', [
       .object({
         code: Code,
         message: z.string(),
+        issues: z.array(IssueSchema).optional(),
         tool: z.string().optional(),
-        line: z.number().optional(), // in the transformed code; the host maps it back
+        line: z.number().optional(), // the script's own line and column (the worker maps them back)
         column: z.number().optional(),
       })
       .optional(),
     iterations: z.number(),
     toolCalls: z.number(),
+    /** The static risk score (stage 4), or the run-time one when that blocked a call; absent when never scored. */
+    score: z.number().optional(),
   }),
 ]);
 export type ToMain = z.infer<typeof ToMainSchema>;
 export type DoneMessage = Extract<ToMain, { type: 'done' }>;
+export type DoneError = NonNullable<DoneMessage['error']>;
 
 /** A result that failed the schema: the run still ends, with INTERNAL_ERROR and this message. */
 export function malformedDone(id: number): DoneMessage {
   return { type: 'done', id, ok: false, error: { code: 'INTERNAL_ERROR', message: 'The sandbox produced a malformed result. Run the script again; if it fails again, simplify it.' }, iterations: 0, toolCalls: 0 };
 }
 
+export const RunSchema = z.object({
+  type: z.literal('run'),
+  id: z.number(),
+  /** The script as the caller wrote it: the worker checks and transforms it (stages 1–4), off the main thread. */
+  code: z.string(),
+  level: z.enum(SECURITY_LEVELS),
+  limits: LimitsSchema,
+  /** JSON object of the host's extra read-only globals, and their names. */
+  globals: z.string(),
+  globalNames: z.array(z.string()),
+  // Shared with the host: a non-zero value cancels the run at the next interrupt poll, even while the
+  // worker is busy computing and cannot read messages.
+  stop: z.custom<Int32Array<SharedArrayBuffer>>((v) => v instanceof Int32Array && v.buffer instanceof SharedArrayBuffer),
+});
+export type RunMessage = z.infer<typeof RunSchema>;
+
 export const ToWorkerSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('run'),
-    id: z.number(),
-    code: z.string(),
-    limits: SandboxLimitsSchema,
-    globals: z.string(),
-    // Shared with the host: a non-zero value cancels the run at the next interrupt poll, even while the
-    // worker is busy computing and cannot read messages.
-    stop: z.custom<Int32Array<SharedArrayBuffer>>((v) => v instanceof Int32Array && v.buffer instanceof SharedArrayBuffer),
-  }),
+  RunSchema,
   z.object({
     type: z.literal('tool-result'),
     id: z.number(),

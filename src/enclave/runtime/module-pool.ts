@@ -14,7 +14,14 @@ const releaseSync = releaseSyncExport as unknown as QuickJSSyncVariant;
 const PAGE = 64 * 1024;
 /** The build's own initial memory (static data, C stack, allocator): a module cannot start with less. */
 const BASE_BYTES = 16 * 1024 * 1024;
-const KEEP_PER_SIZE = 8;
+const KEEP_PER_SIZE = 2;
+/**
+ * How close to its cap an instance's memory must be for a thrown `null` to count as the engine running out of
+ * memory (QuickJS throws null when it cannot allocate its own out-of-memory error). Measured: with a 32 MB cap,
+ * memory stood at 30.6 MB when that happened (the last growth asked for more than was left), so the slack is a
+ * tenth of the cap, at least 2 MB.
+ */
+const fullSlack = (maxBytes: number): number => Math.max(2 * 1024 * 1024, maxBytes / 10);
 
 /**
  * Emscripten's print hooks default to the process's stdout and stderr (an engine abort prints "Aborted(…)"),
@@ -27,40 +34,61 @@ const QUIET = {
 } as EmscriptenModuleLoaderOptions;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
-function compiledModule(): Promise<WebAssembly.Module> {
-  const require = createRequire(import.meta.url);
-  const wasmPath = require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
-  compiled ??= WebAssembly.compile(readFileSync(wasmPath));
+/**
+ * The engine's compiled WebAssembly, once per process: the pool compiles it on the main thread and hands the same
+ * Module to every worker (a Module is shared between threads, its machine code with it), so a new worker skips
+ * compiling a megabyte of WebAssembly.
+ */
+export function compiledModule(): Promise<WebAssembly.Module> {
+  if (!compiled) {
+    const require = createRequire(import.meta.url);
+    compiled = WebAssembly.compile(readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));
+  }
   return compiled;
+}
+
+/** A worker adopts the Module its pool compiled. */
+export function useCompiledModule(module: WebAssembly.Module): void {
+  compiled = Promise.resolve(module);
 }
 
 export interface Lease {
   module: QuickJSWASMModule;
   maxBytes: number;
+  /** Whether the instance's memory has grown to (nearly) its cap. */
+  memoryFull(): boolean;
   /** Return the instance for reuse; pass `false` when it may be damaged (a trap, a host stack overflow). */
   release(healthy: boolean): void;
 }
 
+interface Instance {
+  module: QuickJSWASMModule;
+  memory: WebAssembly.Memory;
+}
+
 export class ModulePool {
-  private readonly free = new Map<number, QuickJSWASMModule[]>();
+  private readonly free = new Map<number, Instance[]>();
 
   /** An instance whose linear memory may grow to `memoryBytes` beyond the build's base. */
   async acquire(memoryBytes: number): Promise<Lease> {
     const pages = Math.ceil((BASE_BYTES + memoryBytes) / PAGE);
     const list = this.free.get(pages) ?? [];
     this.free.set(pages, list);
-    const module = list.pop() ?? (await this.create(pages));
+    const instance = list.pop() ?? (await this.create(pages));
+    const maxBytes = pages * PAGE;
     return {
-      module,
-      maxBytes: pages * PAGE,
+      module: instance.module,
+      maxBytes,
+      memoryFull: () => instance.memory.buffer.byteLength >= maxBytes - fullSlack(maxBytes),
       release: (healthy) => {
-        if (healthy && list.length < KEEP_PER_SIZE) list.push(module);
+        if (healthy && list.length < KEEP_PER_SIZE) list.push(instance);
       },
     };
   }
 
-  private async create(maxPages: number): Promise<QuickJSWASMModule> {
-    const wasmMemory = new WebAssembly.Memory({ initial: BASE_BYTES / PAGE, maximum: maxPages });
-    return newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: await compiledModule(), wasmMemory, emscriptenModule: QUIET }));
+  private async create(maxPages: number): Promise<Instance> {
+    const memory = new WebAssembly.Memory({ initial: BASE_BYTES / PAGE, maximum: maxPages });
+    const module = await newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: await compiledModule(), wasmMemory: memory, emscriptenModule: QUIET }));
+    return { module, memory };
   }
 }

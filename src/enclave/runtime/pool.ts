@@ -1,18 +1,25 @@
-// The main thread's side of the sandbox: a pool of worker threads, a bounded queue, and a watchdog that
-// terminates and replaces a worker whose execution outlives its deadline plus a grace period.
+// The main thread's side of the sandbox: worker threads that each run ONE execution at a time, a bounded queue,
+// and a watchdog. An execution has its worker to itself from start to end, so terminating a worker whose script
+// outlived its deadline takes no bystander with it, and a runaway script cannot slow another one's turns. The
+// pool keeps `size` workers ready and grows past that (up to `maxWorkers`) when they are all busy, keeping one
+// spare started ahead of need; workers beyond `size` retire after a while idle.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
+import type { Limits, SecurityLevel } from '../levels.js';
 import { log } from '../log.js';
-import { malformedDone, ToMainSchema, type DoneMessage, type SandboxLimits, type ToWorker } from './messages.js';
+import { malformedDone, ToMainSchema, type DoneMessage, type ToWorker } from './messages.js';
+import { compiledModule } from './module-pool.js';
 
 export interface PoolJob {
   id: number;
   code: string;
-  limits: SandboxLimits;
+  level: SecurityLevel;
+  limits: Limits;
   globals: string;
+  globalNames: string[];
   onToolCall(callId: number, name: string, args: string): void;
   onToolCancel(callIds: number[]): void;
   onLog(level: 'log' | 'info' | 'warn' | 'error', message: string): void;
@@ -20,23 +27,50 @@ export interface PoolJob {
 }
 
 export interface PoolOptions {
+  /** Workers kept started even when idle. */
   size: number;
-  maxPerWorker: number;
+  /** Most workers at once: executions beyond it wait in the queue. */
+  maxWorkers: number;
   maxQueue: number;
   /** How long past its deadline an execution may take to stop before its worker is terminated. */
   graceMs: number;
+  /** How long a worker beyond `size` may sit idle before it is retired (default 30 s). */
+  idleMs?: number;
+}
+
+/** What the pool is doing now: for operators (and tests that wait for a warm pool). */
+export interface PoolStats {
+  /** Worker threads, started or starting. */
+  workers: number;
+  starting: number;
+  /** Executions running (each has a worker to itself). */
+  running: number;
+  /** Executions waiting for a worker. */
+  queued: number;
+}
+
+interface Running {
+  job: PoolJob;
+  watchdog: NodeJS.Timeout;
+  stop: Int32Array<SharedArrayBuffer>;
 }
 
 interface Slot {
   worker: Worker;
   /** Set when the worker reports it can take runs: start-up time must not count against a deadline. */
   ready: boolean;
-  /** Jobs assigned to the worker while it starts; sent (and timed) once it is ready. */
-  pending: PoolJob[];
-  jobs: Map<number, { job: PoolJob; watchdog: NodeJS.Timeout; stop: Int32Array<SharedArrayBuffer> }>;
+  /** A job promised to this worker while it starts (sent, and timed, once it is ready). */
+  reserved: PoolJob | undefined;
+  running: Running | undefined;
+  /** When the worker last became free: the longest idle has had the most time to prepare its next sandbox. */
+  idleSince: number;
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
-const load = (slot: Slot): number => slot.jobs.size + slot.pending.length;
+/** Workers kept started beyond those running, so a new script (beside runaways, say) finds one ready. */
+const SPARE = 1;
+/** Workers starting at once, at most (see grow). */
+const MAX_STARTING = 2;
 
 /** Values of a run's shared stop flag. */
 export const STOP_CANCELLED = 1;
@@ -53,23 +87,36 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
   return { entry: code, eval: true };
 }
 
+const failed = (id: number, code: ErrorCode, message: string): DoneMessage => ({ type: 'done', id, ok: false, error: { code, message }, iterations: 0, toolCalls: 0 });
+
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: PoolJob[] = [];
   private disposed = false;
-  private turn = 0;
+  /** The engine's WebAssembly, compiled once here and shared with every worker; undefined until it is. */
+  private wasmModule: WebAssembly.Module | undefined;
 
   constructor(private readonly options: PoolOptions) {
-    for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
+    for (let i = 0; i < Math.max(1, options.size); i++) this.slots.push(this.spawn());
+    // The first workers compile their own copy while this one compiles; every later worker gets it ready-made.
+    compiledModule().then(
+      (module) => {
+        this.wasmModule = module;
+      },
+      () => undefined, // a worker that compiles for itself reports the failure where it matters, on a run
+    );
   }
 
-  /** Starts or queues the job; false when the queue is full (SERVER_BUSY). Jobs wait for a started worker. */
+  /** Starts or queues the job; false when the queue is full (SERVER_BUSY). */
   submit(job: PoolJob): boolean {
     if (this.disposed) return false;
-    const slot = this.freeSlot();
+    const slot = this.idleSlot();
+    const starting = slot ? undefined : this.slots.find((s) => !s.ready && !s.reserved);
     if (slot) this.dispatch(slot, job);
+    else if (starting) starting.reserved = job;
     else if (this.queue.length < this.options.maxQueue) this.queue.push(job);
     else return false;
+    this.grow();
     return true;
   }
 
@@ -78,47 +125,55 @@ export class WorkerPool {
   }
 
   cancel(id: number, code: ErrorCode, message: string): void {
-    for (const waiting of [this.queue, ...this.slots.map((s) => s.pending)]) {
-      const index = waiting.findIndex((j) => j.id === id);
-      if (index >= 0) {
-        const [job] = waiting.splice(index, 1);
-        job!.onDone({ type: 'done', id, ok: false, error: { code, message }, iterations: 0, toolCalls: 0 });
-        return;
-      }
+    const index = this.queue.findIndex((j) => j.id === id);
+    if (index >= 0) {
+      const [job] = this.queue.splice(index, 1);
+      job!.onDone(failed(id, code, message));
+      return;
+    }
+    const holder = this.slots.find((s) => s.reserved?.id === id);
+    if (holder) {
+      const job = holder.reserved!;
+      holder.reserved = undefined;
+      job.onDone(failed(id, code, message));
+      return;
     }
     const slot = this.slotOf(id);
-    if (!slot) return;
+    if (!slot?.running) return;
     // The flag stops a computing script at its next interrupt poll; the message ends one waiting on tools.
-    Atomics.store(slot.jobs.get(id)!.stop, 0, STOP_CANCELLED);
+    Atomics.store(slot.running.stop, 0, STOP_CANCELLED);
     slot.worker.postMessage({ type: 'cancel', id, code, message } satisfies ToWorker);
   }
 
-  get stats(): { workers: number; running: number; queued: number } {
-    return { workers: this.slots.length, running: this.slots.reduce((n, s) => n + s.jobs.size, 0), queued: this.queue.length + this.slots.reduce((n, s) => n + s.pending.length, 0) };
+  get stats(): PoolStats {
+    const ready = this.slots.filter((s) => s.ready);
+    const reserved = this.slots.filter((s) => s.reserved).length;
+    return { workers: this.slots.length, starting: this.slots.length - ready.length, running: ready.filter((s) => s.running).length, queued: this.queue.length + reserved };
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
     const message = 'The sandbox was shut down before the script finished. Run it again.';
-    for (const job of this.queue.splice(0)) job.onDone({ type: 'done', id: job.id, ok: false, error: { code: 'CANCELLED', message }, iterations: 0, toolCalls: 0 });
-    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, () => 'CANCELLED', message)));
+    for (const job of this.queue.splice(0)) job.onDone(failed(job.id, 'CANCELLED', message));
+    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, 'CANCELLED', message)));
   }
 
   private spawn(): Slot {
     const { entry, eval: isEval } = workerEntry();
     const worker = new Worker(entry, {
       eval: isEval,
+      workerData: { wasmModule: this.wasmModule },
       // The worker's own heap and stack; the sandbox's memory is capped separately, per instance.
       resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 8 },
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, ready: false, pending: [], jobs: new Map() };
+    const slot: Slot = { worker, ready: false, reserved: undefined, running: undefined, idleSince: 0, idleTimer: undefined };
     worker.unref();
     worker.on('message', (raw: unknown) => this.onMessage(slot, raw));
     const lost = (why: string): void => {
       if (!this.slots.includes(slot)) return;
-      void this.replace(slot, () => 'INTERNAL_ERROR', `The sandbox worker stopped unexpectedly (${why}). Run the script again.`);
+      void this.replace(slot, 'INTERNAL_ERROR', `The sandbox worker stopped unexpectedly (${why}). Run the script again.`);
     };
     worker.on('error', (error) => {
       log.error('sandbox worker failed', error);
@@ -134,102 +189,132 @@ export class WorkerPool {
     const msg = parsed.data;
     if (msg.type === 'ready') {
       slot.ready = true;
-      for (const job of slot.pending.splice(0)) this.dispatch(slot, job);
-      this.drain();
+      this.next(slot);
       return;
     }
-    const entry = slot.jobs.get(msg.id);
-    if (!entry) return;
+    const running = slot.running;
+    if (!running || running.job.id !== msg.id) return;
     switch (msg.type) {
-      case 'tool-call': return entry.job.onToolCall(msg.callId, msg.name, msg.args);
-      case 'tool-cancel': return entry.job.onToolCancel(msg.callIds);
-      case 'log': return entry.job.onLog(msg.level, msg.message);
+      case 'started':
+        // Checking a large script took part of the first watchdog period; the run gets its whole deadline.
+        clearTimeout(running.watchdog);
+        running.watchdog = this.watchdog(slot, running.job);
+        return;
+      case 'tool-call': return running.job.onToolCall(msg.callId, msg.name, msg.args);
+      case 'tool-cancel': return running.job.onToolCancel(msg.callIds);
+      case 'log': return running.job.onLog(msg.level, msg.message);
       case 'done':
-        clearTimeout(entry.watchdog);
-        slot.jobs.delete(msg.id);
-        if (slot.jobs.size === 0) slot.worker.unref(); // an idle pool must not keep the process alive
-        entry.job.onDone(msg);
-        this.drain();
+        clearTimeout(running.watchdog);
+        slot.running = undefined;
+        slot.worker.unref(); // an idle pool must not keep the process alive
+        running.job.onDone(msg);
+        this.next(slot);
         return;
     }
   }
 
   /**
    * A result that fails the schema still ends its run, as INTERNAL_ERROR: dropped, the run would wait for
-   * the watchdog, which would also kill every other run on that worker. Other malformed messages are dropped.
+   * the watchdog. Other malformed messages are dropped.
    */
   private onMalformed(slot: Slot, raw: unknown): void {
     const msg = raw as { type?: unknown; id?: unknown } | null;
-    if (typeof msg !== 'object' || msg === null || msg.type !== 'done' || typeof msg.id !== 'number' || !slot.jobs.has(msg.id)) return;
+    if (typeof msg !== 'object' || msg === null || msg.type !== 'done' || typeof msg.id !== 'number' || slot.running?.job.id !== msg.id) return;
     log.error('sandbox worker sent a malformed result; the run ends with INTERNAL_ERROR');
     this.onMessage(slot, malformedDone(msg.id));
   }
 
   private dispatch(slot: Slot, job: PoolJob): void {
-    // The turn moves past the worker used, and only then: moving it on every look (submit, then drain after
-    // each result) brought two workers back to the same one every time, which then prepared and served alone.
-    this.turn = (this.slots.indexOf(slot) + 1) % this.slots.length;
-    if (!slot.ready) {
-      slot.pending.push(job);
-      return;
-    }
-    const watchdog = setTimeout(() => {
-      // The worker did not end the execution by itself: it is stuck in the engine. Replace it.
-      void this.replace(slot, (id) => (id === job.id ? 'TIMEOUT' : 'INTERNAL_ERROR'), (id) => id === job.id
-        ? `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`
-        : 'Another script sharing this sandbox worker had to be stopped by force. Run this script again.');
-    }, job.limits.timeoutMs + this.options.graceMs);
-    watchdog.unref();
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+    const watchdog = this.watchdog(slot, job);
     const stop = new Int32Array(new SharedArrayBuffer(4));
-    slot.jobs.set(job.id, { job, watchdog, stop });
+    slot.running = { job, watchdog, stop };
     slot.worker.ref(); // a running script keeps the process alive until it reports
-    slot.worker.postMessage({ type: 'run', id: job.id, code: job.code, limits: job.limits, globals: job.globals, stop } satisfies ToWorker);
+    const { id, code, level, limits, globals, globalNames } = job;
+    slot.worker.postMessage({ type: 'run', id, code, level, limits, globals, globalNames, stop } satisfies ToWorker);
   }
 
   /**
-   * The least busy worker, rotating among equals: consecutive runs alternate, so one worker prepares
-   * its next sandbox while another serves.
+   * Armed when a job is sent (for its checking) and again when it starts running: a worker that does not end the
+   * execution by itself within the deadline and a grace period is stuck in the engine, and is replaced. It ran
+   * nothing else.
    */
-  private freeSlot(): Slot | undefined {
-    let best: Slot | undefined;
-    const n = this.slots.length;
-    for (let k = 0; k < n; k++) {
-      const slot = this.slots[(this.turn + k) % n]!;
-      if (load(slot) < this.options.maxPerWorker && (!best || load(slot) < load(best))) best = slot;
+  private watchdog(slot: Slot, job: PoolJob): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      void this.replace(slot, 'TIMEOUT', `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`);
+    }, job.limits.timeoutMs + this.options.graceMs);
+    timer.unref();
+    return timer;
+  }
+
+  /** The slot is free: it takes the next queued job, or waits (and, beyond the kept size, retires later). */
+  private next(slot: Slot): void {
+    if (!slot.ready || slot.running) return;
+    slot.idleSince = performance.now();
+    const job = slot.reserved ?? this.queue.shift();
+    slot.reserved = undefined;
+    if (job) {
+      this.dispatch(slot, job);
+      this.grow();
+      return;
     }
+    if (this.slots.length > this.options.size && !slot.idleTimer) {
+      slot.idleTimer = setTimeout(() => {
+        if (!slot.running && this.slots.length > this.options.size) void this.retire(slot, 'CANCELLED', 'The sandbox worker was retired.');
+      }, this.options.idleMs ?? 30_000);
+      slot.idleTimer.unref();
+    }
+  }
+
+  private idleSlot(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (s.ready && !s.running && (!best || s.idleSince < best.idleSince)) best = s;
     return best;
   }
 
-  private drain(): void {
-    for (let slot = this.freeSlot(); slot && this.queue.length > 0; slot = this.freeSlot()) this.dispatch(slot, this.queue.shift()!);
+  /**
+   * Starts workers while jobs wait and while no worker is spare, within maxWorkers: a burst beside busy (or
+   * runaway) workers is served by new threads rather than waiting for a deadline. At most MAX_STARTING start at
+   * once: short jobs drain a queue faster than threads start (~50 ms each, more under load), so a burst of 40
+   * quick scripts should not start 30 threads; a queue that lasts gets more as the first ones come up.
+   */
+  private grow(): void {
+    if (this.disposed) return;
+    const starting = this.slots.filter((s) => !s.ready).length;
+    // Free soon: started and idle, or starting with no job promised to it.
+    const free = this.slots.filter((s) => (s.ready ? !s.running : !s.reserved)).length;
+    let wanted = Math.min(this.queue.length + SPARE - free, MAX_STARTING - starting);
+    while (wanted-- > 0 && this.slots.length < this.options.maxWorkers) this.slots.push(this.spawn());
   }
 
   private slotOf(id: number): Slot | undefined {
-    return this.slots.find((s) => s.jobs.has(id));
+    return this.slots.find((s) => s.running?.job.id === id);
   }
 
-  private async replace(slot: Slot, code: (id: number) => ErrorCode, message: string | ((id: number) => string)): Promise<void> {
-    const index = this.slots.indexOf(slot);
-    if (index < 0) return;
-    this.slots[index] = this.spawn();
+  private async replace(slot: Slot, code: ErrorCode, message: string): Promise<void> {
+    if (!this.slots.includes(slot)) return;
     await this.retire(slot, code, message);
-    this.drain();
+    if (this.slots.length < this.options.size) this.slots.push(this.spawn());
+    this.grow();
   }
 
-  /** Ends a worker and fails every execution it still held, each with a code. */
-  private async retire(slot: Slot, code: (id: number) => ErrorCode, message: string | ((id: number) => string)): Promise<void> {
+  /** Ends a worker and fails the one execution it held, if any. */
+  private async retire(slot: Slot, code: ErrorCode, message: string): Promise<void> {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
-    for (const [id, { job, watchdog }] of slot.jobs) {
-      clearTimeout(watchdog);
-      job.onDone({ type: 'done', id, ok: false, error: { code: code(id), message: typeof message === 'string' ? message : message(id) }, iterations: 0, toolCalls: 0 });
+    clearTimeout(slot.idleTimer);
+    const running = slot.running;
+    slot.running = undefined;
+    if (running) {
+      clearTimeout(running.watchdog);
+      running.job.onDone(failed(running.job.id, code, message));
     }
-    slot.jobs.clear();
-    // Jobs that never started go back to the queue (or fail, when the pool is shutting down).
-    for (const job of slot.pending.splice(0)) {
-      if (this.disposed) job.onDone({ type: 'done', id: job.id, ok: false, error: { code: 'CANCELLED', message: typeof message === 'string' ? message : message(job.id) }, iterations: 0, toolCalls: 0 });
-      else this.queue.unshift(job);
-    }
+    // A job promised to a worker that never started goes back to the front of the queue (or fails on shutdown).
+    const reserved = slot.reserved;
+    slot.reserved = undefined;
+    if (reserved && this.disposed) reserved.onDone(failed(reserved.id, 'CANCELLED', message));
+    else if (reserved) this.queue.unshift(reserved);
     slot.worker.removeAllListeners('exit');
     await slot.worker.terminate();
   }

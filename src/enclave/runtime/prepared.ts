@@ -1,9 +1,9 @@
 // A QuickJS runtime and context with the prelude installed, made ahead of need, bound to no execution.
 // Each one serves exactly one execution and is then disposed: no state passes between scripts.
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import { DefaultIntrinsics, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from 'quickjs-emscripten-core';
 import type { Lease } from './module-pool.js';
-import { EXT_SOURCE, PRELUDE_FILE, PRELUDE_SOURCE } from './prelude.js';
 import { jsonDepth } from './json-depth.js';
+import { PRELUDE_FILE, sandboxSource } from './sandbox-source.js';
 
 /** Below the 256 KB that overflowed the host stack first in measurements (DESIGN §2). */
 const MAX_STACK_BYTES = 256 * 1024;
@@ -12,11 +12,22 @@ const MAX_STACK_BYTES = 256 * 1024;
 export interface HostBridge {
   interrupted(): boolean;
   fatal(code: string, detail: string, stack: string, iterations: number, toolCalls: number): void;
-  tool(name: string, args: string): QuickJSHandle;
+  /** A promise handle for the call's result, or a refusal code (the host has recorded the violation). */
+  tool(name: string, args: string): QuickJSHandle | string;
   log(level: string, message: string): void;
   done(value: string, iterations: number, toolCalls: number): void;
   fail(info: string, iterations: number, toolCalls: number): void;
+  /** '' when the pattern is safe to run, else the reason (and the host has recorded the violation). */
+  regexRisk(source: string, flags: string): string;
 }
+
+/** What kind of context a run needs: its memory cap, and whether it has a regular-expression engine at all. */
+export interface SandboxKind {
+  memoryBytes: number;
+  regex: boolean;
+}
+
+export const kindKey = (kind: SandboxKind): string => `${kind.memoryBytes}:${kind.regex ? 'regex' : 'plain'}`;
 
 export class PreparedSandbox {
   readonly runtime: QuickJSRuntime;
@@ -24,13 +35,17 @@ export class PreparedSandbox {
   private readonly configure: QuickJSHandle;
   private target: HostBridge | undefined;
 
-  constructor(readonly lease: Lease, memoryBytes: number) {
+  constructor(
+    readonly lease: Lease,
+    readonly kind: SandboxKind,
+  ) {
     this.runtime = lease.module.newRuntime();
     this.runtime.setMaxStackSize(MAX_STACK_BYTES);
-    this.runtime.setMemoryLimit(memoryBytes); // refuses single oversized allocations; the wasm cap does the sum
+    this.runtime.setMemoryLimit(kind.memoryBytes); // refuses single oversized allocations; the wasm cap does the sum
     this.runtime.setInterruptHandler(() => this.target?.interrupted() ?? false);
-    this.context = this.runtime.newContext();
-    this.configure = this.installPrelude();
+    // STRICT allows no regular expressions: its context has no engine, so no pattern reaches one by any path.
+    this.context = this.runtime.newContext({ intrinsics: { ...DefaultIntrinsics, RegExp: kind.regex } });
+    this.configure = installPrelude(this.context, () => this.bound(), () => lease.memoryFull());
   }
 
   /** Binds the sandbox to one execution and applies its limits, deadline and globals. */
@@ -40,6 +55,11 @@ export class PreparedSandbox {
     const result = this.context.callFunction(this.configure, this.context.undefined, cfg);
     cfg.dispose();
     this.context.unwrapResult(result).dispose();
+  }
+
+  private bound(): HostBridge {
+    if (!this.target) throw new Error('sandbox used before activation');
+    return this.target;
   }
 
   /** Frees the runtime; false when that failed (a leak assertion or a trap), so the instance is not reused. */
@@ -53,35 +73,52 @@ export class PreparedSandbox {
       return false;
     }
   }
+}
 
-  private installPrelude(): QuickJSHandle {
-    const ctx = this.context;
-    const bridge = (): HostBridge => {
-      if (!this.target) throw new Error('sandbox used before activation');
-      return this.target;
-    };
-    const host = ctx.newObject();
-    const num = (h: QuickJSHandle | undefined): number => ctx.getNumber(h!);
-    const str = (h: QuickJSHandle | undefined): string => ctx.getString(h!);
-    const fns: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | void> = {
-      poll: () => (bridge().interrupted() ? ctx.true : ctx.false),
-      fatal: (code, detail, stack, it, tc) => bridge().fatal(str(code), str(detail), str(stack), num(it), num(tc)),
-      tool: (name, args) => bridge().tool(str(name), str(args)),
-      log: (level, message) => bridge().log(str(level), str(message)),
-      done: (value, it, tc) => bridge().done(str(value), num(it), num(tc)),
-      fail: (info, it, tc) => bridge().fail(str(info), num(it), num(tc)),
-      depth: (text) => ctx.newNumber(jsonDepth(str(text))),
-      ext: () => ctx.unwrapResult(ctx.evalCode(EXT_SOURCE, PRELUDE_FILE, { type: 'global', strict: true })),
-    };
-    for (const [name, impl] of Object.entries(fns)) {
-      const fn = ctx.newFunction(name, impl);
-      ctx.setProp(host, name, fn);
-      fn.dispose();
-    }
-    const factory = ctx.unwrapResult(ctx.evalCode(PRELUDE_SOURCE, PRELUDE_FILE, { type: 'global', strict: true }));
-    const result = ctx.callFunction(factory, ctx.undefined, host);
-    factory.dispose();
-    host.dispose();
-    return ctx.unwrapResult(result);
+/** Evaluates one of the prelude's texts in the context, to the function it defines. */
+function evaluate(ctx: QuickJSContext, source: string): QuickJSHandle {
+  return ctx.unwrapResult(ctx.evalCode(source, PRELUDE_FILE, { type: 'global', strict: true }));
+}
+
+/**
+ * Runs the prelude in a fresh context: its host functions call `bridge()` (the execution bound at the time).
+ * Returns configure(cfgText). Exported for the tests of the sandbox-side files, which probe a context before it.
+ */
+export function installPrelude(ctx: QuickJSContext, bridge: () => HostBridge, memoryFull: () => boolean): QuickJSHandle {
+  const source = sandboxSource();
+  const num = (h: QuickJSHandle | undefined): number => ctx.getNumber(h!);
+  const str = (h: QuickJSHandle | undefined): string => ctx.getString(h!);
+  // biome-ignore lint/suspicious/noConfusingVoidType: the SDK's host function type: a handle, or nothing for undefined
+  const fns: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | void> = {
+    poll: () => (bridge().interrupted() ? ctx.true : ctx.false),
+    fatal: (code, detail, stack, it, tc) => bridge().fatal(str(code), str(detail), str(stack), num(it), num(tc)),
+    tool: (name, args) => {
+      const r = bridge().tool(str(name), str(args));
+      return typeof r === 'string' ? ctx.newString(r) : r;
+    },
+    log: (level, message) => bridge().log(str(level), str(message)),
+    done: (value, it, tc) => bridge().done(str(value), num(it), num(tc)),
+    fail: (info, it, tc) => bridge().fail(str(info), num(it), num(tc)),
+    depth: (text) => ctx.newNumber(jsonDepth(str(text))),
+    regexRisk: (pattern, flags) => ctx.newString(bridge().regexRisk(str(pattern), str(flags))),
+    memoryFull: () => (memoryFull() ? ctx.true : ctx.false),
+    ext: () => evaluate(ctx, source.ext),
+  };
+  const host = ctx.newObject();
+  for (const [name, impl] of Object.entries(fns)) {
+    const fn = ctx.newFunction(name, impl);
+    ctx.setProp(host, name, fn);
+    fn.dispose();
   }
+  const steps = ctx.newObject();
+  for (const [name, text] of source.steps) {
+    const fn = evaluate(ctx, text);
+    ctx.setProp(steps, name, fn);
+    fn.dispose();
+  }
+  const prelude = evaluate(ctx, source.prelude);
+  const constants = ctx.newString(source.constants);
+  const result = ctx.callFunction(prelude, ctx.undefined, host, steps, constants);
+  for (const h of [prelude, constants, steps, host]) h.dispose();
+  return ctx.unwrapResult(result);
 }

@@ -1,58 +1,84 @@
 // One execution inside a worker: a prepared sandbox activated with the run's limits, the script, and the
 // job pump that drives its promises while tool calls are answered. Ends exactly once, freeing everything.
 import type { QuickJSDeferredPromise, QuickJSHandle } from 'quickjs-emscripten-core';
-import { capMessage, isToolErrorCode, MAX_SCRIPT_MESSAGE_LENGTH, type ErrorCode } from '../errors.js';
+import { capMessage, isToolErrorCode, type ErrorCode, type ExecutionError, type Issue } from '../errors.js';
+import type { Limits } from '../levels.js';
+import { regexRisk } from '../regex-safety.js';
+import type { Transformed } from '../transform.js';
+import type { CallPolicy } from './call-policy.js';
 import { jsonDepth } from './json-depth.js';
-import { limitMessage, type LimitDetail } from './limit-messages.js';
-import type { DoneMessage, SandboxLimits, ToMain } from './messages.js';
+import { limitMessage, ruleOf, type LimitDetail } from './limit-messages.js';
+import type { DoneError, DoneMessage, ToMain } from './messages.js';
 import type { HostBridge, PreparedSandbox } from './prepared.js';
-import { SCRIPT_FILE, type PreludeConfig } from './prelude.js';
+import { MAX_JSON_DEPTH, sandboxConfig } from './sandbox-config.js';
+import { SCRIPT_FILE } from './sandbox-source.js';
 
-const MAX_JSON_DEPTH = 100;
-/** A tool name is the script's own string: shown in errors, so bounded. */
-const MAX_TOOL_NAME_LENGTH = 200;
 
-type Outcome = Omit<DoneMessage, 'type' | 'id'>;
-type ErrorInfo = NonNullable<DoneMessage['error']>;
+/** QuickJS's messages when an allocation failed. */
+const OUT_OF_MEMORY = /^(?:out of memory|string too long|invalid array length)$/;
+/** A tool name is the script's own string: shown in errors and streamed, so bounded (MCP names are ≤ 128). */
+export const MAX_TOOL_NAME_LENGTH = 256;
+
+type Outcome = Omit<DoneMessage, 'type' | 'id' | 'score'>;
+interface Fatal extends DoneError {
+  /** Line and column in the transformed code, until mapped back at the end. */
+  at?: { line: number; column?: number };
+}
 
 /** Line and column of the first frame in the script file, from a QuickJS stack string. */
-export function scriptPosition(stack: string): { line?: number; column?: number } {
+export function scriptPosition(stack: string): { line: number; column?: number } | undefined {
   const m = new RegExp(`${SCRIPT_FILE.replace('.', '\\.')}:(\\d+)(?::(\\d+))?`).exec(stack);
-  return m ? { line: Number(m[1]), ...(m[2] ? { column: Number(m[2]) } : {}) } : {};
+  return m ? { line: Number(m[1]), ...(m[2] ? { column: Number(m[2]) } : {}) } : undefined;
+}
+
+/** What one execution needs besides its sandbox: the compiled script and the call policy. */
+export interface RunPlan {
+  id: number;
+  transformed: Transformed;
+  limits: Limits;
+  globals: string;
+  policy: CallPolicy;
 }
 
 export class SandboxExecution implements HostBridge {
   private readonly deadline: number;
   private readonly pendingTools = new Map<number, QuickJSDeferredPromise>();
   private nextCallId = 1;
-  private fatalError: ErrorInfo | undefined;
-  private outcome: Outcome | undefined;
+  private fatalError: Fatal | undefined;
+  private outcome: (Outcome & { at?: { line: number; column?: number } }) | undefined;
   private counts = { iterations: 0, toolCalls: 0 };
+  private callsMade = 0;
+  private logBytes = 0;
+  private logClosed = false;
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
   /** The engine itself ran out of memory (not a guard refusing ahead of time): see finish(). */
   private outOfMemory = false;
 
   constructor(
-    private readonly id: number,
+    private readonly plan: RunPlan,
     private readonly sandbox: PreparedSandbox,
-    private readonly limits: SandboxLimits,
     private readonly stop: Int32Array<SharedArrayBuffer>,
     private readonly post: (message: ToMain) => void,
     private readonly onFinished: (message: DoneMessage) => void,
   ) {
-    this.deadline = Date.now() + limits.timeoutMs;
+    this.deadline = Date.now() + plan.limits.timeoutMs;
   }
 
-  start(code: string, globals: string): void {
+  private get limits(): Limits {
+    return this.plan.limits;
+  }
+
+  start(): void {
     this.timer = setTimeout(() => {
       this.setFatal('TIMEOUT', `The script ran past its ${this.limits.timeoutMs} ms time limit while waiting. Make fewer or slower-to-answer tool calls per script, or split the work.`);
       this.finish();
     }, this.limits.timeoutMs);
     this.guarded(() => {
-      this.sandbox.activate(this, JSON.stringify(this.config(globals)));
-      const result = this.sandbox.context.evalCode(code, SCRIPT_FILE, { type: 'global', strict: true });
-      if (result.error) this.failFrom(result.error);
+      const config = sandboxConfig(this.limits, this.deadline, this.plan.globals, MAX_TOOL_NAME_LENGTH);
+      this.sandbox.activate(this, JSON.stringify(config));
+      const result = this.sandbox.context.evalCode(this.plan.transformed.code, SCRIPT_FILE, { type: 'global', strict: true });
+      if (result.error) this.failFrom(result.error, true);
       else result.value.dispose();
       this.pump();
     });
@@ -97,18 +123,51 @@ export class SandboxExecution implements HostBridge {
   fatal(code: string, detail: string, stack: string, iterations: number, toolCalls: number): void {
     this.counts = { iterations, toolCalls };
     const parsed = JSON.parse(detail) as LimitDetail | null;
-    if (code === 'MEMORY_LIMIT' && parsed?.what === 'heap') this.outOfMemory = true;
-    this.setFatal(code as ErrorCode, limitMessage(code as ErrorCode, parsed, this.limits), stack);
+    // A MEMORY_LIMIT without its detail: the prelude could not even serialize one, so the engine is out of memory.
+    if (code === 'MEMORY_LIMIT' && (parsed === null || parsed.what === 'heap')) this.outOfMemory = true;
+    if (this.fatalError && this.fatalError.at === undefined) {
+      // The host refused first (a tool call, a pattern): the prelude's report only adds where it happened.
+      const at = scriptPosition(stack);
+      if (at) this.fatalError.at = at;
+      return;
+    }
+    this.setFatal(code as ErrorCode, limitMessage(code as ErrorCode, parsed, this.limits), stack, ruleOf(code, parsed));
   }
-  tool(name: string, args: string): QuickJSHandle {
+  tool(name: string, args: string): QuickJSHandle | string {
+    // The prelude checked these; a second line outside the engine, where a script cannot reach.
+    if (++this.callsMade > this.limits.maxToolCalls) {
+      this.setFatal('MAX_TOOL_CALLS', limitMessage('MAX_TOOL_CALLS', null, this.limits));
+      return 'MAX_TOOL_CALLS';
+    }
+    if (name.length > MAX_TOOL_NAME_LENGTH) {
+      this.setFatal('UNKNOWN_TOOL', `A tool name has at most ${MAX_TOOL_NAME_LENGTH} characters. Call only the tools listed in the declarations, as 'server:tool'.`);
+      return 'UNKNOWN_TOOL';
+    }
+    const refusal = this.plan.policy.check(name);
+    if (refusal) {
+      this.setFatalError(refusal);
+      return refusal.code;
+    }
     const callId = this.nextCallId++;
     const deferred = this.sandbox.context.newPromise();
     this.pendingTools.set(callId, deferred);
-    this.post({ type: 'tool-call', id: this.id, callId, name, args });
+    this.post({ type: 'tool-call', id: this.plan.id, callId, name, args });
     return deferred.handle;
   }
   log(level: string, message: string): void {
-    this.post({ type: 'log', id: this.id, level: level as 'log', message });
+    // The prelude cut lines to the budget; counted again here in UTF-8 bytes, the unit of the level's cap.
+    if (this.logClosed) return;
+    let text = message;
+    const room = this.limits.maxLogBytes - this.logBytes;
+    let bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > room) {
+      text = Buffer.from(text, 'utf8').subarray(0, Math.max(0, room)).toString('utf8').replace(/\uFFFD$/, '');
+      bytes = Buffer.byteLength(text, 'utf8');
+      this.logClosed = true;
+    }
+    this.logBytes += bytes;
+    if (text !== '' || !this.logClosed) this.post({ type: 'log', id: this.plan.id, level: level as 'log', message: text });
+    if (this.logClosed) this.post({ type: 'log', id: this.plan.id, level: 'warn', message: `[console output truncated at ${this.limits.maxLogBytes} bytes]` });
   }
   done(value: string, iterations: number, toolCalls: number): void {
     this.counts = { iterations, toolCalls };
@@ -119,29 +178,32 @@ export class SandboxExecution implements HostBridge {
     const e = JSON.parse(info) as { name: string; message: string; stack: string; code?: unknown; tool?: unknown };
     // The prelude sets a code only on tool errors it made; a code outside the tool codes would be a bug, and
     // a code the message schema refuses would lose the whole result, so it is checked here once more.
+    if (e.name === 'InternalError' && OUT_OF_MEMORY.test(e.message)) {
+      // The prelude's catch guard turns these into MEMORY_LIMIT; a second line here, outside the engine.
+      this.outOfMemory ||= e.message === 'out of memory';
+      this.setFatal('MEMORY_LIMIT', limitMessage('MEMORY_LIMIT', { what: 'heap' }, this.limits), e.stack);
+      return;
+    }
     this.outcome ??= isToolErrorCode(e.code)
       ? this.failure(e.code, e.message, e.stack, typeof e.tool === 'string' ? e.tool : undefined)
       : this.failure('RUNTIME_ERROR', `${e.name}: ${e.message}`, e.stack);
   }
-
-  private config(globals: string): PreludeConfig {
-    const l = this.limits;
-    return {
-      maxIterations: l.maxIterations, maxToolCalls: l.maxToolCalls, maxConcurrency: l.maxConcurrency,
-      maxResultBytes: l.maxResultBytes, maxLogBytes: l.maxLogBytes, maxLogCalls: l.maxLogCalls,
-      maxStringLength: Math.floor(l.memoryBytes / 2),
-      maxArrayLength: Math.floor(l.memoryBytes / 16),
-      maxJsonDepth: MAX_JSON_DEPTH,
-      // Each JSON value costs at least two bytes of output; a shared-reference DAG counts every visit.
-      maxJsonNodes: Math.min(1_000_000, Math.max(50_000, Math.floor(l.maxResultBytes / 8))),
-      maxMessageLength: MAX_SCRIPT_MESSAGE_LENGTH,
-      deadline: this.deadline,
-      globals,
-    };
+  regexRisk(source: string, flags: string): string {
+    const risk = regexRisk(source, flags);
+    if (risk === null) return '';
+    const detail: LimitDetail = { rule: 'unsafe-regex', reason: risk };
+    this.setFatal('VALIDATION_ERROR', limitMessage('VALIDATION_ERROR', detail, this.limits), '', ruleOf('VALIDATION_ERROR', detail));
+    return risk;
   }
 
-  private setFatal(code: ErrorCode, message: string, stack = ''): void {
-    this.fatalError ??= { code, message, ...scriptPosition(stack) };
+  private setFatal(code: ErrorCode, message: string, stack = '', rule?: string): void {
+    if (this.fatalError) return;
+    const at = scriptPosition(stack);
+    this.fatalError = { code, message, ...(at ? { at } : {}), ...(rule ? { issues: [{ rule, message, line: 1, column: 1 }] } : {}) };
+  }
+  private setFatalError(error: ExecutionError): void {
+    if (this.fatalError) return;
+    this.fatalError = { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) };
   }
 
   /** Runs promise jobs until none are left; then the execution is done or waits for tool results. */
@@ -151,7 +213,7 @@ export class SandboxExecution implements HostBridge {
       if (this.fatalError || this.outcome) return this.finish();
       if (!runtime.hasPendingJob()) break;
       const r = runtime.executePendingJobs();
-      if (r.error) this.failFrom(r.error);
+      if (r.error) this.failFrom(r.error, false);
       else r.dispose();
     }
     if (this.pendingTools.size === 0) {
@@ -174,23 +236,47 @@ export class SandboxExecution implements HostBridge {
     }
   }
 
-  private failFrom(handle: QuickJSHandle): void {
+  private failFrom(handle: QuickJSHandle, compiling: boolean): void {
     const dumped = this.sandbox.context.dump(handle) as { name?: string; message?: string; stack?: string } | undefined;
     handle.dispose();
     const message = String(dumped?.message ?? dumped ?? 'Unknown error');
-    if (dumped?.name === 'InternalError' && /out of memory|string too long|invalid array length/.test(message)) {
+    if (dumped?.name === 'InternalError' && OUT_OF_MEMORY.test(message)) {
       if (message === 'out of memory') this.outOfMemory = true;
       this.setFatal('MEMORY_LIMIT', `The script ran out of its ${Math.round(this.limits.memoryBytes / 2 ** 20)} MB memory budget (${message}). Work on smaller pieces of data.`, dumped.stack);
     } else if (dumped?.name === 'InternalError' && message === 'interrupted') {
       this.setFatal('TIMEOUT', limitMessage('TIMEOUT', null, this.limits));
+    } else if (compiling && dumped?.name === 'SyntaxError' && message === 'RegExp are not supported') {
+      // A regular expression at a level without the engine: the validator should have said so; say it here.
+      const detail: LimitDetail = { rule: 'no-regex' };
+      this.setFatal('VALIDATION_ERROR', limitMessage('VALIDATION_ERROR', detail, this.limits), dumped.stack ?? '', ruleOf('VALIDATION_ERROR', detail));
     } else {
       this.outcome ??= this.failure('RUNTIME_ERROR', `${dumped?.name ?? 'Error'}: ${message}`, dumped?.stack);
     }
   }
 
-  private failure(code: ErrorCode, message: string, stack = '', tool?: string): Outcome {
+  private failure(code: ErrorCode, message: string, stack = '', tool?: string): Outcome & { at?: { line: number; column?: number } } {
     const named = tool ? { tool: capMessage(tool, MAX_TOOL_NAME_LENGTH) } : {};
-    return { ok: false, error: { code, message: capMessage(message), ...named, ...scriptPosition(stack) }, ...this.counts };
+    const at = scriptPosition(stack);
+    return { ok: false, error: { code, message: capMessage(message), ...named }, ...(at ? { at } : {}), ...this.counts };
+  }
+
+  /** The outcome as the caller reads it: positions in the script's own lines and columns, said in the message. */
+  private report(): Outcome {
+    const fatal = this.fatalError;
+    const raw = fatal ? { ok: false as const, error: fatal, at: fatal.at, ...this.counts } : this.outcome ?? this.failure('INTERNAL_ERROR', 'The script ended without a result.');
+    if (raw.ok || !raw.error) return { ok: raw.ok, ...(raw.value !== undefined ? { value: raw.value } : {}), iterations: raw.iterations, toolCalls: raw.toolCalls };
+    const { at: _at, ...plain } = raw.error as Fatal;
+    const error: DoneError = { ...plain };
+    const at = raw.at ?? (fatal ? fatal.at : undefined);
+    if (at) {
+      const pos = this.plan.transformed.mapPosition(at.line, at.column ?? 1);
+      error.line = pos.line;
+      error.column = pos.column;
+      error.message = `Line ${pos.line}, column ${pos.column}: ${error.message}`;
+      if (error.code === 'RUNTIME_ERROR') error.message = `${error.message.replace(/\.?$/, '.')} Fix the script at that position; wrap tool calls in try/catch to handle their failures.`;
+    }
+    if (error.issues) error.issues = error.issues.map((i: Issue) => ({ ...i, line: error.line ?? i.line, column: error.column ?? i.column }));
+    return { ok: false, error, iterations: raw.iterations, toolCalls: raw.toolCalls };
   }
 
   /** Reports the outcome once, frees the runtime on every path, and returns the instance to its pool. */
@@ -198,12 +284,9 @@ export class SandboxExecution implements HostBridge {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.timer);
-    const outcome: Outcome = this.fatalError
-      ? { ok: false, error: this.fatalError, ...this.counts }
-      : this.outcome ?? this.failure('INTERNAL_ERROR', 'The script ended without a result.');
-    if (this.pendingTools.size > 0) this.post({ type: 'tool-cancel', id: this.id, callIds: [...this.pendingTools.keys()] });
+    if (this.pendingTools.size > 0) this.post({ type: 'tool-cancel', id: this.plan.id, callIds: [...this.pendingTools.keys()] });
     // Report first: freeing the runtime is not on the caller's path.
-    this.onFinished({ type: 'done', id: this.id, ...outcome });
+    this.onFinished({ type: 'done', id: this.plan.id, ...this.report(), score: this.plan.policy.score });
     // After the engine ran out of memory, its error paths may have leaked objects, and freeing the runtime
     // then fails QuickJS's leak assertion (JS_FreeRuntime: list_empty(gc_obj_list)), which aborts the
     // instance. So such an instance is dropped whole, unfreed: its memory goes with it.

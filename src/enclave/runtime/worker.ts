@@ -1,63 +1,86 @@
-// Worker thread entry: receives runs, tool results and cancellations; hosts several executions at once,
-// each on its own WebAssembly instance. Only JSON strings cross in either direction.
-import { parentPort } from 'node:worker_threads';
+// Worker thread entry: one execution at a time. It checks and transforms the script (stages 1–4 run here, off
+// the host's main thread), runs it on a sandbox prepared while the worker was idle, and answers tool results and
+// cancellations. Only JSON strings cross in either direction.
+import { parentPort, workerData } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
-import { ModulePool } from './module-pool.js';
-import { ToWorkerSchema, type SandboxLimits, type ToMain } from './messages.js';
-import { PreparedSandbox } from './prepared.js';
+import { levelAllows } from '../policy.js';
+import { compile } from '../pipeline.js';
+import { CallPolicy } from './call-policy.js';
+import { ModulePool, useCompiledModule } from './module-pool.js';
+import { ToWorkerSchema, type RunMessage, type ToMain } from './messages.js';
+import { kindKey, PreparedSandbox, type SandboxKind } from './prepared.js';
 import { SandboxExecution } from './sandbox.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
+const shared = (workerData as { wasmModule?: unknown } | null)?.wasmModule;
+if (shared instanceof WebAssembly.Module) useCompiledModule(shared);
 const modules = new ModulePool();
-const executions = new Map<number, SandboxExecution>();
-/** Runs cancelled while their sandbox was still being prepared. */
-const cancelledEarly = new Map<number, { code: ErrorCode; message: string }>();
-/** One sandbox made ahead of need per memory size: its compile cost is paid while the worker is idle. */
-const ready = new Map<number, Promise<PreparedSandbox>>();
+let current: { id: number; execution?: SandboxExecution; cancelled?: { code: ErrorCode; message: string } } | undefined;
+/** One sandbox made ahead of need per kind: its compile cost is paid while the worker is idle. */
+const ready = new Map<string, Promise<PreparedSandbox>>();
 const post = (message: ToMain): void => port.postMessage(message);
 
-async function prepare(memoryBytes: number): Promise<PreparedSandbox> {
-  const lease = await modules.acquire(memoryBytes);
+async function prepare(kind: SandboxKind): Promise<PreparedSandbox> {
+  const lease = await modules.acquire(kind.memoryBytes);
   try {
-    return new PreparedSandbox(lease, memoryBytes);
+    return new PreparedSandbox(lease, kind);
   } catch (error) {
     lease.release(false);
     throw error;
   }
 }
 
-function take(memoryBytes: number): Promise<PreparedSandbox> {
-  const sandbox = ready.get(memoryBytes) ?? prepare(memoryBytes);
-  ready.delete(memoryBytes);
+function take(kind: SandboxKind): Promise<PreparedSandbox> {
+  const key = kindKey(kind);
+  const sandbox = ready.get(key) ?? prepare(kind);
+  ready.delete(key);
   return sandbox;
 }
 
-function refill(memoryBytes: number): void {
+function refill(kind: SandboxKind): void {
   setImmediate(() => {
-    if (ready.has(memoryBytes)) return;
-    const sandbox = prepare(memoryBytes);
-    ready.set(memoryBytes, sandbox);
-    sandbox.catch(() => ready.delete(memoryBytes));
+    const key = kindKey(kind);
+    if (ready.has(key)) return;
+    const sandbox = prepare(kind);
+    ready.set(key, sandbox);
+    sandbox.catch(() => ready.delete(key));
   });
 }
 
-function run(id: number, code: string, limits: SandboxLimits, globals: string, stop: Int32Array<SharedArrayBuffer>): void {
-  take(limits.memoryBytes).then(
+function run(msg: RunMessage): void {
+  const me: NonNullable<typeof current> = { id: msg.id };
+  current = me;
+  const end = (): void => {
+    if (current === me) current = undefined;
+  };
+  const compiled = compile({ code: msg.code, level: msg.level, limits: msg.limits, extraGlobals: new Set(msg.globalNames) });
+  if (!compiled.ok) {
+    end();
+    const { score } = compiled;
+    post({ type: 'done', id: msg.id, ok: false, error: compiled.error, iterations: 0, toolCalls: 0, ...(score ? { score: score.score } : {}) });
+    return;
+  }
+  post({ type: 'started', id: msg.id });
+  const kind: SandboxKind = { memoryBytes: msg.limits.memoryBytes, regex: levelAllows(msg.level, 'regex') };
+  take(kind).then(
     (sandbox) => {
-      const execution = new SandboxExecution(id, sandbox, limits, stop, post, (done) => {
-        executions.delete(id);
+      const policy = new CallPolicy(msg.level, compiled.transformed.literals, compiled.facts, compiled.score.score);
+      const plan = { id: msg.id, transformed: compiled.transformed, limits: msg.limits, globals: msg.globals, policy };
+      const execution = new SandboxExecution(plan, sandbox, msg.stop, post, (done) => {
+        end();
         post(done);
-        refill(limits.memoryBytes);
+        refill(kind);
       });
-      executions.set(id, execution);
-      const early = cancelledEarly.get(id);
-      cancelledEarly.delete(id);
-      if (early) execution.cancel(early.code, early.message);
-      else execution.start(code, globals);
+      me.execution = execution;
+      if (me.cancelled) execution.cancel(me.cancelled.code, me.cancelled.message);
+      else execution.start();
     },
-    () => post({ type: 'done', id, ok: false, error: { code: 'INTERNAL_ERROR', message: 'The sandbox could not be created. Run the script again.' }, iterations: 0, toolCalls: 0 }),
+    () => {
+      end();
+      post({ type: 'done', id: msg.id, ok: false, error: { code: 'INTERNAL_ERROR', message: 'The sandbox could not be created. Run the script again.' }, iterations: 0, toolCalls: 0 });
+    },
   );
 }
 
@@ -67,18 +90,18 @@ port.on('message', (raw: unknown) => {
   const msg = parsed.data;
   switch (msg.type) {
     case 'run':
-      return run(msg.id, msg.code, msg.limits, msg.globals, msg.stop);
+      return run(msg);
     case 'tool-result':
-      return executions.get(msg.id)?.toolResult(msg.callId, msg.ok, msg.value, msg.error);
-    case 'cancel': {
-      const execution = executions.get(msg.id);
-      if (execution) execution.cancel(msg.code, msg.message);
-      else cancelledEarly.set(msg.id, { code: msg.code, message: msg.message });
+      if (current?.id === msg.id) current.execution?.toolResult(msg.callId, msg.ok, msg.value, msg.error);
       return;
-    }
+    case 'cancel':
+      if (current?.id !== msg.id) return;
+      if (current.execution) current.execution.cancel(msg.code, msg.message);
+      else current.cancelled = { code: msg.code, message: msg.message };
+      return;
   }
 });
 
-// Prepare the first sandbox (STRICT's 16 MB) before the first script arrives.
-refill(16 * 1024 * 1024);
+// Prepare the first sandbox (STRICT's: 16 MB, no regular-expression engine) before the first script arrives.
+refill({ memoryBytes: 16 * 1024 * 1024, regex: false });
 post({ type: 'ready' });

@@ -33,9 +33,10 @@ export const hostileTools: Attack[] = [
   // A non-enumerable getter (skipped or refused, never run).
   { name: 'non-enumerable getter', code: call, toolResult: () => Object.defineProperty({ a: 1 }, 'x', { enumerable: false, get() { tripwire.push('hidden getter ran'); return 1; } }), expect: { codes: ['TOOL_ERROR'], value: { a: 1 } } },
   // An accessor inherited from the prototype, named `constructor` (the host reads it to describe the value).
-  { name: 'inherited constructor getter', code: call, toolResult: () => Object.create({ get constructor() { tripwire.push('prototype constructor getter ran'); return { name: 'Evil' }; } }), expect: toolError },
+  // A custom prototype is read as the object's own data (issue 8): nothing of the prototype is read, its getter never runs.
+  { name: 'inherited constructor getter', code: call, toolResult: () => Object.create({ get constructor() { tripwire.push('prototype constructor getter ran'); return { name: 'Evil' }; } }), expect: { value: {} } },
   // A class instance with a prototype getter.
-  { name: 'class instance', code: call, toolResult: () => new (class Evil { get secret() { tripwire.push('class getter ran'); return 1; } a = 1; })(), expect: toolError },
+  { name: 'class instance', code: call, toolResult: () => new (class Evil { get secret() { tripwire.push('class getter ran'); return 1; } a = 1; })(), expect: { value: { a: 1 } } },
   // A Proxy: every trap is host code the conversion must not invoke.
   { name: 'Proxy result', code: call, toolResult: () => new Proxy({ a: 1 }, {
     getPrototypeOf: (t) => { tripwire.push('proxy getPrototypeOf trap ran'); return Object.getPrototypeOf(t); },

@@ -26,7 +26,7 @@ export const reservedNames: Attack[] = [
   // The host bridge the prelude receives.
   { name: '__ag_host', code: `return typeof __ag_host`, expect: blocked },
   // The prefix spelled with escapes.
-  { name: 'escaped reserved prefix', code: String.raw`const \u005F\u005Fag_k = 1;` + `\nreturn 1`, expect: blocked },
+  { name: 'escaped reserved prefix', code: `${String.raw`const \u005F\u005Fag_k = 1;`}\nreturn 1`, expect: blocked },
   // A property with the prefix is just data (control).
   { name: 'control: property named __ag_i is data', code: `const o = { __ag_i: 1 };\nreturn o.__ag_i`, expect: { codes: ['VALIDATION_ERROR'], value: 1 } },
 ];

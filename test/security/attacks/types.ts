@@ -2,9 +2,9 @@
 import type { ErrorCode, ExecutionResult, JsonObject, LimitsOverride, SecurityLevel } from '../../../src/enclave/index.js';
 
 /**
- * What a safe outcome looks like. A failure is safe when its code is in `codes`. A success is safe when
- * `success` is true (any value: the canary and host-path checks still apply) or when `value` is given and the
- * value equals it. Giving `codes` and `value` (or `success`) accepts either outcome.
+ * What a safe outcome looks like. A failure is safe when its code is in `codes`. A success is safe when `value` is
+ * given and the value equals it, or, without a `value`, when `success` is true (any value: the canary and host-path
+ * checks still apply). Giving `codes` and `value` (or `success`) accepts either outcome.
  */
 export interface Expect {
   codes?: ErrorCode[];

@@ -34,7 +34,7 @@ export const unicodeTricks: Attack[] = [
   // Escaped identifier spelling Function.
   { name: 'escaped Function', code: String.raw`return \u0046unction('return 1')()`, expect: blocked },
   // Escaped identifier spelling a reserved guard name.
-  { name: 'escaped reserved name', code: String.raw`const \u005f_ag_i = 1;` + `\nreturn 1`, expect: blocked },
+  { name: 'escaped reserved name', code: `${String.raw`const \u005f_ag_i = 1;`}\nreturn 1`, expect: blocked },
   // A NUL character.
   { name: 'NUL character in a string', code: `const s = 'a\u0000b';\nreturn s`, expect: blocked },
   // An escape sequence (not a raw control character) in a string is ordinary data.

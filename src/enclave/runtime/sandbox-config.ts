@@ -1,0 +1,27 @@
+// The numbers the sandbox-side runtime works with, derived from a run's limits in one place.
+import type { Limits } from '../levels.js';
+import { MAX_SCRIPT_MESSAGE_LENGTH } from '../errors.js';
+
+/** Deepest JSON nesting the sandbox's JSON.parse / stringify and tool results accept (the host stack is the bound). */
+export const MAX_JSON_DEPTH = 100;
+
+export function sandboxConfig(limits: Limits, deadline: number, globals: string, maxToolNameLength: number): Sandbox.Config {
+  return {
+    maxIterations: limits.maxIterations,
+    maxToolCalls: limits.maxToolCalls,
+    maxConcurrency: limits.maxConcurrency,
+    maxResultBytes: limits.maxResultBytes,
+    maxLogBytes: limits.maxLogBytes,
+    maxLogCalls: limits.maxLogCalls,
+    // A string of n characters costs at least n bytes; an array element at least 16 (one engine value).
+    maxStringLength: Math.floor(limits.memoryBytes / 2),
+    maxArrayLength: Math.floor(limits.memoryBytes / 16),
+    maxJsonDepth: MAX_JSON_DEPTH,
+    // Each JSON value costs at least two bytes of output; a shared-reference DAG counts every visit.
+    maxJsonNodes: Math.min(1_000_000, Math.max(50_000, Math.floor(limits.maxResultBytes / 8))),
+    maxMessageLength: MAX_SCRIPT_MESSAGE_LENGTH,
+    maxToolNameLength,
+    deadline,
+    globals,
+  };
+}

@@ -1,0 +1,106 @@
+// @ts-check
+// Step 6: what a script calls — callTool, parallel, console, JSON — and the wrapper that turns the script's
+// promise into one result for the host. Data leaves the sandbox only as JSON text made by ext.js's copy walk.
+(
+/**
+ * @param {Sandbox.Intrinsics} I
+ * @param {Sandbox.Budget} b
+ * @param {Sandbox.Host} host
+ */
+function makeApi(I, b, host) {
+  'use strict';
+  const { apply, isArray, jsonParse } = I;
+  const { st, cfg } = b;
+  const Err = I.Error;
+  const TypeErr = I.TypeError;
+  // Tool errors this prelude made, with the code and tool the host gave: a script can set e.code on any error
+  // it throws, so a code is trusted only from here.
+  /** @type {WeakMap<object, { code: string, tool: string }>} */
+  const toolErrors = new I.WeakMap();
+  /** @type {Sandbox.Ext | null} */
+  let extension = null;
+  const ext = () => extension || (extension = host.ext()({ I, b, host, toolErrors }));
+
+  /** @param {unknown} name @param {unknown} [args] */
+  const callTool = (name, args) => {
+    b.alive();
+    if (typeof name !== 'string' || name === '') throw new TypeErr("callTool(name, args): name must be a string like 'server:tool'.");
+    if (name.length > cfg.maxToolNameLength) throw new TypeErr(`callTool(name, args): a tool name has at most ${cfg.maxToolNameLength} characters.`);
+    if (args === undefined) args = {};
+    if (args === null || typeof args !== 'object' || isArray(args)) throw new TypeErr('callTool(name, args): args must be an object, e.g. { query: "x" }.');
+    if (++st.toolCalls > cfg.maxToolCalls) b.fatal('MAX_TOOL_CALLS');
+    const text = /** @type {string} */ (ext().text(args, true, cfg.maxStringLength, 'json'));
+    const site = new Err(); // the script's line of this call: where an uncaught failure is reported
+    const pending = host.tool(name, text);
+    // The host refused the call itself (a policy the script's text hid from the validator): fatal, with its code.
+    if (typeof pending === 'string') return b.fatal(pending);
+    return apply(I.then, pending, [
+      jsonParse,
+      (/** @type {string} */ reply) => {
+        const info = jsonParse(reply);
+        const e = new Err(info.message);
+        e.name = 'ToolError';
+        /** @type {any} */ (e).code = info.code; // scripts read e.code; the WeakMap is what the host trusts
+        /** @type {any} */ (e).tool = name;
+        e.stack = site.stack;
+        apply(I.weakMapSet, toolErrors, [e, { code: info.code, tool: name }]);
+        throw e;
+      },
+    ]);
+  };
+
+  /** @param {unknown} items @param {unknown} fn @param {unknown} [options] */
+  const parallel = (items, fn, options) => ext().parallel(items, fn, options);
+
+  // Console lines are cut to the level's budget (characters per run, calls per run) before they leave the
+  // sandbox: one script must not stream megabytes of notifications to a client.
+  /** @param {string} level */
+  const logger = (level) => (/** @type {unknown[]} */ ...a) => {
+    b.alive();
+    if (st.logClosed) return;
+    if (++st.logCalls > cfg.maxLogCalls) {
+      st.logClosed = true;
+      host.log('warn', `[console output truncated: more than ${cfg.maxLogCalls} calls]`);
+      return;
+    }
+    const room = cfg.maxLogBytes - st.logChars;
+    let text = a.length === 1 && typeof a[0] === 'string' ? a[0] : ext().format(a);
+    if (text.length > room) {
+      text = apply(I.stringSlice, text, [0, Math.max(room , 0)]);
+      st.logClosed = true;
+    }
+    st.logChars += text.length;
+    if (text !== '' || !st.logClosed) host.log(level, text);
+    if (st.logClosed) host.log('warn', `[console output truncated at ${cfg.maxLogBytes} characters]`);
+  };
+  const console = { log: logger('log'), info: logger('info'), warn: logger('warn'), error: logger('error') };
+
+  /** @param {unknown} value @param {unknown} [replacer] @param {unknown} [space] */
+  const stringify = (value, replacer, space) => ext().text(value, false, cfg.maxStringLength, 'json', replacer, space);
+  /** @param {unknown} text @param {unknown} [reviver] */
+  const parse = (text, reviver) => {
+    const s = I.String(text);
+    if (s.length > cfg.maxJsonDepth && host.depth(s) > cfg.maxJsonDepth) throw new TypeErr(`JSON.parse: the text nests deeper than ${cfg.maxJsonDepth} levels.`);
+    return typeof reviver === 'function' ? jsonParse(s, b.counted(/** @type {Sandbox.Fn} */ (reviver))) : jsonParse(s);
+  };
+
+  // The script body is `async function () { … }`; its settled promise becomes the run's one result.
+  /** @param {() => Promise<unknown>} main */
+  const run = (main) => {
+    apply(I.then, main(), [
+      (/** @type {unknown} */ value) => {
+        if (st.dead) return;
+        const v = value === undefined ? null : value;
+        if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+          host.done(I.jsonStringify(v), st.iterations, st.toolCalls);
+        } else ext().result(v);
+      },
+      (/** @type {unknown} */ e) => {
+        b.caught(e); // an uncaught limit or out-of-memory error is that, not a script error
+        if (!st.dead) ext().failed(e);
+      },
+    ]);
+  };
+
+  return { callTool, parallel, console, stringify, parse, run };
+});

@@ -1,0 +1,70 @@
+// Fault isolation over HTTP, across sessions (DESIGN §2): one client's runaway scripts never fail or stall another
+// client's clean ones. Real SDK clients over Streamable HTTP, a real server, real downstream servers; the level's
+// own limits (STRICT: 5 s), so the runaways really run until their deadline.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
+import { Gateway } from '../../src/mcp/server.js';
+import { parseManifest } from '../../src/tool-bridge/manifest.js';
+import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { tempDir } from '../tool-bridge/helpers.js';
+import { connect, killMarked, manifestJson, structured } from '../mcp/http-helpers.js';
+import { RUNAWAYS, warmPool } from './runaways.js';
+
+const MARK = `co-location-http-${process.pid}-${Date.now().toString(36)}`;
+const CLEAN_BOUND_MS = 1500;
+const CLEAN = "const r = await callTool('everything:echo', { message: 'hi' });\nconst xs = [3, 1, 2].sort((a, b) => a - b);\nreturn [r, xs];";
+
+let open: OpenManifest;
+let gateway: Gateway;
+let http: HttpServer;
+let attacker: Client;
+let bystander: Client;
+
+beforeAll(async () => {
+  const dir = tempDir('co-location-http');
+  const manifest = { ...manifestJson(MARK, dir), limits: {} }; // STRICT as it ships
+  open = await openLoaded(parseManifest(manifest, { baseDir: dir, env: {} }));
+  gateway = new Gateway(open);
+  http = await serveHttp(gateway, { host: '127.0.0.1', port: 0 });
+  attacker = await connect(http.url, http.token);
+  bystander = await connect(http.url, http.token);
+  // A server that has been running: six scripts at once (each waiting downstream) started the workers they needed.
+  const held = Array.from({ length: 6 }, () => run(bystander, "return await callTool('fixture:slow', { ms: 3000 });"));
+  await warmPool(() => open.enclave.stats, 7);
+  await Promise.all(held);
+}, 120_000);
+
+afterAll(async () => {
+  await attacker?.close().catch(() => undefined);
+  await bystander?.close().catch(() => undefined);
+  await http?.close(0);
+  gateway?.close();
+  await open?.close();
+  killMarked(MARK);
+});
+
+const run = (c: Client, code: string) => c.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 60_000 });
+
+/** The runaways a STRICT server sees, with the hanging tool this server has. */
+const OVER_HTTP = RUNAWAYS.filter((r) => !r.level).map((r) => ({ ...r, code: r.code.replace("'runaway:hang'", "'fixture:hang'") }));
+
+describe('a clean script of another session beside two runaways', () => {
+  it.each(OVER_HTTP.map((r) => [r.name, r] as const))('%s', async (_name, runaway) => {
+    const runaways = [run(attacker, runaway.code), run(attacker, runaway.code)];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const clean = await Promise.all(Array.from({ length: 3 }, async () => {
+      const t0 = performance.now();
+      const result = await run(bystander, CLEAN);
+      return { result: structured(result), ms: performance.now() - t0 };
+    }));
+    for (const { result, ms } of clean) {
+      expect(result, JSON.stringify(result.error)).toMatchObject({ success: true });
+      expect(ms).toBeLessThan(CLEAN_BOUND_MS);
+    }
+    for (const r of (await Promise.all(runaways)).map(structured)) {
+      if (runaway.codes.length === 0) expect(r.success, JSON.stringify(r.error)).toBe(true);
+      else expect(runaway.codes, JSON.stringify(r.error)).toContain(r.error?.code);
+    }
+  }, 60_000);
+});
