@@ -18,11 +18,14 @@ const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
 export async function benchHttpLoad(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
   const manifest = join(dir, 'manifest.json');
-  writeFileSync(manifest, JSON.stringify({
-    limits: { timeoutMs: 30_000 },
-    servers: { everything: { command: 'node', args: [require.resolve('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'] } },
-    allow: ['everything:get-sum'],
-  }));
+  writeFileSync(
+    manifest,
+    JSON.stringify({
+      limits: { timeoutMs: 30_000 },
+      servers: { everything: { command: 'node', args: [require.resolve('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'] } },
+      allow: ['everything:get-sum'],
+    }),
+  );
   const token = 'bench-token-0123456789';
   const tsx = pathToFileURL(require.resolve('tsx')).href;
   const child = spawn(process.execPath, ['--import', tsx, 'src/cli.ts', 'serve', '--transport', 'http', '--port', '0', '--manifest', manifest], {
@@ -39,25 +42,32 @@ export async function benchHttpLoad(): Promise<void> {
       });
       child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
     });
-    const clients = await Promise.all(Array.from({ length: SESSIONS }, async () => {
-      const client = new Client({ name: 'bench-load', version: '0.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
-      return client;
-    }));
+    const clients = await Promise.all(
+      Array.from({ length: SESSIONS }, async () => {
+        const client = new Client({ name: 'bench-load', version: '0.0.0' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+        return client;
+      }),
+    );
     const latencies: number[] = [];
     const rates: number[] = [];
     let wrong = 0;
-    for (let round = 0; round <= ROUNDS; round++) { // round 0 warms up and is not counted
+    for (let round = 0; round <= ROUNDS; round++) {
+      // round 0 warms up and is not counted
       const t0 = performance.now();
       const samples: number[] = [];
-      await Promise.all(clients.flatMap((client, c) => Array.from({ length: PER_SESSION }, async (_, k) => {
-        const n = c * PER_SESSION + k;
-        const code = `let s = 0; for (let i = 0; i < 5; i++) { const r = await callTool('everything:get-sum', { a: i, b: ${n} }); s += 1; } return s + ${n};`;
-        const t = performance.now();
-        const r = await client.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 60_000 });
-        samples.push(performance.now() - t);
-        if (r.isError || (r.structuredContent as { value?: unknown } | undefined)?.value !== 5 + n) wrong++;
-      })));
+      await Promise.all(
+        clients.flatMap((client, c) =>
+          Array.from({ length: PER_SESSION }, async (_, k) => {
+            const n = c * PER_SESSION + k;
+            const code = `let s = 0; for (let i = 0; i < 5; i++) { const r = await callTool('everything:get-sum', { a: i, b: ${n} }); s += 1; } return s + ${n};`;
+            const t = performance.now();
+            const r = await client.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 60_000 });
+            samples.push(performance.now() - t);
+            if (r.isError || (r.structuredContent as { value?: unknown } | undefined)?.value !== 5 + n) wrong++;
+          }),
+        ),
+      );
       if (round === 0) continue;
       latencies.push(...samples);
       rates.push((SESSIONS * PER_SESSION) / ((performance.now() - t0) / 1000));

@@ -27,8 +27,14 @@ export function hostileScripts(limits: Limits): { name: string; code: string }[]
     // Every identifier looked up through every enclosing scope: what took 24 s at 1 MB before.
     { name: 'nested blocks at the nesting limit', code: fill(size, 'let s = 0;', nest, 'return s;') },
     { name: 'many declarations and references', code: fill(size, 'let v = 0;', (i) => `const a${i} = v + ${i};`, 'return v;') },
-    { name: 'nested arrows with defaults', code: fill(size, 'const xs = [1];\nlet t = 0;', (i) => `t += xs.map((a = ${i}, { b = a } = {}) => xs.map((c = b) => c + a).length).length;`, 'return t;') },
-    { name: 'a long switch of blocks', code: fill(size, 'const k = 3;\nlet r = 0;\nswitch (k) {', (i) => `case ${i}: { const c${i} = ${i}; r = c${i}; break; }`, '}\nreturn r;') },
+    {
+      name: 'nested arrows with defaults',
+      code: fill(size, 'const xs = [1];\nlet t = 0;', (i) => `t += xs.map((a = ${i}, { b = a } = {}) => xs.map((c = b) => c + a).length).length;`, 'return t;'),
+    },
+    {
+      name: 'a long switch of blocks',
+      code: fill(size, 'const k = 3;\nlet r = 0;\nswitch (k) {', (i) => `case ${i}: { const c${i} = ${i}; r = c${i}; break; }`, '}\nreturn r;'),
+    },
     { name: 'a huge object literal', code: fill(size, 'const o = {', (i) => `k${i}: [${i}, 'v${i}', { x: ${i} }],`, '};\nreturn Object.keys(o).length;') },
     { name: 'refused: a blocked name on every line', code: fill(size, '', (i) => `const e${i} = eval;`, 'return 1;') },
   ];
@@ -74,9 +80,17 @@ async function atLevel(level: SecurityLevel): Promise<Array<Record<string, strin
     });
     row(`${name} (${Math.round(code.length / 1024)} KB, ×2)`, d, outcome);
   }
-  row('two scripts computing until their deadline', await measure(() => Promise.all([enclave.run(CPU_UNTIL_DEADLINE), enclave.run(CPU_UNTIL_DEADLINE), ...Array.from({ length: 10 }, () => enclave.run(CLEAN))])));
+  row(
+    'two scripts computing until their deadline',
+    await measure(() =>
+      Promise.all([enclave.run(CPU_UNTIL_DEADLINE), enclave.run(CPU_UNTIL_DEADLINE), ...Array.from({ length: 10 }, () => enclave.run(CLEAN))]),
+    ),
+  );
   if (limits.memoryBytes / 2 > 8 * 400_000) {
-    row('a 400,000-key tool result, ×2', await measure(() => Promise.all([0, 1].map(() => enclave.run("const r = await callTool('bench:big', {});\nreturn Object.keys(r).length;")))));
+    row(
+      'a 400,000-key tool result, ×2',
+      await measure(() => Promise.all([0, 1].map(() => enclave.run("const r = await callTool('bench:big', {});\nreturn Object.keys(r).length;")))),
+    );
   }
   await enclave.dispose();
   return rows;

@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   // 1. Latency of the smallest script, end to end (all six stages, the worker hop both ways).
   const e2e = summarize(await timeRuns(enclave, 'return 1 + 1', SEQ));
   const limits = resolveLimits('STRICT');
-  const stage = summarize(Array.from({ length: SEQ }, () => { const t = performance.now(); compile({ code: 'return 1 + 1', level: 'STRICT', limits }); return performance.now() - t; }));
+  const stage = summarize(
+    Array.from({ length: SEQ }, () => {
+      const t = performance.now();
+      compile({ code: 'return 1 + 1', level: 'STRICT', limits });
+      return performance.now() - t;
+    }),
+  );
   const vmSamples: number[] = [];
   for (let i = 0; i < SEQ + 300; i++) {
     const t = performance.now();
@@ -64,12 +70,14 @@ async function main(): Promise<void> {
   const TOTAL = Math.max(2000, SEQ);
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next++ < TOTAL) {
-      const r = await enclave.run('return 1 + 1');
-      if (!r.success) throw new Error('throughput run failed');
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next++ < TOTAL) {
+        const r = await enclave.run('return 1 + 1');
+        if (!r.success) throw new Error('throughput run failed');
+      }
+    }),
+  );
   const secs = (performance.now() - t0) / 1000;
   // 4. Memory per in-flight execution: 64 scripts parked on a tool call that answers later.
   const release: Array<() => void> = [];

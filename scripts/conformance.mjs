@@ -45,10 +45,19 @@ if (!existsSync(NODE22)) fail(`No Node 22 at ${relative(ROOT, NODE22)}: run npm 
 
 const tmp = mkdtempSync(join(tmpdir(), 'enclave-conformance-'));
 const manifest = join(tmp, 'manifest.json');
-writeFileSync(manifest, JSON.stringify({
-  servers: { memory: { command: process.execPath, args: [require.resolve('@modelcontextprotocol/server-memory/dist/index.js')], env: { MEMORY_FILE_PATH: join(tmp, 'memory.jsonl') } } },
-  allow: ['memory:*'],
-}));
+writeFileSync(
+  manifest,
+  JSON.stringify({
+    servers: {
+      memory: {
+        command: process.execPath,
+        args: [require.resolve('@modelcontextprotocol/server-memory/dist/index.js')],
+        env: { MEMORY_FILE_PATH: join(tmp, 'memory.jsonl') },
+      },
+    },
+    allow: ['memory:*'],
+  }),
+);
 const token = randomBytes(24).toString('hex');
 const started = Date.now();
 const server = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/cli.ts'), 'serve', '--transport', 'http', '--port', '0', '--manifest', manifest], {
@@ -138,7 +147,10 @@ function stop(child) {
 
 /** The baseline's scenario names: the `- name` lines under `server:` (a YAML list; no YAML parser needed). */
 function baseline() {
-  return readFileSync(BASELINE, 'utf8').split('\n').map((line) => /^\s*-\s*([\w.-]+)\s*$/.exec(line)?.[1]).filter(Boolean);
+  return readFileSync(BASELINE, 'utf8')
+    .split('\n')
+    .map((line) => /^\s*-\s*([\w.-]+)\s*$/.exec(line)?.[1])
+    .filter(Boolean);
 }
 
 /** One entry per scenario the harness ran, from its results/server-<scenario>-<timestamp>/checks.json. */

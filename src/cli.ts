@@ -57,9 +57,15 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
     options: {
-      level: { type: 'string' }, manifest: { type: 'string', short: 'm' }, help: { type: 'boolean', short: 'h' },
-      transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' },
-      stateless: { type: 'boolean' }, 'allowed-host': { type: 'string', multiple: true },
+      level: { type: 'string' },
+      manifest: { type: 'string', short: 'm' },
+      help: { type: 'boolean', short: 'h' },
+      transport: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+      stateless: { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
     },
   });
   const [command, file, ...extra] = positionals;
@@ -105,10 +111,12 @@ async function main(argv: string[]): Promise<number> {
       const transport = values.transport ?? 'stdio';
       if (transport !== 'stdio' && transport !== 'http') throw new UsageError(`--transport must be stdio or http (got "${transport}").`);
       const port = values.port === undefined ? undefined : Number(values.port);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port must be a port number (got "${values.port}").`);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+        throw new UsageError(`--port must be a port number (got "${values.port}").`);
       const token = values.token ?? process.env.ENCLAVE_MCP_TOKEN;
       // An empty token is a mistake (an unset variable in a script), never a request for a generated one.
-      if (token === '') throw new UsageError('--token (or ENCLAVE_MCP_TOKEN) is empty. Give a long random token, or leave both unset on 127.0.0.1 to get a generated one.');
+      if (token === '')
+        throw new UsageError('--token (or ENCLAVE_MCP_TOKEN) is empty. Give a long random token, or leave both unset on 127.0.0.1 to get a generated one.');
       await serve({
         manifest: values.manifest ?? DEFAULT_MANIFEST,
         transport,

@@ -18,18 +18,31 @@ export function memberName(node: acorn.MemberExpression): string | null {
 }
 
 /** Everything a pattern writes to: identifiers, and member expressions when it is an assignment target. */
-export function patternTargets(pattern: acorn.Node | null | undefined, out: Array<acorn.Identifier | acorn.MemberExpression> = []): Array<acorn.Identifier | acorn.MemberExpression> {
+export function patternTargets(
+  pattern: acorn.Node | null | undefined,
+  out: Array<acorn.Identifier | acorn.MemberExpression> = [],
+): Array<acorn.Identifier | acorn.MemberExpression> {
   if (!pattern) return out;
   const p = pattern as acorn.AnyNode;
   switch (p.type) {
-    case 'Identifier': case 'MemberExpression': out.push(p); break;
+    case 'Identifier':
+    case 'MemberExpression':
+      out.push(p);
+      break;
     case 'ObjectPattern':
       for (const prop of p.properties) patternTargets(prop.type === 'RestElement' ? prop.argument : prop.value, out);
       break;
-    case 'ArrayPattern': for (const el of p.elements) patternTargets(el, out); break;
-    case 'AssignmentPattern': patternTargets(p.left, out); break;
-    case 'RestElement': patternTargets(p.argument, out); break;
-    default: break;
+    case 'ArrayPattern':
+      for (const el of p.elements) patternTargets(el, out);
+      break;
+    case 'AssignmentPattern':
+      patternTargets(p.left, out);
+      break;
+    case 'RestElement':
+      patternTargets(p.argument, out);
+      break;
+    default:
+      break;
   }
   return out;
 }

@@ -135,7 +135,16 @@ export class Enclave {
         },
       };
       if (!pool.submit(job)) {
-        resolve({ type: 'done', id, ok: false, error: { code: 'SERVER_BUSY', message: 'Too many scripts are running or queued. Wait a moment and run the script again.' }, iterations: 0, toolCalls: 0, logs, served });
+        resolve({
+          type: 'done',
+          id,
+          ok: false,
+          error: { code: 'SERVER_BUSY', message: 'Too many scripts are running or queued. Wait a moment and run the script again.' },
+          iterations: 0,
+          toolCalls: 0,
+          logs,
+          served,
+        });
         return;
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -143,13 +152,25 @@ export class Enclave {
   }
 
   private async serveTool(
-    handler: ToolHandler | undefined, name: string, argsText: string, signal: AbortSignal, options: RunOptions, callNo: number,
+    handler: ToolHandler | undefined,
+    name: string,
+    argsText: string,
+    signal: AbortSignal,
+    options: RunOptions,
+    callNo: number,
   ): Promise<ToolReply> {
     const t0 = performance.now();
     emit(options, { type: 'tool-call-start', id: callNo, tool: name });
     // Never rejects, whatever the handler throws or returns (tool-reply.ts); a result up to half the sandbox's memory.
     const reply = await toolReply({ handler, name, argsText, signal, maxResultBytes: Math.floor(this.limits.memoryBytes / 2), redactor: this.redactor });
-    emit(options, { type: 'tool-call-end', id: callNo, tool: name, ok: reply.ok, durationMs: performance.now() - t0, ...(reply.ok ? {} : { code: reply.error.code }) });
+    emit(options, {
+      type: 'tool-call-end',
+      id: callNo,
+      tool: name,
+      ok: reply.ok,
+      durationMs: performance.now() - t0,
+      ...(reply.ok ? {} : { code: reply.error.code }),
+    });
     return reply;
   }
 
@@ -160,7 +181,16 @@ export class Enclave {
     if (done.ok) {
       const text = done.value ?? 'null';
       if (Buffer.byteLength(text, 'utf8') > this.limits.maxResultBytes) {
-        return { success: false, error: errorOf('OUTPUT_LIMIT', `The result is larger than ${this.limits.maxResultBytes} bytes. Return a summary (counts, the first items, the fields you need) instead of everything.`), logs, stats, ...score };
+        return {
+          success: false,
+          error: errorOf(
+            'OUTPUT_LIMIT',
+            `The result is larger than ${this.limits.maxResultBytes} bytes. Return a summary (counts, the first items, the fields you need) instead of everything.`,
+          ),
+          logs,
+          stats,
+          ...score,
+        };
       }
       return { success: true, value: this.redactor.value(JSON.parse(text) as JsonValue), logs, stats, ...score };
     }
@@ -183,7 +213,10 @@ export class Enclave {
 }
 
 /** Validation alone (stages 1–4), without starting any sandbox. */
-export function validate(code: string, options: { securityLevel?: SecurityLevel; limits?: EnclaveOptions['limits']; globals?: string[] } = {}): ValidationResult {
+export function validate(
+  code: string,
+  options: { securityLevel?: SecurityLevel; limits?: EnclaveOptions['limits']; globals?: string[] } = {},
+): ValidationResult {
   const level = options.securityLevel ?? 'STRICT';
   return validateAt(code, level, resolveLimits(level, options.limits), new Set(options.globals ?? []));
 }

@@ -1,9 +1,21 @@
 // Error codes of DESIGN §5. Errors are values at module boundaries; each message ends with what to do instead.
 
 export const ERROR_CODES = [
-  'VALIDATION_ERROR', 'SCORING_BLOCKED', 'TIMEOUT', 'MAX_ITERATIONS', 'MAX_TOOL_CALLS', 'MEMORY_LIMIT',
-  'OUTPUT_LIMIT', 'UNKNOWN_TOOL', 'INVALID_TOOL_ARGS', 'TOOL_ERROR', 'POLICY_BLOCKED', 'RUNTIME_ERROR',
-  'CANCELLED', 'SERVER_BUSY', 'INTERNAL_ERROR',
+  'VALIDATION_ERROR',
+  'SCORING_BLOCKED',
+  'TIMEOUT',
+  'MAX_ITERATIONS',
+  'MAX_TOOL_CALLS',
+  'MEMORY_LIMIT',
+  'OUTPUT_LIMIT',
+  'UNKNOWN_TOOL',
+  'INVALID_TOOL_ARGS',
+  'TOOL_ERROR',
+  'POLICY_BLOCKED',
+  'RUNTIME_ERROR',
+  'CANCELLED',
+  'SERVER_BUSY',
+  'INTERNAL_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

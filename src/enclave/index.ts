@@ -5,8 +5,17 @@ export { LEVEL_LIMITS, SECURITY_LEVELS, resolveLimits, isSecurityLevel, type Lim
 // What each level allows that lower ones refuse: the validator's table, which the MCP description also reads.
 export { LEVEL_RULES, levelAllows, type LevelFeature, type LevelRule, type LevelRules } from './policy.js';
 export type {
-  EnclaveOptions, ExecutionEvent, ExecutionResult, ExecutionStats, JsonObject, JsonValue, LogEntry, RunOptions,
-  ToolCallContext, ToolHandler, ValidationResult,
+  EnclaveOptions,
+  ExecutionEvent,
+  ExecutionResult,
+  ExecutionStats,
+  JsonObject,
+  JsonValue,
+  LogEntry,
+  RunOptions,
+  ToolCallContext,
+  ToolHandler,
+  ValidationResult,
 } from './types.js';
 // For the layers above that must keep the same promises (the tool bridge redacts downstream secrets).
 export { MIN_SECRET_LENGTH as MIN_REDACTED_LENGTH, Redactor } from './sanitize.js';

@@ -128,7 +128,10 @@ class Writer {
   private units = 0;
   private started = false;
 
-  constructor(private readonly root: unknown, private readonly maxBytes: number) {}
+  constructor(
+    private readonly root: unknown,
+    private readonly maxBytes: number,
+  ) {}
 
   /** Works until done (the outcome) or until the clock passes `deadline` (undefined: call again). */
   run(deadline: number): JsonTextOutcome | undefined {

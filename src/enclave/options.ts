@@ -25,7 +25,10 @@ const OPTIONS = {
   securityLevel: { schema: z.unknown(), expected: '' }, // levelProblem, shared with resolveLimits
   limits: { schema: z.unknown(), expected: '' }, // checkLimits, one message per key
   toolHandler: { schema: z.custom<ToolHandler>((v) => typeof v === 'function'), expected: 'a function (name, args, { signal }) => Promise<JSON data>' },
-  globals: { schema: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v)), expected: 'an object of JSON data by global name' },
+  globals: {
+    schema: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
+    expected: 'an object of JSON data by global name',
+  },
   secrets: strings('strings'),
   redactPaths: strings('folder paths'),
   poolSize: integer(1, MAX_WORKERS),
@@ -39,7 +42,9 @@ const sameKeys: SameKeys<typeof OPTIONS, Required<EnclaveOptions>> = true;
 void sameKeys;
 
 export const EnclaveOptionsSchema = z.strictObject(
-  Object.fromEntries(Object.entries(OPTIONS).map(([key, o]) => [key, o.schema.optional()])) as { [K in keyof typeof OPTIONS]: z.ZodOptional<(typeof OPTIONS)[K]['schema']> },
+  Object.fromEntries(Object.entries(OPTIONS).map(([key, o]) => [key, o.schema.optional()])) as {
+    [K in keyof typeof OPTIONS]: z.ZodOptional<(typeof OPTIONS)[K]['schema']>;
+  },
 );
 
 /** Names people write for an option, with the option they mean (distance alone would not find these). */
@@ -116,7 +121,8 @@ export function parseEnclaveOptions(input: unknown): OptionsOutcome {
   if (globals && !globals.ok) problems.push(globals.problem);
   const poolSize = options.poolSize ?? POOL_DEFAULTS.poolSize;
   const maxWorkers = options.maxWorkers ?? Math.max(POOL_DEFAULTS.maxWorkers, poolSize);
-  if (Number.isInteger(poolSize) && Number.isInteger(maxWorkers) && poolSize > maxWorkers) problems.push(`poolSize (${poolSize}) cannot be more than maxWorkers (${maxWorkers}): the pool never holds more workers than that`);
+  if (Number.isInteger(poolSize) && Number.isInteger(maxWorkers) && poolSize > maxWorkers)
+    problems.push(`poolSize (${poolSize}) cannot be more than maxWorkers (${maxWorkers}): the pool never holds more workers than that`);
   if (problems.length > 0 || badLevel || !limits.ok || !globals?.ok) return refused(problems);
   return {
     ok: true,

@@ -23,7 +23,10 @@ export function parseScript(code: string): ParseOutcome {
   } catch (error) {
     if (error instanceof RangeError) {
       // Deep recursion in the parser: the input is pathological rather than merely wrong.
-      return { ok: false, issue: { rule: 'too-complex', message: 'The script nests too deeply to parse. Flatten it with intermediate constants.', line: 1, column: 1 } };
+      return {
+        ok: false,
+        issue: { rule: 'too-complex', message: 'The script nests too deeply to parse. Flatten it with intermediate constants.', line: 1, column: 1 },
+      };
     }
     const e = error as AcornSyntaxError;
     const text = String(e.message).replace(/\s*\(\d+:\d+\)$/, '');

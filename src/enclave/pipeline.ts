@@ -23,7 +23,9 @@ function validationError(issues: Issue[]): ExecutionError {
   const first = issues[0]!;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
   return errorOf('VALIDATION_ERROR', `Line ${first.line}, column ${first.column}: ${first.message}${more}`, {
-    issues, line: first.line, column: first.column,
+    issues,
+    line: first.line,
+    column: first.column,
   });
 }
 
@@ -47,7 +49,12 @@ export function compile(input: CompileInput): Compiled {
   } catch (error) {
     if (error instanceof RangeError) {
       // The walkers recurse; a pathological tree overflows them before any limit names it.
-      return { ok: false, error: validationError([{ rule: 'too-complex', message: 'The script nests too deeply to check. Flatten it with intermediate constants.', line: 1, column: 1 }]) };
+      return {
+        ok: false,
+        error: validationError([
+          { rule: 'too-complex', message: 'The script nests too deeply to check. Flatten it with intermediate constants.', line: 1, column: 1 },
+        ]),
+      };
     }
     throw error;
   }

@@ -54,8 +54,14 @@ function scanStructure(code: string, limits: Limits): Issue[] {
       j++;
     }
     if (j - start - 1 > limits.maxStringLiteralBytes) {
-      issues.push(issueAt(code, start, 'string-literal-too-large',
-        `A string literal of ${j - start - 1} characters exceeds the limit of ${limits.maxStringLiteralBytes}. Build large data from tool results instead of embedding it in the script.`));
+      issues.push(
+        issueAt(
+          code,
+          start,
+          'string-literal-too-large',
+          `A string literal of ${j - start - 1} characters exceeds the limit of ${limits.maxStringLiteralBytes}. Build large data from tool results instead of embedding it in the script.`,
+        ),
+      );
     }
     return j;
   };
@@ -77,8 +83,14 @@ function scanStructure(code: string, limits: Limits): Issue[] {
       depth++;
       if (depth > deepest) deepest = depth;
       if (depth === limits.maxNestingDepth + 1) {
-        issues.push(issueAt(code, i, 'nesting-too-deep',
-          `Brackets nest deeper than ${limits.maxNestingDepth} levels. Flatten the code: use intermediate constants or split it into steps.`));
+        issues.push(
+          issueAt(
+            code,
+            i,
+            'nesting-too-deep',
+            `Brackets nest deeper than ${limits.maxNestingDepth} levels. Flatten the code: use intermediate constants or split it into steps.`,
+          ),
+        );
       }
     } else if (c === '}' || c === ']' || c === ')') {
       depth--;
@@ -108,7 +120,14 @@ export function prescan(code: string, limits: Limits): Issue[] {
   const bytes = Buffer.byteLength(code, 'utf8');
   if (bytes > limits.maxCodeBytes) {
     // Nothing else is scanned: a huge input must cost as little as possible.
-    return [{ rule: 'code-too-large', message: `The script is ${bytes} bytes; the limit is ${limits.maxCodeBytes}. Shorten it: move data into tool calls and loop over results instead of writing them out.`, line: 1, column: 1 }];
+    return [
+      {
+        rule: 'code-too-large',
+        message: `The script is ${bytes} bytes; the limit is ${limits.maxCodeBytes}. Shorten it: move data into tool calls and loop over results instead of writing them out.`,
+        line: 1,
+        column: 1,
+      },
+    ];
   }
   const issues: Issue[] = [];
   for (const { test, rule, message } of FORBIDDEN_CHARS) {
@@ -121,7 +140,12 @@ export function prescan(code: string, limits: Limits): Issue[] {
   const lines = code.split(LINE_SPLIT);
   for (let l = 0; l < lines.length; l++) {
     if (lines[l]!.length > limits.maxLineLength) {
-      issues.push({ rule: 'line-too-long', message: `Line ${l + 1} has ${lines[l]!.length} characters; the limit is ${limits.maxLineLength}. Break it into several lines.`, line: l + 1, column: 1 });
+      issues.push({
+        rule: 'line-too-long',
+        message: `Line ${l + 1} has ${lines[l]!.length} characters; the limit is ${limits.maxLineLength}. Break it into several lines.`,
+        line: l + 1,
+        column: 1,
+      });
       break;
     }
   }

@@ -6,7 +6,10 @@
 
 /** [start0, end0, start1, end1, …], ascending, ends exclusive, no two ranges touching. */
 export type Ranges = readonly number[];
-export interface CharSet { readonly least: Ranges; readonly most: Ranges }
+export interface CharSet {
+  readonly least: Ranges;
+  readonly most: Ranges;
+}
 
 /** Every code point; without u/v the pattern sees code units, which only ever makes complements larger. */
 export const UNIVERSE: Ranges = [0, 0x110000];

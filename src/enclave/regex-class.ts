@@ -3,7 +3,25 @@
 // Flags decide overlap, and overlap decides the verdict: (x|X)* is harmless, (x|X)*/i is not.
 import type { AST } from '@eslint-community/regexpp';
 import { foldCase } from './regex-case.js';
-import { ALL, complement, DIGIT, intersect, LINE_TERMINATORS, one, range, rangesOfPoints, SPACE, subtract, union, unionRanges, UNIVERSE, UNKNOWN, WORD, type CharSet, type Ranges } from './regex-charset.js';
+import {
+  ALL,
+  complement,
+  DIGIT,
+  intersect,
+  LINE_TERMINATORS,
+  one,
+  range,
+  rangesOfPoints,
+  SPACE,
+  subtract,
+  union,
+  unionRanges,
+  UNIVERSE,
+  UNKNOWN,
+  WORD,
+  type CharSet,
+  type Ranges,
+} from './regex-charset.js';
 
 /** The flags that change what a character matches (m, g, y and d do not). Modifiers such as (?i:…) change them within a group. */
 export interface Mode {
@@ -68,8 +86,10 @@ function escapeSet(node: AST.EscapeCharacterSet | AST.CharacterUnicodePropertyCh
 /** Any character-class node, or a single character or escape, under `mode`. */
 export function classValue(node: ClassNode, mode: Mode): ClassValue {
   switch (node.type) {
-    case 'Character': return charsOnly(characterSet(node.value, mode));
-    case 'CharacterClassRange': return charsOnly(caseless(range(node.min.value, node.max.value), mode));
+    case 'Character':
+      return charsOnly(characterSet(node.value, mode));
+    case 'CharacterClassRange':
+      return charsOnly(caseless(range(node.min.value, node.max.value), mode));
     case 'CharacterSet':
       if (node.kind === 'any') return charsOnly(dotSet(mode));
       if (node.kind === 'property') return node.strings ? { chars: UNKNOWN, strings: [], anyStrings: true } : charsOnly(escapeSet(node, mode));
@@ -81,7 +101,11 @@ export function classValue(node: ClassNode, mode: Mode): ClassValue {
     }
     case 'CharacterClass': {
       const parts = node.elements.map((e) => classValue(e, mode));
-      const value: ClassValue = { chars: union(...parts.map((p) => p.chars)), strings: parts.flatMap((p) => p.strings), anyStrings: parts.some((p) => p.anyStrings) };
+      const value: ClassValue = {
+        chars: union(...parts.map((p) => p.chars)),
+        strings: parts.flatMap((p) => p.strings),
+        anyStrings: parts.some((p) => p.anyStrings),
+      };
       // A negated class cannot contain strings (regexpp refuses it), so only its characters are complemented.
       return node.negate ? charsOnly(complement(value.chars)) : value;
     }
@@ -103,5 +127,11 @@ export function classValue(node: ClassNode, mode: Mode): ClassValue {
 }
 
 export type ClassNode =
-  | AST.Character | AST.CharacterClassRange | AST.CharacterSet | AST.CharacterClass | AST.ExpressionCharacterClass
-  | AST.ClassIntersection | AST.ClassSubtraction | AST.ClassStringDisjunction;
+  | AST.Character
+  | AST.CharacterClassRange
+  | AST.CharacterSet
+  | AST.CharacterClass
+  | AST.ExpressionCharacterClass
+  | AST.ClassIntersection
+  | AST.ClassSubtraction
+  | AST.ClassStringDisjunction;

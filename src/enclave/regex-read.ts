@@ -24,7 +24,8 @@ function sequence(elements: AST.Element[], mode: Mode): Shape {
   const items: Shape[] = [];
   for (const e of elements) {
     const n = element(e, mode);
-    if (n.kind === 'seq') items.push(...n.children); // an unrepeated group matches like its contents
+    if (n.kind === 'seq')
+      items.push(...n.children); // an unrepeated group matches like its contents
     else items.push(n);
   }
   return items.length === 1 ? items[0]! : seq(items);

@@ -60,18 +60,30 @@ function tooManyOverlapping(items: Shape[]): boolean {
   });
 }
 
-interface Rule { reason: string; applies: (n: Shape) => boolean }
+interface Rule {
+  reason: string;
+  applies: (n: Shape) => boolean;
+}
 
 /** Shapes that backtrack catastrophically; the first rule found anywhere in the pattern names the reason. */
 const RULES: Rule[] = [
   // Matching with back-references is NP-hard in general.
   { reason: 'it uses a backreference', applies: (n) => n.kind === 'backref' },
   // (a|aa)*, (\w|\d)+: every repetition may take either branch for the same text.
-  { reason: 'a repeated group contains alternatives that can match the same text, as in (a|aa)*', applies: (n) => n.kind === 'repeat' && explodes(n.hi, 2) && alternativesOf(n.children[0]!).some((a) => a.clashing) },
+  {
+    reason: 'a repeated group contains alternatives that can match the same text, as in (a|aa)*',
+    applies: (n) => n.kind === 'repeat' && explodes(n.hi, 2) && alternativesOf(n.children[0]!).some((a) => a.clashing),
+  },
   // (a+)+, (\w+\s?)*, (a?){28}, (a{1,99}){1,99}: the repetitions can split one text in exponentially many ways.
-  { reason: 'a repeated group contains another repetition, as in (a+)+ or (a?){30}', applies: (n) => n.kind === 'repeat' && ambiguous(n.children[0]!) && explodes(n.hi, n.children[0]!.max - n.children[0]!.min + 1) },
+  {
+    reason: 'a repeated group contains another repetition, as in (a+)+ or (a?){30}',
+    applies: (n) => n.kind === 'repeat' && ambiguous(n.children[0]!) && explodes(n.hi, n.children[0]!.max - n.children[0]!.min + 1),
+  },
   // \d*\d*\d*x, .*a.*a.*: polynomial, with the degree set by the number of repetitions.
-  { reason: `more than ${MAX_OVERLAPPING_RUN} adjacent repetitions can match the same characters, as in \\d*\\d*\\d*`, applies: (n) => n.kind === 'seq' && tooManyOverlapping(n.children) },
+  {
+    reason: `more than ${MAX_OVERLAPPING_RUN} adjacent repetitions can match the same characters, as in \\d*\\d*\\d*`,
+    applies: (n) => n.kind === 'seq' && tooManyOverlapping(n.children),
+  },
 ];
 
 /** Does any node of the tree have the shape? */

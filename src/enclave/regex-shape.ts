@@ -10,15 +10,32 @@ import { ALL, NONE, overlaps, union, UNKNOWN, type CharSet } from './regex-chars
  */
 export interface Shape {
   kind: 'char' | 'seq' | 'alt' | 'repeat' | 'zero' | 'backref';
-  min: number; max: number; first: CharSet; extend: CharSet; all: CharSet;
+  min: number;
+  max: number;
+  first: CharSet;
+  extend: CharSet;
+  all: CharSet;
   children: Shape[];
   /** Repetition counts (kind 'repeat'). */
-  lo: number; hi: number;
+  lo: number;
+  hi: number;
   /** Two alternatives can match the same text, or one a prefix of the other's (kind 'alt'). */
   clashing: boolean;
 }
 
-const shape = (kind: Shape['kind'], props: Partial<Shape>): Shape => ({ kind, min: 0, max: 0, first: NONE, extend: NONE, all: NONE, children: [], lo: 1, hi: 1, clashing: false, ...props });
+const shape = (kind: Shape['kind'], props: Partial<Shape>): Shape => ({
+  kind,
+  min: 0,
+  max: 0,
+  first: NONE,
+  extend: NONE,
+  all: NONE,
+  children: [],
+  lo: 1,
+  hi: 1,
+  clashing: false,
+  ...props,
+});
 export const char = (set: CharSet): Shape => shape('char', { min: 1, max: 1, first: set, all: set });
 /** Assertions and lookarounds: they take no characters, but a lookaround's body is checked too. */
 export const zero = (children: Shape[] = []): Shape => shape('zero', { children });
@@ -89,15 +106,26 @@ export function alt(branches: Shape[]): Shape {
   const max = Math.max(...branches.map((n) => n.max));
   const prefixes = clashing && min !== max; // clashing alternatives of different lengths: a shorter match can grow
   return shape('alt', {
-    children: branches, clashing, min, max, all,
-    first: union(...branches.map((n) => n.first)), extend: union(...branches.map((n) => n.extend), prefixes ? all : NONE),
+    children: branches,
+    clashing,
+    min,
+    max,
+    all,
+    first: union(...branches.map((n) => n.first)),
+    extend: union(...branches.map((n) => n.extend), prefixes ? all : NONE),
   });
 }
 
 export function repeat(body: Shape, lo: number, hi: number): Shape {
   if (hi === 0) return zero([body]);
   return shape('repeat', {
-    children: [body], lo, hi, min: lo * body.min, max: body.max === 0 ? 0 : hi * body.max, first: body.first,
-    extend: union(body.extend, hi > lo ? body.first : NONE), all: body.all,
+    children: [body],
+    lo,
+    hi,
+    min: lo * body.min,
+    max: body.max === 0 ? 0 : hi * body.max,
+    first: body.first,
+    extend: union(body.extend, hi > lo ? body.first : NONE),
+    all: body.all,
   });
 }

@@ -51,12 +51,18 @@ const FRAME_RULES: readonly FrameRule[] = [
   // JavaScript (V8): `at f (/x.js:1:2)`, `at /x.js:1:2`, `at file:///x.mjs:3:4`, `at node:internal/…`, `at async
   // Promise.all (index 0)`, `at new Promise (<anonymous>)`, `at f (C:\app\x.js:1:2)`, `at \\server\share\x.js:1:2`.
   // Java and Kotlin frames end in `(Y.java:42)`, so `:42)` covers them too. "at least one…" is not a place: kept.
-  { format: 'JavaScript', line: /^\s*at\s+(?=\S)(?:.*(?::\d+(?::\d+)?\)?|\((?:native|index \d+|<anonymous>)\))\s*$|(?:.*[\s(])?(?:\/|file:|node:|[A-Za-z]:\\|\\\\))/ },
+  {
+    format: 'JavaScript',
+    line: /^\s*at\s+(?=\S)(?:.*(?::\d+(?::\d+)?\)?|\((?:native|index \d+|<anonymous>)\))\s*$|(?:.*[\s(])?(?:\/|file:|node:|[A-Za-z]:\\|\\\\))/,
+  },
   // JavaScript (SpiderMonkey, JavaScriptCore): `handler@https://x/app.js:10:5`, `@/srv/app.js:1:2`.
   { format: 'JavaScript (Firefox, Safari)', line: /^\s*[\w$.<>/]*@\S+:\d+:\d+\s*$/ },
   // Java and Kotlin without a line number: `at com.x.Y.m(Native Method)`, `at java.base/…(Unknown Source)`, and
   // logback's jar suffix `at com.x.Y.m(Y.java:42) ~[app.jar:1.0]`.
-  { format: 'Java', line: /^\s*at\s+(?=\S)[\w$./<>@-]+\((?:Native Method|Unknown Source|[\w$.-]+\.(?:java|kt|scala|groovy)(?::\d+)?)\)(?:\s+~?\[[^\]]*\])?\s*$/ },
+  {
+    format: 'Java',
+    line: /^\s*at\s+(?=\S)[\w$./<>@-]+\((?:Native Method|Unknown Source|[\w$.-]+\.(?:java|kt|scala|groovy)(?::\d+)?)\)(?:\s+~?\[[^\]]*\])?\s*$/,
+  },
   // Java: the elided rest of a cause's frames, `... 12 more`, `... 3 common frames omitted`.
   { format: 'Java', line: /^\s*\.\.\.\s\d+\s(?:more|common frames omitted)\s*$/ },
   // .NET: `at App.Store.Save(String key) in C:\src\Store.cs:line 42`, or without a place when there are no symbols.
@@ -67,7 +73,10 @@ const FRAME_RULES: readonly FrameRule[] = [
   // carets under it, and the sentences that chain two tracebacks.
   { format: 'Python', line: /^\s*Traceback \(most recent call last\):\s*$/ },
   { format: 'Python', line: /^\s*File "[^"]*", line \d+(?:, in \S.*)?\s*$/, takesDeeper: true },
-  { format: 'Python', line: /^\s*(?:During handling of the above exception, another exception occurred|The above exception was the direct cause of the following exception):\s*$/ },
+  {
+    format: 'Python',
+    line: /^\s*(?:During handling of the above exception, another exception occurred|The above exception was the direct cause of the following exception):\s*$/,
+  },
   // Go: the `goroutine 1 [running]:` header, each function line (known by the file line under it: `main.main()`,
   // `created by main.main in goroutine 1`), each file line (`\t/home/x/main.go:12 +0x1d`), and the elision marker.
   { format: 'Go', line: /^goroutine \d+ \[[^\]]*\]:\s*$/ },
@@ -82,10 +91,7 @@ const FRAME_RULES: readonly FrameRule[] = [
   { format: 'PHP', line: /^\s*thrown in \S.* on line \d+\s*$/ },
 ];
 /** Locations inside a line that is otherwise the message: Ruby's `/app/x.rb:10:in 'm': ` and PHP's ` in /var/www/x.php:12`. */
-const INLINE_PLACES: readonly RegExp[] = [
-  /^\S+\.rb:\d+:in\s+[`'][^`']*':\s+/,
-  /\sin\s+(?:\/|[A-Za-z]:\\|\\\\)\S*\.php(?::\d+|\s+on\s+line\s+\d+)/g,
-];
+const INLINE_PLACES: readonly RegExp[] = [/^\S+\.rb:\d+:in\s+[`'][^`']*':\s+/, /\sin\s+(?:\/|[A-Za-z]:\\|\\\\)\S*\.php(?::\d+|\s+on\s+line\s+\d+)/g];
 /** Longer lines are never taken for frames (a frame is a name and a place): bounds the rules' regex work too. */
 const MAX_FRAME_LINE = 1_000;
 /**
@@ -152,7 +158,10 @@ export type HostDir = readonly [path: string, marker: string];
 
 /** The host's own private folders: the user's home and the temporary folder (see the rule on Redactor). */
 export function hostDirs(): HostDir[] {
-  return [[homedir(), '<home>'], [tmpdir(), '<tmp>']];
+  return [
+    [homedir(), '<home>'],
+    [tmpdir(), '<tmp>'],
+  ];
 }
 
 /** A string to replace; `windows`: a Windows path, matched whatever its case and slashes (see windowsPattern). */
@@ -163,14 +172,20 @@ const WINDOWS_PATH = /^(?:[A-Za-z]:[\\/]|\\\\)/;
 const windowsKey = (s: string): string => s.toLowerCase().replace(/\\/g, '/');
 /** Windows paths are case-insensitive and take either slash, and tools print them every way: `c:/users/me/x`. */
 const windowsPattern = (s: string): string =>
-  [...s].map((c) => (c === '\\' || c === '/' ? '[\\\\/]' : c.toLowerCase() !== c.toUpperCase() ? `[${c.toLowerCase()}${c.toUpperCase()}]` : escapeRegex(c))).join('');
+  [...s]
+    .map((c) => (c === '\\' || c === '/' ? '[\\\\/]' : c.toLowerCase() !== c.toUpperCase() ? `[${c.toLowerCase()}${c.toUpperCase()}]` : escapeRegex(c)))
+    .join('');
 
 function pathParts(dirs: readonly HostDir[]): Part[] {
   const out: Part[] = [];
   for (const [dir, marker] of dirs) {
     if (dir.length <= 1) continue; // never "/" or ""
     let real = dir;
-    try { real = realpathSync(dir); } catch { /* a folder that does not exist is still redacted as given */ }
+    try {
+      real = realpathSync(dir);
+    } catch {
+      /* a folder that does not exist is still redacted as given */
+    }
     for (const p of new Set([dir, real])) {
       if (WINDOWS_PATH.test(p)) {
         // `C:\Users\me` and `\\server\share\x`; their file: URLs are file:///C:/Users/me and file://server/share/x.
@@ -192,10 +207,12 @@ class Replacer {
     const sorted = [...parts].sort((a, b) => b.s.length - a.s.length); // longest first
     this.replacements = new Map(sorted.map((p) => [p.windows ? windowsKey(p.s) : p.s, p.r]));
     // A path ends at a separator or a character that cannot continue a file name: /tmp never eats /tmpfiles.
-    const source = sorted.map((p) => {
-      const text = p.windows ? windowsPattern(p.s) : escapeRegex(p.s);
-      return p.path ? `${text}(?![\\w.~-])` : text;
-    }).join('|');
+    const source = sorted
+      .map((p) => {
+        const text = p.windows ? windowsPattern(p.s) : escapeRegex(p.s);
+        return p.path ? `${text}(?![\\w.~-])` : text;
+      })
+      .join('|');
     this.pattern = sorted.length ? new RegExp(source, 'g') : null;
   }
   get active(): boolean {
@@ -253,7 +270,12 @@ export class Redactor {
   private withoutHostDetail(s: string): string {
     // Lines first: plainText removes \r, which would glue a \r-separated trace into one line no rule recognises.
     const lines = withoutFrames(s.split(LINE_BREAK).map(plainText)).map((line) => INLINE_PLACES.reduce((l, place) => l.replace(place, ''), line));
-    return this.inMessages.apply(lines.join('\n').replace(/^(?:[ \t]*\n)+/, '').trimEnd());
+    return this.inMessages.apply(
+      lines
+        .join('\n')
+        .replace(/^(?:[ \t]*\n)+/, '')
+        .trimEnd(),
+    );
   }
 
   value(v: JsonValue): JsonValue {

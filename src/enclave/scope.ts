@@ -85,33 +85,50 @@ const fn: Visit<acorn.Function> = (node, steps) => {
   // scope of their own and the body block another inside it, so a default never sees the body's declarations:
   // in `(a = x) => { const x = 1; }` the default reads the outer x.
   const own = node.type === 'FunctionExpression' && node.id ? [node.id] : [];
-  scoped(steps, own, () => scoped(steps, node.params.flatMap((p) => patternNames(p)), () => {
-    if (node.type === 'FunctionDeclaration') walk(steps, node.id, 'Pattern');
-    for (const p of node.params) walk(steps, p, 'Pattern');
-    walk(steps, node.body, node.expression ? 'Expression' : 'Statement');
-  }));
+  scoped(steps, own, () =>
+    scoped(
+      steps,
+      node.params.flatMap((p) => patternNames(p)),
+      () => {
+        if (node.type === 'FunctionDeclaration') walk(steps, node.id, 'Pattern');
+        for (const p of node.params) walk(steps, p, 'Pattern');
+        walk(steps, node.body, node.expression ? 'Expression' : 'Statement');
+      },
+    ),
+  );
 };
 
 const SCOPES: ReadonlyMap<string, Visit<never>> = new Map<string, Visit<never>>([
-  ['Program', block], ['BlockStatement', block], ['StaticBlock', block],
-  ['SwitchStatement', ((node, steps) => {
-    // The discriminant is evaluated before the case block exists: in
-    // `switch (typeof BigInt) { default: const BigInt = 0; }` it reads the global. Case tests are inside.
-    walk(steps, node.discriminant, 'Expression');
-    const declared: acorn.Identifier[] = [];
-    for (const cs of node.cases) declaredIn(cs.consequent, declared);
-    scoped(steps, declared, () => node.cases.forEach((cs) => walk(steps, cs)));
-  }) satisfies Visit<acorn.SwitchStatement>],
-  ['ForStatement', forHead], ['ForInStatement', forHead], ['ForOfStatement', forHead],
+  ['Program', block],
+  ['BlockStatement', block],
+  ['StaticBlock', block],
+  [
+    'SwitchStatement',
+    ((node, steps) => {
+      // The discriminant is evaluated before the case block exists: in
+      // `switch (typeof BigInt) { default: const BigInt = 0; }` it reads the global. Case tests are inside.
+      walk(steps, node.discriminant, 'Expression');
+      const declared: acorn.Identifier[] = [];
+      for (const cs of node.cases) declaredIn(cs.consequent, declared);
+      scoped(steps, declared, () => node.cases.forEach((cs) => walk(steps, cs)));
+    }) satisfies Visit<acorn.SwitchStatement>,
+  ],
+  ['ForStatement', forHead],
+  ['ForInStatement', forHead],
+  ['ForOfStatement', forHead],
   ['Function', fn],
   // The catch parameter is a scope; the block opens another inside it (redeclaring the parameter is an error).
   ['CatchClause', ((node, steps) => scoped(steps, patternNames(node.param), () => children(node, steps))) satisfies Visit<acorn.CatchClause>],
   // A class expression's name is visible inside the class only. (Classes are refused; this keeps the names they
   // declare from being reported as unknown globals on top of that.)
-  ['Class', ((node, steps) => scoped(steps, node.type === 'ClassExpression' && node.id ? [node.id] : [], () => {
-    walk(steps, node.superClass, 'Expression');
-    walk(steps, node.body);
-  })) satisfies Visit<acorn.Class>],
+  [
+    'Class',
+    ((node, steps) =>
+      scoped(steps, node.type === 'ClassExpression' && node.id ? [node.id] : [], () => {
+        walk(steps, node.superClass, 'Expression');
+        walk(steps, node.body);
+      })) satisfies Visit<acorn.Class>,
+  ],
 ]);
 
 /** How to walk `node` asked to be walked as `how`: acorn-walk's pass-through names resolved here, saving a step. */

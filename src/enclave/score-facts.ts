@@ -42,7 +42,10 @@ const COMPARE_OPERATORS = new Set(['===', '!==', '==', '!=']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '<', '>', '<=', '>=', '===', '!==', '==', '!=']);
 /** A Map, not an object: a script's method names must not reach Object.prototype (`.toString`, `.constructor`). */
 const ENCODING_METHODS: ReadonlyMap<string, string> = new Map([
-  ['fromCharCode', 'String.fromCharCode'], ['fromCodePoint', 'String.fromCodePoint'], ['charCodeAt', 'charCodeAt'], ['codePointAt', 'codePointAt'],
+  ['fromCharCode', 'String.fromCharCode'],
+  ['fromCodePoint', 'String.fromCodePoint'],
+  ['charCodeAt', 'charCodeAt'],
+  ['codePointAt', 'codePointAt'],
 ]);
 
 /** MCP tool names are at most 128 characters; the server prefix adds a few. */
@@ -157,7 +160,11 @@ class Gatherer {
         // `h * 31 + s.charCodeAt(i)` hashes text into a number; only codes kept as text are an encoding.
         const arithmetic = parent?.type === 'BinaryExpression' && ARITHMETIC.has(parent.operator);
         if (encoding && !arithmetic) this.encoding(encoding);
-        if (method === 'reverse' && callee.type === 'MemberExpression' && (callee.object.type === 'CallExpression' || callee.object.type === 'ArrayExpression')) {
+        if (
+          method === 'reverse' &&
+          callee.type === 'MemberExpression' &&
+          (callee.object.type === 'CallExpression' || callee.object.type === 'ArrayExpression')
+        ) {
           this.encoding('reversed text'); // s.split('').reverse(), [...s].reverse()
         }
         return;

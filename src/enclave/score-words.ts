@@ -21,7 +21,9 @@ export interface ToolClass {
 const set = (text: string): ReadonlySet<string> => new Set(text.split(' '));
 
 /** Verbs that return data. `fetch` reads from the tool's own system (notion-fetch); HTTP clients are below. */
-const READ_VERBS = set('list get read search query fetch find retrieve describe show view lookup open download export dump backup scan browse inspect load select');
+const READ_VERBS = set(
+  'list get read search query fetch find retrieve describe show view lookup open download export dump backup scan browse inspect load select',
+);
 /** Read verbs whose results name things (paths, ids) rather than return their contents. */
 const NAMING_VERBS = set('list search find');
 /** Objects of a read that describe a file rather than hold it (`get_file_info`, `stat`). */
@@ -31,7 +33,9 @@ export const BULK_VERBS = set('dump export backup');
 /** Verbs that hand data to people or places outside the systems read: email, chat, webhooks, uploads, posts. */
 const EGRESS_VERBS = set('send post publish upload share forward tweet email mail notify dm broadcast reply');
 /** Verbs that change the tool's own system (a Linear ticket, a Notion page, a file): ordinary work, not egress. */
-const WRITE_VERBS = set('create update add write edit delete remove move rename set put patch insert upsert merge comment draft append close assign archive push commit fork star react save store apply transition resolve link mark complete modify');
+const WRITE_VERBS = set(
+  'create update add write edit delete remove move rename set put patch insert upsert merge comment draft append close assign archive push commit fork star react save store apply transition resolve link mark complete modify',
+);
 /** Channels that carry data anywhere they are pointed (a webhook URL, a public gist, an SMS). */
 const EGRESS_CHANNELS = set('webhook webhooks http https gist gists tweet tweets sms smtp');
 /** Objects that, created, are sent to people: `create_message` is a send, `create_issue` is not. */
@@ -98,7 +102,9 @@ export function classifyTool(name: string): ToolClass {
 // ---- Credential material in key, field and column names -------------------------------------------------
 
 /** Names that are credential material whatever precedes them. */
-const CREDENTIAL_WORDS = set('password passwords passwd passphrase secret secrets credential credentials creds cookie cookies ssn cvv cvc authorization bearer apikey apikeys privatekey secretkey accesskey');
+const CREDENTIAL_WORDS = set(
+  'password passwords passwd passphrase secret secrets credential credentials creds cookie cookies ssn cvv cvc authorization bearer apikey apikeys privatekey secretkey accesskey',
+);
 /** `key` is material only after one of these (`api_key`, `privateKey`); alone it is Jira's issue key or a map key. */
 const KEY_QUALIFIERS = set('api private secret access signing ssh encryption master client gpg pgp deploy');
 /** A singular `token` after these is a page cursor or a count, not a credential (`nextPageToken`, `maxToken`). */
@@ -131,7 +137,9 @@ export function credentialPhrase(name: string): string | null {
 /** Folders whose files are keys and cloud credentials. */
 const SECRET_DIRS = set('.ssh .aws .gnupg .kube .docker .azure .password-store');
 /** File names that hold credentials by convention. */
-const SECRET_FILES = set('id_rsa id_dsa id_ecdsa id_ed25519 .netrc .npmrc .pypirc .pgpass .git-credentials .htpasswd credentials credentials.json credentials.csv secrets.json secrets.yaml secrets.yml secrets.toml .secrets kubeconfig .dockercfg');
+const SECRET_FILES = set(
+  'id_rsa id_dsa id_ecdsa id_ed25519 .netrc .npmrc .pypirc .pgpass .git-credentials .htpasswd credentials credentials.json credentials.csv secrets.json secrets.yaml secrets.yml secrets.toml .secrets kubeconfig .dockercfg',
+);
 /** Of those, the ones that mean a key even as a bare word (`credentials` alone is more often a label). */
 const UNAMBIGUOUS_FILES = set('id_rsa id_dsa id_ecdsa id_ed25519 kubeconfig');
 /** System files that hold password hashes or a process's environment, by full path. */

@@ -122,7 +122,8 @@ function secretBefore(view: View, out: Step, before: Prefix): Match | null {
     return { detail: `reads ${shown(e)} with ${e.tool}, then sends with ${out.name}`, tools: [e.tool!, out.name] };
   }
   const read = before.firstReader;
-  if (view.loose.length > 0 && read) return { detail: `handles ${listed(view.loose)} after reading with ${read.name}, then sends with ${out.name}`, tools: [read.name, out.name] };
+  if (view.loose.length > 0 && read)
+    return { detail: `handles ${listed(view.loose)} after reading with ${read.name}, then sends with ${out.name}`, tools: [read.name, out.name] };
   return null;
 }
 
@@ -140,32 +141,41 @@ const RULES: readonly Rule[] = [
     // the signs above and below. Writing to another system (Sentry → a Linear ticket) is not egress and scores 0.
     rule: 'read-then-egress',
     weight: 10,
-    match: (v) => firstEgress(v, (out, before) => (before.reads.length === 0 ? null : {
-      detail: `reads with ${before.reads.join(', ')}, then sends with ${out.name}`,
-      tools: [...before.reads, out.name],
-    })),
+    match: (v) =>
+      firstEgress(v, (out, before) =>
+        before.reads.length === 0
+          ? null
+          : {
+              detail: `reads with ${before.reads.join(', ')}, then sends with ${out.name}`,
+              tools: [...before.reads, out.name],
+            },
+      ),
   },
   {
     // Character codes, reversal, hand-made base64 or xor have no place in orchestration except to slip data
     // past a reader or a filter on its way out; together with a bulk read they block at STRICT.
     rule: 'encoded-egress',
     weight: 25,
-    match: (v) => (v.facts.encodings.length === 0 ? null : firstEgress(v, (out) => ({
-      detail: `encodes text (${v.facts.encodings.slice(0, 3).join(', ')}) in a script that sends with ${out.name}`,
-      tools: [out.name],
-    }))),
+    match: (v) =>
+      v.facts.encodings.length === 0
+        ? null
+        : firstEgress(v, (out) => ({
+            detail: `encodes text (${v.facts.encodings.slice(0, 3).join(', ')}) in a script that sends with ${out.name}`,
+            tools: [out.name],
+          })),
   },
   {
     // A whole table or a dump sent out is how data, rather than a summary of it, leaves; a report is ordinary,
     // so this weighs little on its own.
     rule: 'bulk-then-egress',
     weight: 15,
-    match: (v) => firstEgress(v, (out, before) => {
-      if (before.dump) return { detail: `dumps with ${before.dump.name}, then sends with ${out.name}`, tools: [before.dump.name, out.name] };
-      const bulk = v.facts.evidence.find((e) => e.kind === 'bulk' && (e.tool === null ? before.firstReader !== null : before.calledAt(e.tool) >= 0));
-      const from = bulk?.tool ?? before.firstReader?.name;
-      return bulk && from ? { detail: `reads everything (${bulk.what}) with ${from}, then sends with ${out.name}`, tools: [from, out.name] } : null;
-    }),
+    match: (v) =>
+      firstEgress(v, (out, before) => {
+        if (before.dump) return { detail: `dumps with ${before.dump.name}, then sends with ${out.name}`, tools: [before.dump.name, out.name] };
+        const bulk = v.facts.evidence.find((e) => e.kind === 'bulk' && (e.tool === null ? before.firstReader !== null : before.calledAt(e.tool) >= 0));
+        const from = bulk?.tool ?? before.firstReader?.name;
+        return bulk && from ? { detail: `reads everything (${bulk.what}) with ${from}, then sends with ${out.name}`, tools: [from, out.name] } : null;
+      }),
   },
   {
     // Before the script runs, a computed name or callTool passed around as a value hides which tools are
@@ -173,9 +183,10 @@ const RULES: readonly Rule[] = [
     // this rule does not apply there: an alias changes nothing in the verdict over the actual calls.
     rule: 'unnamed-tools',
     weight: 20,
-    match: (v) => (v.isStatic && v.facts.unnamedCalls > 0
-      ? { detail: `${v.facts.unnamedCalls} use${v.facts.unnamedCalls > 1 ? 's' : ''} of callTool with a computed name or as a value`, tools: [] }
-      : null),
+    match: (v) =>
+      v.isStatic && v.facts.unnamedCalls > 0
+        ? { detail: `${v.facts.unnamedCalls} use${v.facts.unnamedCalls > 1 ? 's' : ''} of callTool with a computed name or as a value`, tools: [] }
+        : null,
   },
 ];
 
@@ -195,15 +206,24 @@ export function scoreFacts(facts: ScoreFacts, calls?: readonly string[]): ScoreR
   const names = calls ?? (facts.unnamedCalls > 0 ? facts.toolLiterals : facts.tools);
   const secrets = facts.evidence.filter((e) => e.kind !== 'bulk');
   const view: View = {
-    facts, secrets, loose: secrets.filter((e) => e.tool === null),
-    steps: names.map((name) => ({ name, ...classifyTool(name) })), isStatic: calls === undefined,
+    facts,
+    secrets,
+    loose: secrets.filter((e) => e.tool === null),
+    steps: names.map((name) => ({ name, ...classifyTool(name) })),
+    isStatic: calls === undefined,
   };
   const signals: Signal[] = [];
   for (const r of RULES) {
     const m = r.match(view);
     if (m) signals.push({ rule: r.rule, points: r.weight, detail: m.detail, tools: m.tools });
   }
-  return { score: Math.min(100, signals.reduce((sum, s) => sum + s.points, 0)), signals };
+  return {
+    score: Math.min(
+      100,
+      signals.reduce((sum, s) => sum + s.points, 0),
+    ),
+    signals,
+  };
 }
 
 /** Stage 4: a pure function of the AST. */
@@ -218,7 +238,9 @@ export function score(program: acorn.Program): ScoreReport {
 export function blockedMessage(report: ScoreReport, level: SecurityLevel, atCall = false): string {
   const why = report.signals.map((s) => `${s.rule} +${s.points} (${s.detail})`).join('; ');
   const subject = atCall ? 'This call was refused: with it, the calls of the script scored' : 'The script scored';
-  return `${subject} ${report.score}, at or above the ${level} threshold of ${BLOCK_THRESHOLD[level]}: ${why}. `
-    + 'Do not send credentials or secret files out of a script: return what you found instead, send only the fields the task needs, '
-    + 'or leave sending to a separate, reviewed step.';
+  return (
+    `${subject} ${report.score}, at or above the ${level} threshold of ${BLOCK_THRESHOLD[level]}: ${why}. ` +
+    'Do not send credentials or secret files out of a script: return what you found instead, send only the fields the task needs, ' +
+    'or leave sending to a separate, reviewed step.'
+  );
 }

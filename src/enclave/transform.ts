@@ -31,7 +31,16 @@ export interface Transformed {
   mapPosition(line: number, column: number): { line: number; column: number };
 }
 
-const LOOP_TYPES = new Set(['ForStatement', 'ForOfStatement', 'ForInStatement', 'WhileStatement', 'DoWhileStatement', 'ArrowFunctionExpression', 'FunctionExpression', 'FunctionDeclaration']);
+const LOOP_TYPES = new Set([
+  'ForStatement',
+  'ForOfStatement',
+  'ForInStatement',
+  'WhileStatement',
+  'DoWhileStatement',
+  'ArrowFunctionExpression',
+  'FunctionExpression',
+  'FunctionDeclaration',
+]);
 /** A tool name is `server:tool`, at most MAX_TOOL_NAME_LENGTH (256) characters: longer literals are not kept. */
 const MAX_LITERAL_NAME = 256;
 

@@ -52,13 +52,21 @@ function checkIdentifier(ctx: Context, node: acorn.Identifier): void {
   if (blocked) {
     ctx.report(node, 'blocked-global', `\`${name}\` is not available: it ${blocked.reason}. ${blocked.instead}.`);
   } else {
-    ctx.report(node, 'unknown-global', `\`${name}\` is not defined. Declare it with const or let, or use one of the AgentScript globals (Math, JSON, Object, Array, callTool, parallel, console, …).`);
+    ctx.report(
+      node,
+      'unknown-global',
+      `\`${name}\` is not defined. Declare it with const or let, or use one of the AgentScript globals (Math, JSON, Object, Array, callTool, parallel, console, …).`,
+    );
   }
 }
 
 function checkPropertyName(ctx: Context, node: acorn.Node, name: string | null): void {
   if (name !== null && BLOCKED_PROPERTIES.has(name)) {
-    ctx.report(node, 'blocked-property', `The property \`${name}\` is not allowed (it leads to constructors and prototypes). Work with the data itself, e.g. Object.keys(obj).`);
+    ctx.report(
+      node,
+      'blocked-property',
+      `The property \`${name}\` is not allowed (it leads to constructors and prototypes). Work with the data itself, e.g. Object.keys(obj).`,
+    );
   }
 }
 
@@ -70,7 +78,11 @@ function checkMember(ctx: Context, node: acorn.MemberExpression): void {
   const members = GLOBALS.get(obj.name);
   if (members === undefined || members === null) return;
   if (name === null) {
-    ctx.report(node, 'computed-global-member', `Computed access on \`${obj.name}\` is not allowed. Name the member directly, e.g. ${obj.name}.${[...members][0] ?? 'x'}.`);
+    ctx.report(
+      node,
+      'computed-global-member',
+      `Computed access on \`${obj.name}\` is not allowed. Name the member directly, e.g. ${obj.name}.${[...members][0] ?? 'x'}.`,
+    );
   } else if (!members.has(name)) {
     const allowed = [...members].join(', ') || 'none';
     ctx.report(node.property, 'blocked-global-member', `\`${obj.name}.${name}\` is not available. Allowed members of ${obj.name}: ${allowed}.`);
@@ -80,7 +92,9 @@ function checkMember(ctx: Context, node: acorn.MemberExpression): void {
 function checkAssignmentTarget(ctx: Context, target: acorn.Node, operator: string): void {
   // `({ m: Math.max } = v)` writes to a global's member as surely as `Math.max = v.m`. Names that are not known
   // globals (`constructor = 1`, `__proto__.x = 1`) are already refused where they are read as identifiers.
-  const ids = patternTargets(target.type === 'ChainExpression' ? (target as acorn.ChainExpression).expression : target).map((t) => (t.type === 'Identifier' ? t : rootIdentifier(t)));
+  const ids = patternTargets(target.type === 'ChainExpression' ? (target as acorn.ChainExpression).expression : target).map((t) =>
+    t.type === 'Identifier' ? t : rootIdentifier(t),
+  );
   for (const id of ids) {
     if (isGlobalRef(ctx, id) && isKnownGlobal(ctx, id.name)) {
       ctx.report(target, 'assign-global', `\`${operator}\` may not change the global \`${id.name}\`. Declare a local with const or let and change that.`);
@@ -97,7 +111,15 @@ function checkArrow(ctx: Context, node: acorn.ArrowFunctionExpression, ancestors
   const rule = LEVEL_RULES.constArrow;
   const allowsConst = levelAllows(ctx.level, 'constArrow');
   const declaration = ancestors[ancestors.length - 3] as acorn.AnyNode | undefined;
-  if (allowsConst && parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier' && declaration?.type === 'VariableDeclaration' && declaration.kind === 'const') return;
+  if (
+    allowsConst &&
+    parent?.type === 'VariableDeclarator' &&
+    parent.init === node &&
+    parent.id.type === 'Identifier' &&
+    declaration?.type === 'VariableDeclaration' &&
+    declaration.kind === 'const'
+  )
+    return;
   const where = allowsConst ? 'a call argument or `const name = (…) => …`' : `only a call argument (${rule.refused} is allowed from ${rule.from} up)`;
   ctx.report(node, rule.rule, `At ${ctx.level} an arrow function may be ${where}. ${rule.instead}.`);
 }
@@ -109,14 +131,22 @@ function checkCall(ctx: Context, node: acorn.CallExpression): void {
     const rule = LEVEL_RULES.dynamicToolName;
     if (!first) ctx.report(node, 'tool-name-missing', "callTool needs a tool name: await callTool('server:tool', { ...args }).");
     else if (staticString(first) === null && !levelAllows(ctx.level, 'dynamicToolName')) {
-      ctx.report(first, rule.rule, `At ${ctx.level} the tool name must be a string literal (computed names are allowed from ${rule.from} up). ${rule.instead}.`);
+      ctx.report(
+        first,
+        rule.rule,
+        `At ${ctx.level} the tool name must be a string literal (computed names are allowed from ${rule.from} up). ${rule.instead}.`,
+      );
     }
   }
   if (callee.type === 'MemberExpression' && !levelAllows(ctx.level, 'regex')) {
     const name = memberName(callee);
     if (name !== null && REGEX_METHODS.has(name)) {
       const rule = LEVEL_RULES.regex;
-      ctx.report(callee.property, rule.rule, `\`.${name}()\` compiles a regular expression, which is not available at ${ctx.level} (allowed from ${rule.from} up). ${rule.instead}.`);
+      ctx.report(
+        callee.property,
+        rule.rule,
+        `\`.${name}()\` compiles a regular expression, which is not available at ${ctx.level} (allowed from ${rule.from} up). ${rule.instead}.`,
+      );
     }
   }
 }
@@ -134,11 +164,13 @@ function checkRegex(ctx: Context, node: acorn.Literal, regex: { pattern: string;
 /** Node-specific checks; the node type itself was already allowed by NODE_RULES. */
 function checkNode(ctx: Context, node: acorn.AnyNode, ancestors: readonly acorn.Node[]): void {
   switch (node.type) {
-    case 'Identifier': return checkIdentifier(ctx, node);
+    case 'Identifier':
+      return checkIdentifier(ctx, node);
     case 'VariableDeclaration':
       if (node.kind === 'var') ctx.report(node, 'no-var', '`var` is not allowed. Use const or let.');
       return;
-    case 'MemberExpression': return checkMember(ctx, node);
+    case 'MemberExpression':
+      return checkMember(ctx, node);
     case 'ObjectPattern':
       // acorn-walk does not visit pattern properties as nodes: `const { constructor: c } = fn` is checked here.
       for (const prop of node.properties) if (prop.type === 'Property') checkPropertyName(ctx, prop.key, staticString(prop.key, prop.computed));
@@ -149,18 +181,23 @@ function checkNode(ctx: Context, node: acorn.AnyNode, ancestors: readonly acorn.
       checkPropertyName(ctx, node.key, staticString(node.key, node.computed));
       return;
     case 'Literal':
-      if (node.bigint !== undefined) ctx.report(node, 'no-bigint', 'BigInt literals are not allowed (results must be JSON). Use Number, or a string of digits.');
+      if (node.bigint !== undefined)
+        ctx.report(node, 'no-bigint', 'BigInt literals are not allowed (results must be JSON). Use Number, or a string of digits.');
       if (node.regex) checkRegex(ctx, node, node.regex);
       return;
-    case 'ArrowFunctionExpression': return checkArrow(ctx, node, ancestors);
-    case 'CallExpression': return checkCall(ctx, node);
+    case 'ArrowFunctionExpression':
+      return checkArrow(ctx, node, ancestors);
+    case 'CallExpression':
+      return checkCall(ctx, node);
     case 'NewExpression':
       if (node.callee.type !== 'Identifier' || !NEW_ALLOWED.has(node.callee.name)) {
         ctx.report(node, 'no-new', '`new` is allowed only for Error, Date, Map, Set and Array. Use a plain object or a function call instead.');
       }
       return;
-    case 'AssignmentExpression': return checkAssignmentTarget(ctx, node.left, node.operator);
-    case 'UpdateExpression': return checkAssignmentTarget(ctx, node.argument, node.operator);
+    case 'AssignmentExpression':
+      return checkAssignmentTarget(ctx, node.left, node.operator);
+    case 'UpdateExpression':
+      return checkAssignmentTarget(ctx, node.argument, node.operator);
     case 'UnaryExpression':
       if (node.operator === 'delete') checkAssignmentTarget(ctx, node.argument, 'delete');
       return;
@@ -191,7 +228,8 @@ export function validateAst(program: acorn.Program, options: ValidateOptions): I
   fullAncestor(program, (n, _state, ancestors) => {
     const node = n as acorn.AnyNode;
     const verdict = NODE_RULES.get(node.type);
-    if (verdict === undefined) report(node, 'unsupported-syntax', `\`${node.type}\` syntax is not part of AgentScript. Rewrite it with plain statements and expressions.`);
+    if (verdict === undefined)
+      report(node, 'unsupported-syntax', `\`${node.type}\` syntax is not part of AgentScript. Rewrite it with plain statements and expressions.`);
     else if (verdict !== true) report(node, verdict.rule, verdict.message);
     else checkNode(ctx, node, ancestors);
   });

@@ -26,9 +26,11 @@ function byLevel(level: SecurityLevel, rules: LevelRules): { allowed: string[]; 
 
 /** The limits a script meets (the manifest's `limits` already applied), and how an operator changes them. */
 function limitsText(level: SecurityLevel, limits: Limits): string {
-  return `Limits (${level}): ${limits.timeoutMs / 1000} s, ${limits.maxToolCalls} tool calls, ${limits.maxIterations} loop iterations and callback calls, `
-    + `${kb(limits.memoryBytes)} memory, ${kb(limits.maxResultBytes)} result, ${kb(limits.maxCodeBytes)} of code, lines of at most ${limits.maxLineLength} characters. `
-    + 'Passing a limit ends the run (it cannot be caught). The operator can raise a limit in the manifest, e.g. `"limits": { "maxToolCalls": <n> }`, or pick another `"securityLevel"`.';
+  return (
+    `Limits (${level}): ${limits.timeoutMs / 1000} s, ${limits.maxToolCalls} tool calls, ${limits.maxIterations} loop iterations and callback calls, ` +
+    `${kb(limits.memoryBytes)} memory, ${kb(limits.maxResultBytes)} result, ${kb(limits.maxCodeBytes)} of code, lines of at most ${limits.maxLineLength} characters. ` +
+    'Passing a limit ends the run (it cannot be caught). The operator can raise a limit in the manifest, e.g. `"limits": { "maxToolCalls": <n> }`, or pick another `"securityLevel"`.'
+  );
 }
 
 export function primer(level: SecurityLevel, limits: Limits, rules: LevelRules = LEVEL_RULES): string {

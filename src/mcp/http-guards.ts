@@ -15,7 +15,8 @@ export const isLoopback = (host: string): boolean => LOOPBACK.has(host.toLowerCa
 /** The token to require: the one given, or a fresh random one, but only when nobody else can reach us. */
 export function resolveToken(host: string, token: string | undefined): { token: string; generated: boolean } {
   if (token !== undefined) {
-    if (token.trim() === '') throw new ConfigError('The bearer token is empty. Pass --token with a long random value, or unset ENCLAVE_MCP_TOKEN to get a generated one.');
+    if (token.trim() === '')
+      throw new ConfigError('The bearer token is empty. Pass --token with a long random value, or unset ENCLAVE_MCP_TOKEN to get a generated one.');
     return { token, generated: false };
   }
   if (!isLoopback(host)) {

@@ -20,63 +20,86 @@ interface Entry {
 
 const REFUSALS = {
   'no-token': {
-    status: 401, code: -32000, headers: { 'WWW-Authenticate': 'Bearer realm="enclave-mcp"' },
+    status: 401,
+    code: -32000,
+    headers: { 'WWW-Authenticate': 'Bearer realm="enclave-mcp"' },
     message: () => 'Unauthorized: send the header "Authorization: Bearer <token>" with the token serve printed at start-up (or ENCLAVE_MCP_TOKEN).',
   },
   'wrong-token': {
-    status: 401, code: -32000, headers: { 'WWW-Authenticate': 'Bearer realm="enclave-mcp", error="invalid_token"' },
+    status: 401,
+    code: -32000,
+    headers: { 'WWW-Authenticate': 'Bearer realm="enclave-mcp", error="invalid_token"' },
     message: () => 'Unauthorized: the bearer token is wrong. Use the token serve printed at start-up (or ENCLAVE_MCP_TOKEN).',
   },
   'foreign-host': {
-    status: 403, code: -32000,
-    message: (host) => `Forbidden: Host "${host}" is not this server's address (a DNS rebinding guard). Connect to the URL serve printed, or list the name with --allowed-host.`,
+    status: 403,
+    code: -32000,
+    message: (host) =>
+      `Forbidden: Host "${host}" is not this server's address (a DNS rebinding guard). Connect to the URL serve printed, or list the name with --allowed-host.`,
   },
   'foreign-origin': {
-    status: 403, code: -32000,
-    message: (origin) => `Forbidden: requests from the web origin "${origin}" are refused (a DNS rebinding guard). Call from an MCP client rather than a web page, or serve the page from a name given with --allowed-host.`,
+    status: 403,
+    code: -32000,
+    message: (origin) =>
+      `Forbidden: requests from the web origin "${origin}" are refused (a DNS rebinding guard). Call from an MCP client rather than a web page, or serve the page from a name given with --allowed-host.`,
   },
   'not-found': {
-    status: 404, code: -32000,
+    status: 404,
+    code: -32000,
     message: (path) => `Not found: ${path}. This server serves /mcp (Streamable HTTP), /sse and /messages (legacy SSE) and /healthz.`,
   },
   'no-session': {
-    status: 404, code: -32001,
+    status: 404,
+    code: -32001,
     message: () => 'Session not found: it expired or was closed. Start a new session: send initialize without an Mcp-Session-Id header.',
   },
   'bad-method': {
-    status: 405, code: -32000,
+    status: 405,
+    code: -32000,
     message: (method) => `Method not allowed: ${method}. See the Allow header for the methods this path accepts.`,
   },
   'too-large': {
-    status: 413, code: -32000, headers: { Connection: 'close' },
+    status: 413,
+    code: -32000,
+    headers: { Connection: 'close' },
     message: (limit) => `Request body too large: the limit is ${limit}. Shorten the script: move data into tool calls instead of writing it out.`,
   },
   'bad-type': {
-    status: 415, code: -32000,
+    status: 415,
+    code: -32000,
     message: (type) => `Unsupported Media Type: ${type}. Send the JSON-RPC message with Content-Type: application/json.`,
   },
   'parse-error': {
-    status: 400, code: -32700,
+    status: 400,
+    code: -32700,
     message: () => 'Parse error: the body is not valid JSON. Send one JSON-RPC message (or an array of them) as UTF-8 JSON.',
   },
   'invalid-request': {
-    status: 400, code: -32600,
+    status: 400,
+    code: -32600,
     message: (why) => `Invalid Request: ${why}. Send a JSON-RPC 2.0 message with "jsonrpc": "2.0".`,
   },
   'needs-session': {
-    status: 400, code: -32000,
+    status: 400,
+    code: -32000,
     message: () => 'Bad Request: no Mcp-Session-Id header. Send initialize first, then the session id it returns on every request.',
   },
   'too-many-sessions': {
-    status: 503, code: -32000, headers: { 'Retry-After': '30' },
-    message: (max) => `Service unavailable: ${max} sessions are open, the most this server keeps. Close sessions you no longer use (DELETE /mcp), or try again once idle ones expire.`,
+    status: 503,
+    code: -32000,
+    headers: { 'Retry-After': '30' },
+    message: (max) =>
+      `Service unavailable: ${max} sessions are open, the most this server keeps. Close sessions you no longer use (DELETE /mcp), or try again once idle ones expire.`,
   },
   'shutting-down': {
-    status: 503, code: -32000, headers: { Connection: 'close' },
+    status: 503,
+    code: -32000,
+    headers: { Connection: 'close' },
     message: () => 'Service unavailable: the server is shutting down. Connect again once it is back.',
   },
   internal: {
-    status: 500, code: -32603,
+    status: 500,
+    code: -32603,
     message: () => 'Internal error while handling the request. Try again; the server log (stderr) has the details.',
   },
 } satisfies Record<string, Entry>;

@@ -135,13 +135,15 @@ export class SessionTable {
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     const all = [...this.sessions.values()];
-    await Promise.all(all.map(async (session) => {
-      for (const id of [...session.pending]) {
-        const answer: JSONRPCMessage = { jsonrpc: '2.0', id, error: SHUTDOWN_ANSWER };
-        await session.transport.send(answer).catch(() => undefined); // its stream may be gone already
-      }
-      await this.close(session.id);
-    }));
+    await Promise.all(
+      all.map(async (session) => {
+        for (const id of [...session.pending]) {
+          const answer: JSONRPCMessage = { jsonrpc: '2.0', id, error: SHUTDOWN_ANSWER };
+          await session.transport.send(answer).catch(() => undefined); // its stream may be gone already
+        }
+        await this.close(session.id);
+      }),
+    );
   }
 
   private settle(session: Session, id: RequestId): void {

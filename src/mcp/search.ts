@@ -8,7 +8,11 @@ export const MAX_SEARCH_RESULTS = 20;
 
 /** Every word of the query must appear in the tool's name or description; name hits rank first. */
 export function searchTools(tools: readonly DownstreamTool[], query: string | undefined): DownstreamTool[] {
-  const words = (query ?? '').toLowerCase().split(/[\s,]+/).filter(Boolean).slice(0, 16);
+  const words = (query ?? '')
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .slice(0, 16);
   if (words.length === 0) return [...tools];
   const scored: { tool: DownstreamTool; score: number }[] = [];
   for (const tool of tools) {

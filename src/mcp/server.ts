@@ -116,7 +116,9 @@ export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer 
     async ({ code }, extra) => {
       const release = gateway.enter(session);
       const result: ExecutionResult = release
-        ? await gateway.open.enclave.run(code, { signal: extra.signal, onEvent: streamer(extra, (level) => LoggingLevelSchema.options.indexOf(level) >= minimum) }).finally(release)
+        ? await gateway.open.enclave
+            .run(code, { signal: extra.signal, onEvent: streamer(extra, (level) => LoggingLevelSchema.options.indexOf(level) >= minimum) })
+            .finally(release)
         : busy();
       return {
         content: [{ type: 'text', text: formatResult(result) }],
@@ -139,7 +141,8 @@ export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer 
     'search_tools',
     {
       title: 'Find tools for AgentScript',
-      description: 'Find the tools execute_agentscript scripts may call, by words in their name or description. detail: "name", "summary" (default) or "full" (TypeScript declarations with argument and result types). No query lists every tool.',
+      description:
+        'Find the tools execute_agentscript scripts may call, by words in their name or description. detail: "name", "summary" (default) or "full" (TypeScript declarations with argument and result types). No query lists every tool.',
       inputSchema: {
         query: z.string().max(500).optional().describe('Words that must all appear in the tool’s name or description.'),
         detail: z.enum(SEARCH_DETAILS).optional().describe('How much to show per tool (default "summary").'),
@@ -175,9 +178,11 @@ function streamer(extra: Extra, wanted: (level: LoggingLevel) => boolean): ((eve
     }
     if (token === undefined) return;
     const message =
-      event.type === 'log' ? `console.${event.level}: ${event.message.slice(0, 500)}`
-      : event.type === 'tool-call-start' ? `callTool ${event.tool} started`
-      : `callTool ${event.tool} ${event.ok ? 'done' : `failed (${event.code ?? 'error'})`} in ${Math.round(event.durationMs)} ms`;
+      event.type === 'log'
+        ? `console.${event.level}: ${event.message.slice(0, 500)}`
+        : event.type === 'tool-call-start'
+          ? `callTool ${event.tool} started`
+          : `callTool ${event.tool} ${event.ok ? 'done' : `failed (${event.code ?? 'error'})`} in ${Math.round(event.durationMs)} ms`;
     send({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message } });
   };
 }

@@ -9,8 +9,7 @@ import { ConfigError } from './errors.js';
  * regular-expression metacharacters too. There is no escape: server and tool names never contain `*` or `?`.
  */
 export const PATTERN_RE = /^[A-Za-z0-9_*?-]+:.+$/;
-export const PATTERN_HELP =
-  'a pattern is "server:tool", where * matches any run of characters and ? one character (e.g. "memory:*", "*:read_*")';
+export const PATTERN_HELP = 'a pattern is "server:tool", where * matches any run of characters and ? one character (e.g. "memory:*", "*:read_*")';
 
 interface Pattern {
   server: string;
@@ -81,7 +80,11 @@ export class Allowlist {
 
   /** `suggest` over the names this policy allows, whatever else the caller passes in. */
   suggest(name: string, names: readonly string[], max = 3): string[] {
-    return suggest(name, names.filter((n) => this.isAllowed(n)), max);
+    return suggest(
+      name,
+      names.filter((n) => this.isAllowed(n)),
+      max,
+    );
   }
 }
 

@@ -84,16 +84,22 @@ export function compileArgsValidator(inputSchema: unknown, options: { tool: stri
   const schema = isPlainObject(inputSchema) ? compile(inputSchema, tool) : { failure: 'the input schema is not an object' };
   if ('failure' in schema) {
     if (!isPlainObject(inputSchema)) log.warn(`input schema of ${tool} is not an object; only checking that arguments are an object`);
-    return Object.assign((args: unknown) => {
-      if (args !== undefined && !isPlainObject(args)) throw invalid(tool, [`args must be an object (got ${kindOf(args)})`]);
-    }, { fallback: true });
+    return Object.assign(
+      (args: unknown) => {
+        if (args !== undefined && !isPlainObject(args)) throw invalid(tool, [`args must be an object (got ${kindOf(args)})`]);
+      },
+      { fallback: true },
+    );
   }
   const { validate } = schema;
-  return Object.assign((args: unknown) => {
-    const value = args === undefined ? {} : args;
-    if (validate(value)) return;
-    throw invalid(tool, describeErrors(validate.errors ?? [], value));
-  }, { fallback: false });
+  return Object.assign(
+    (args: unknown) => {
+      const value = args === undefined ? {} : args;
+      if (validate(value)) return;
+      throw invalid(tool, describeErrors(validate.errors ?? [], value));
+    },
+    { fallback: false },
+  );
 }
 
 function invalid(tool: string, problems: string[]): ToolCallError {
@@ -159,7 +165,10 @@ function describeErrors(errors: ErrorObject[], args: unknown): string[] {
 
 function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** `/entities/0/name` → `args.entities[0].name`, walking the value so array indexes and keys like "0" differ. */

@@ -35,15 +35,18 @@ export class ToolBridge {
     this.redactor = new Redactor(options.secrets ?? [], []);
     for (const [name, config] of Object.entries(manifest.servers)) {
       const transport = options.transportFor ? () => options.transportFor!(name, config) : () => createTransport(config);
-      this.servers.set(name, new DownstreamServer({
+      this.servers.set(
         name,
-        transport,
-        ...(config.connectTimeoutMs !== undefined ? { connectTimeoutMs: config.connectTimeoutMs } : {}),
-        ...(config.callTimeoutMs !== undefined ? { callTimeoutMs: config.callTimeoutMs } : {}),
-        ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
-        onToolsChanged: () => this.rebuildCatalog(),
-        redact: (text) => this.redactor.text(text),
-      }));
+        new DownstreamServer({
+          name,
+          transport,
+          ...(config.connectTimeoutMs !== undefined ? { connectTimeoutMs: config.connectTimeoutMs } : {}),
+          ...(config.callTimeoutMs !== undefined ? { callTimeoutMs: config.callTimeoutMs } : {}),
+          ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+          onToolsChanged: () => this.rebuildCatalog(),
+          redact: (text) => this.redactor.text(text),
+        }),
+      );
     }
   }
 
@@ -132,7 +135,10 @@ export class ToolBridge {
   }
 
   private unknown(name: string): ToolCallError {
-    const suggestions = this.allowlist.suggest(name, this.catalog.map((t) => t.qualifiedName));
+    const suggestions = this.allowlist.suggest(
+      name,
+      this.catalog.map((t) => t.qualifiedName),
+    );
     const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `'${s}'`).join(', ')}?` : '';
     return new ToolCallError('UNKNOWN_TOOL', `There is no tool '${name}'.${hint} Call only the tools listed in the declarations, as 'server:tool'.`);
   }

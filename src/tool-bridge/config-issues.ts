@@ -40,7 +40,12 @@ function kindOf(value: unknown): string {
 }
 
 const EXPECTED: Record<string, string> = {
-  string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false', object: 'an object', array: 'an array',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
 };
 
 function bound(issue: Issue & { code: 'too_small' | 'too_big' }, word: 'least' | 'most'): string {

@@ -39,9 +39,7 @@ export function renderDeclaration(tool: DownstreamTool, seenNotes = new Set<stri
   const description = tool.description || tool.title;
   const doc = description ? `// ${commentText(description, DECLARATION_LIMITS.maxDescriptionChars)}\n` : '';
   const args = argsParam(tool.inputSchema, seenNotes); // first: arguments get the comments, results reuse them
-  const result = tool.outputSchema
-    ? schemaToType(tool.outputSchema, { maxChars: DECLARATION_LIMITS.maxResultChars, seenNotes })
-    : 'unknown';
+  const result = tool.outputSchema ? schemaToType(tool.outputSchema, { maxChars: DECLARATION_LIMITS.maxResultChars, seenNotes }) : 'unknown';
   return `${doc}callTool(${singleQuoted(tool.qualifiedName)}${args}): Promise<${result}>;`;
 }
 

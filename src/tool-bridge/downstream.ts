@@ -192,7 +192,9 @@ export class DownstreamServer {
           this.toolList = await listAllTools(client, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
           this.options.onToolsChanged?.();
         } catch (error) {
-          log.warn(`downstream server "${this.name}": refreshing its tools failed: ${this.redact(firstLine(error instanceof Error ? error.message : String(error)))}`);
+          log.warn(
+            `downstream server "${this.name}": refreshing its tools failed: ${this.redact(firstLine(error instanceof Error ? error.message : String(error)))}`,
+          );
         }
       } while (this.refreshAgain);
     })().finally(() => {

@@ -51,10 +51,7 @@ export function interpolate(text: string, path: string, env: Env): Interpolated 
     if (fallback !== undefined && (set === undefined || set === '')) {
       piece = fallback;
     } else if (set === undefined) {
-      throw new ConfigError(
-        `environment variable ${name} is not set. Set it before starting enclave-mcp, or give a default: \${env:${name}:-value}.`,
-        path,
-      );
+      throw new ConfigError(`environment variable ${name} is not set. Set it before starting enclave-mcp, or give a default: \${env:${name}:-value}.`, path);
     } else {
       piece = set;
       if (set !== '') fromEnv.push(set);

@@ -12,7 +12,11 @@ export const SERVER_NAME_RE = /^(?!__proto__$)[A-Za-z0-9_-]{1,64}$/;
 const HEADER_NAME_RE = /^(?!__proto__$)[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ENV_NAME_RE = /^(?!__proto__$)[^=\0]+$/;
 
-const timeoutMs = z.number().int().positive().max(10 * 60_000);
+const timeoutMs = z
+  .number()
+  .int()
+  .positive()
+  .max(10 * 60_000);
 /** Keys that only comment, so a manifest can explain itself. */
 const notes = {
   $comment: z.string().optional(),
@@ -26,10 +30,7 @@ const shared = {
 export const StdioServerSchema = z
   .strictObject({
     ...notes,
-    command: z
-      .string()
-      .min(1)
-      .describe('The program to start. "node" is the Node running enclave-mcp; ./ and ../ are relative to the manifest.'),
+    command: z.string().min(1).describe('The program to start. "node" is the Node running enclave-mcp; ./ and ../ are relative to the manifest.'),
     args: z.array(z.string()).optional().describe('Arguments; ones starting with ./ or ../ are relative to the manifest.'),
     env: z
       .record(z.string().regex(ENV_NAME_RE, 'an environment variable name is not empty and has no "="'), z.string())
@@ -47,7 +48,7 @@ export const HttpServerSchema = z
     url: z.string().min(1).describe('An http:// or https:// URL; may use ${env:NAME}.'),
     transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
     headers: z
-      .record(z.string().regex(HEADER_NAME_RE, 'a header name is an HTTP token (letters, digits and !#$%&\'*+.^_`|~-)'), z.string())
+      .record(z.string().regex(HEADER_NAME_RE, "a header name is an HTTP token (letters, digits and !#$%&'*+.^_`|~-)"), z.string())
       .optional()
       .describe('Request headers, e.g. "Authorization": "Bearer ${env:TOKEN}".'),
     ...shared,
@@ -70,10 +71,7 @@ export const ManifestSchema = z
       .array(z.string().regex(PATTERN_RE, PATTERN_HELP))
       .default([])
       .describe('Tools a script may call, as "server:tool" globs. Nothing is allowed unless a pattern allows it.'),
-    deny: z
-      .array(z.string().regex(PATTERN_RE, PATTERN_HELP))
-      .default([])
-      .describe('Tools a script may never call, even when allowed: deny wins.'),
+    deny: z.array(z.string().regex(PATTERN_RE, PATTERN_HELP)).default([]).describe('Tools a script may never call, even when allowed: deny wins.'),
   })
   .meta({ title: 'enclave-mcp manifest', description: 'Downstream MCP servers and the tools scripts may call.' });
 

@@ -36,7 +36,10 @@ function deepFreeze<T>(value: T): T {
 function shapeError(json: unknown, issues: Parameters<typeof describeIssues>[0], source: string): ConfigError {
   const [first, ...rest] = describeIssues(issues, json);
   if (!first) return new ConfigError(`${source} is not a valid manifest. Check it against ${SCHEMA_HINT}.`);
-  const others = rest.slice(0, 4).map((p) => `; ${p.path || 'top level'}: ${p.text}`).join('');
+  const others = rest
+    .slice(0, 4)
+    .map((p) => `; ${p.path || 'top level'}: ${p.text}`)
+    .join('');
   const more = rest.length > 4 ? `; and ${rest.length - 4} more` : '';
   const text = `${first.text}${others}${more}. Fix ${source}; ${SCHEMA_HINT}.`;
   return new ConfigError(first.path ? text : `top level: ${text}`, first.path || undefined);
@@ -139,7 +142,9 @@ function parseJson(text: string, file: string): unknown {
 export function secretValues(manifest: Manifest): readonly string[] {
   const values = secrets.get(manifest);
   if (!values) {
-    throw new TypeError('secretValues: this manifest did not come from parseManifest or loadManifest (a copy loses its secrets). Pass the object they returned.');
+    throw new TypeError(
+      'secretValues: this manifest did not come from parseManifest or loadManifest (a copy loses its secrets). Pass the object they returned.',
+    );
   }
   return values;
 }

@@ -36,8 +36,18 @@ export const SCHEMA_LIMITS = Object.freeze({
 type Schema = { [key: string]: unknown };
 /** How a type text binds, so that `A | B` becomes `(A | B)[]` and not `A | B[]`. */
 type Kind = 'atom' | 'union' | 'intersection';
-interface Rendered { text: string; kind: Kind }
-interface Ctx { root: unknown; budget: number; refs: string[]; maxDepth: number; notes: boolean; seen: Set<string> }
+interface Rendered {
+  text: string;
+  kind: Kind;
+}
+interface Ctx {
+  root: unknown;
+  budget: number;
+  refs: string[];
+  maxDepth: number;
+  notes: boolean;
+  seen: Set<string>;
+}
 
 const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
 const atom = (text: string): Rendered => ({ text, kind: 'atom' });
@@ -49,8 +59,12 @@ const KEYWORDS: Readonly<Record<string, string>> = { string: 'string', number: '
 /** TypeScript type text for a JSON Schema. */
 export function schemaToType(schema: unknown, options: SchemaToTypeOptions = {}): string {
   const ctx: Ctx = {
-    root: options.root ?? schema, budget: options.maxChars ?? SCHEMA_LIMITS.maxChars, refs: [],
-    maxDepth: options.maxDepth ?? SCHEMA_LIMITS.maxDepth, notes: options.notes ?? true, seen: options.seenNotes ?? new Set(),
+    root: options.root ?? schema,
+    budget: options.maxChars ?? SCHEMA_LIMITS.maxChars,
+    refs: [],
+    maxDepth: options.maxDepth ?? SCHEMA_LIMITS.maxDepth,
+    notes: options.notes ?? true,
+    seen: options.seenNotes ?? new Set(),
   };
   return render(ctx, schema, 0, options.indent ?? '').text;
 }
@@ -159,7 +173,11 @@ function renderArray(ctx: Ctx, s: Schema, depth: number, indent: string): Render
   return atom(`[${texts.join(', ')}]`);
 }
 
-interface Member { head: string; type: string; note: string }
+interface Member {
+  head: string;
+  type: string;
+  note: string;
+}
 
 function renderObject(ctx: Ctx, s: Schema, depth: number, indent: string): Rendered {
   const inner = `${indent}  `;
@@ -178,8 +196,9 @@ function renderObject(ctx: Ctx, s: Schema, depth: number, indent: string): Rende
     return { head, type, note };
   });
   // Extra keys: additionalProperties and patternProperties become an index signature; `true` adds nothing.
-  const extra = [s.additionalProperties, ...(isSchema(s.patternProperties) ? Object.values(s.patternProperties) : [])]
-    .filter((v) => v !== undefined && v !== true && v !== false);
+  const extra = [s.additionalProperties, ...(isSchema(s.patternProperties) ? Object.values(s.patternProperties) : [])].filter(
+    (v) => v !== undefined && v !== true && v !== false,
+  );
   const value = extra.length ? union(each(ctx, extra, (v) => render(ctx, v, depth, inner)).parts) : null;
   if (names.length === 0) {
     if (value) return atom(`Record<string, ${value.text}>`);
@@ -207,13 +226,11 @@ function defaultNote(value: unknown): string {
 function noteOf(ctx: Ctx, sub: unknown): string {
   if (!ctx.notes || !isSchema(sub)) return '';
   const target = typeof sub.$ref === 'string' ? resolvePointer(ctx.root, sub.$ref) : undefined;
-  const description = typeof sub.description === 'string' ? sub.description
-    : isSchema(target) && typeof target.description === 'string' ? target.description : '';
-  const extras = [
-    defaultNote(sub.default),
-    typeof sub.format === 'string' ? `format: ${sub.format}` : '',
-    sub.deprecated === true ? 'deprecated' : '',
-  ].filter(Boolean).join(', ');
+  const description =
+    typeof sub.description === 'string' ? sub.description : isSchema(target) && typeof target.description === 'string' ? target.description : '';
+  const extras = [defaultNote(sub.default), typeof sub.format === 'string' ? `format: ${sub.format}` : '', sub.deprecated === true ? 'deprecated' : '']
+    .filter(Boolean)
+    .join(', ');
   const text = commentText(description, SCHEMA_LIMITS.maxNoteChars);
   const tail = commentText(extras, SCHEMA_LIMITS.maxNoteChars);
   return text && tail ? `${text} (${tail})` : text || tail;

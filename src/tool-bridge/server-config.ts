@@ -29,7 +29,7 @@ const RELATIVE = /^\.\.?[\\/]/;
 function relative(value: string, baseDir: string): string {
   if (!RELATIVE.test(value)) return value;
   const path = resolve(baseDir, value);
-  return existsSync(path) ? path : inNodeModules(path) ?? path;
+  return existsSync(path) ? path : (inNodeModules(path) ?? path);
 }
 
 /**
@@ -70,14 +70,20 @@ function prepareHttp(server: HttpServer, { name, sub }: PrepareContext): HttpSer
   const url = sub(server.url, 'url');
   // The URL may hold a substituted secret, so the message describes it without quoting it.
   if (!isHttpUrl(url)) {
-    throw new ConfigError('expected an http:// or https:// URL (after ${env:…} substitution). Fix the URL or the variable it uses.', formatPath(['servers', name, 'url']));
+    throw new ConfigError(
+      'expected an http:// or https:// URL (after ${env:…} substitution). Fix the URL or the variable it uses.',
+      formatPath(['servers', name, 'url']),
+    );
   }
-  const headers = server.headers && Object.entries(server.headers).map(([k, v]): [string, string] => {
-    const value = sub(v, 'headers', k);
-    // A line break would let a substituted value inject a header of its own.
-    if (/[\r\n\0]/.test(value)) throw new ConfigError('a header value must be one line. Fix the value or the variable it uses.', formatPath(['servers', name, 'headers', k]));
-    return [k, value];
-  });
+  const headers =
+    server.headers &&
+    Object.entries(server.headers).map(([k, v]): [string, string] => {
+      const value = sub(v, 'headers', k);
+      // A line break would let a substituted value inject a header of its own.
+      if (/[\r\n\0]/.test(value))
+        throw new ConfigError('a header value must be one line. Fix the value or the variable it uses.', formatPath(['servers', name, 'headers', k]));
+      return [k, value];
+    });
   return { ...server, url, ...(headers && { headers: record(headers) }) };
 }
 

@@ -10,23 +10,139 @@ import { Enclave, LEVEL_LIMITS, ToolCallError, type JsonValue, type ToolHandler 
 // ---------------------------------------------------------------------------------------------------
 
 const CUSTOMERS = [
-  { id: 'c1', name: 'Acme Corp', tier: 'enterprise', region: 'EU', mrr: 12000, signupDate: '2021-03-15T00:00:00Z', tags: ['manufacturing', 'priority'], contact: { email: 'ops@acme.example', phone: '+49 30 1234' } },
-  { id: 'c2', name: 'Globex', tier: 'smb', region: 'US', mrr: 800, signupDate: '2022-11-02T00:00:00Z', tags: ['retail'], contact: { email: 'hello@globex.example' } },
+  {
+    id: 'c1',
+    name: 'Acme Corp',
+    tier: 'enterprise',
+    region: 'EU',
+    mrr: 12000,
+    signupDate: '2021-03-15T00:00:00Z',
+    tags: ['manufacturing', 'priority'],
+    contact: { email: 'ops@acme.example', phone: '+49 30 1234' },
+  },
+  {
+    id: 'c2',
+    name: 'Globex',
+    tier: 'smb',
+    region: 'US',
+    mrr: 800,
+    signupDate: '2022-11-02T00:00:00Z',
+    tags: ['retail'],
+    contact: { email: 'hello@globex.example' },
+  },
   { id: 'c3', name: 'Initech', tier: 'mid-market', region: 'US', mrr: 4500, signupDate: '2020-07-30T00:00:00Z', tags: ['software', 'priority'], contact: null },
-  { id: 'c4', name: 'Umbrella Health', tier: 'enterprise', region: 'APAC', mrr: 21000, signupDate: '2023-01-09T00:00:00Z', tags: ['healthcare', 'priority', 'regulated'], contact: { email: 'it@umbrella.example', phone: null } },
+  {
+    id: 'c4',
+    name: 'Umbrella Health',
+    tier: 'enterprise',
+    region: 'APAC',
+    mrr: 21000,
+    signupDate: '2023-01-09T00:00:00Z',
+    tags: ['healthcare', 'priority', 'regulated'],
+    contact: { email: 'it@umbrella.example', phone: null },
+  },
   { id: 'c5', name: 'Hooli', tier: 'smb', region: 'EU', mrr: 650, signupDate: '2024-02-29T00:00:00Z', tags: [], contact: { email: 'admin@hooli.example' } },
-  { id: 'c6', name: 'Stark Industries', tier: 'enterprise', region: 'US', mrr: 15500, signupDate: '2021-12-01T00:00:00Z', tags: ['manufacturing'], contact: { email: 'tony@stark.example' } },
+  {
+    id: 'c6',
+    name: 'Stark Industries',
+    tier: 'enterprise',
+    region: 'US',
+    mrr: 15500,
+    signupDate: '2021-12-01T00:00:00Z',
+    tags: ['manufacturing'],
+    contact: { email: 'tony@stark.example' },
+  },
 ];
 
 const ISSUES = [
-  { id: 101, customerId: 'c1', title: '  Login fails on SSO  ', status: 'open', priority: 'high', labels: ['auth', 'sso'], createdAt: '2024-05-02T10:15:00Z', assignee: 'dana', estimateHours: 5 },
-  { id: 102, customerId: 'c1', title: 'Export to CSV times out', status: 'open', priority: 'medium', labels: ['export', 'performance'], createdAt: '2024-05-10T08:00:00Z', assignee: null, estimateHours: 3 },
-  { id: 103, customerId: 'c2', title: 'Typo on pricing page', status: 'closed', priority: 'low', labels: ['website'], createdAt: '2024-04-01T12:00:00Z', assignee: 'lee', estimateHours: 1 },
-  { id: 104, customerId: 'c3', title: 'Webhook retries duplicate events', status: 'open', priority: 'high', labels: ['webhooks', 'reliability'], createdAt: '2024-05-20T16:45:00Z', assignee: 'dana', estimateHours: 8 },
-  { id: 105, customerId: 'c4', title: 'SSO metadata refresh', status: 'in_progress', priority: 'medium', labels: ['auth', 'sso'], createdAt: '2024-05-15T09:30:00Z', assignee: 'omar', estimateHours: 2 },
-  { id: 106, customerId: 'c4', title: 'Audit log missing entries', status: 'open', priority: 'critical', labels: ['compliance', 'audit'], createdAt: '2024-05-21T07:00:00Z', assignee: null, estimateHours: 13 },
-  { id: 107, customerId: 'c6', title: 'Dashboard slow for large accounts', status: 'closed', priority: 'medium', labels: ['performance'], createdAt: '2024-03-11T14:20:00Z', assignee: 'lee', estimateHours: 5 },
-  { id: 108, customerId: 'c5', title: 'Cannot update billing address', status: 'open', priority: 'low', labels: ['billing'], createdAt: '2024-05-22T18:05:00Z', assignee: 'omar', estimateHours: 2 },
+  {
+    id: 101,
+    customerId: 'c1',
+    title: '  Login fails on SSO  ',
+    status: 'open',
+    priority: 'high',
+    labels: ['auth', 'sso'],
+    createdAt: '2024-05-02T10:15:00Z',
+    assignee: 'dana',
+    estimateHours: 5,
+  },
+  {
+    id: 102,
+    customerId: 'c1',
+    title: 'Export to CSV times out',
+    status: 'open',
+    priority: 'medium',
+    labels: ['export', 'performance'],
+    createdAt: '2024-05-10T08:00:00Z',
+    assignee: null,
+    estimateHours: 3,
+  },
+  {
+    id: 103,
+    customerId: 'c2',
+    title: 'Typo on pricing page',
+    status: 'closed',
+    priority: 'low',
+    labels: ['website'],
+    createdAt: '2024-04-01T12:00:00Z',
+    assignee: 'lee',
+    estimateHours: 1,
+  },
+  {
+    id: 104,
+    customerId: 'c3',
+    title: 'Webhook retries duplicate events',
+    status: 'open',
+    priority: 'high',
+    labels: ['webhooks', 'reliability'],
+    createdAt: '2024-05-20T16:45:00Z',
+    assignee: 'dana',
+    estimateHours: 8,
+  },
+  {
+    id: 105,
+    customerId: 'c4',
+    title: 'SSO metadata refresh',
+    status: 'in_progress',
+    priority: 'medium',
+    labels: ['auth', 'sso'],
+    createdAt: '2024-05-15T09:30:00Z',
+    assignee: 'omar',
+    estimateHours: 2,
+  },
+  {
+    id: 106,
+    customerId: 'c4',
+    title: 'Audit log missing entries',
+    status: 'open',
+    priority: 'critical',
+    labels: ['compliance', 'audit'],
+    createdAt: '2024-05-21T07:00:00Z',
+    assignee: null,
+    estimateHours: 13,
+  },
+  {
+    id: 107,
+    customerId: 'c6',
+    title: 'Dashboard slow for large accounts',
+    status: 'closed',
+    priority: 'medium',
+    labels: ['performance'],
+    createdAt: '2024-03-11T14:20:00Z',
+    assignee: 'lee',
+    estimateHours: 5,
+  },
+  {
+    id: 108,
+    customerId: 'c5',
+    title: 'Cannot update billing address',
+    status: 'open',
+    priority: 'low',
+    labels: ['billing'],
+    createdAt: '2024-05-22T18:05:00Z',
+    assignee: 'omar',
+    estimateHours: 2,
+  },
 ];
 
 const FILES: Record<string, string> = {
@@ -52,11 +168,13 @@ const TOOLS: Record<string, (args: Args) => unknown> = {
   },
   'issues:search': ({ query, status, customerId, priority, limit = 50, offset = 0 }) => {
     const q = typeof query === 'string' ? query.toLowerCase() : undefined;
-    const matches = ISSUES.filter((i) =>
-      (q === undefined || i.title.toLowerCase().includes(q) || i.labels.includes(q))
-      && (status === undefined || i.status === status)
-      && (customerId === undefined || i.customerId === customerId)
-      && (priority === undefined || i.priority === priority));
+    const matches = ISSUES.filter(
+      (i) =>
+        (q === undefined || i.title.toLowerCase().includes(q) || i.labels.includes(q)) &&
+        (status === undefined || i.status === status) &&
+        (customerId === undefined || i.customerId === customerId) &&
+        (priority === undefined || i.priority === priority),
+    );
     return { items: copy(matches.slice(Number(offset), Number(offset) + Number(limit))), total: matches.length };
   },
   'issues:get': ({ id }) => {
@@ -71,7 +189,10 @@ const TOOLS: Record<string, (args: Args) => unknown> = {
   },
   'files:list': ({ dir }) => {
     const prefix = String(dir);
-    const entries = Object.keys(FILES).filter((p) => p.startsWith(prefix)).sort().map((p) => ({ path: p, bytes: FILES[p]!.length }));
+    const entries = Object.keys(FILES)
+      .filter((p) => p.startsWith(prefix))
+      .sort()
+      .map((p) => ({ path: p, bytes: FILES[p]!.length }));
     return { entries };
   },
   'flaky:always_fail': () => {
@@ -214,7 +335,10 @@ return issues.map(i => i.id);`,
 const { entries } = await callTool('files:list', { dir: '/reports/' });
 const files = await parallel(entries.map(e => e.path), path => callTool('files:read', { path }), { concurrency: 2 });
 return files.map(f => ({ path: f.path, rows: f.content.trim().split('\\n').length - 1 }));`,
-    expected: [{ path: '/reports/q1.csv', rows: 3 }, { path: '/reports/q2.csv', rows: 4 }],
+    expected: [
+      { path: '/reports/q1.csv', rows: 3 },
+      { path: '/reports/q2.csv', rows: 4 },
+    ],
   },
   {
     name: 'batched fan-out: for(;;) over chunks of 3 with Promise.all',
@@ -506,7 +630,11 @@ return {
 const { customers } = await callTool('crm:list_customers', {});
 const top = [...customers].sort((a, b) => b.mrr - a.mrr).slice(0, 3);
 return top.map(c => ({ name: c.name, mrr: c.mrr }));`,
-    expected: [{ name: 'Umbrella Health', mrr: 21000 }, { name: 'Stark Industries', mrr: 15500 }, { name: 'Acme Corp', mrr: 12000 }],
+    expected: [
+      { name: 'Umbrella Health', mrr: 21000 },
+      { name: 'Stark Industries', mrr: 15500 },
+      { name: 'Acme Corp', mrr: 12000 },
+    ],
   },
   {
     name: 'multi-key sort: priority rank, then createdAt',
@@ -729,8 +857,17 @@ return {
   padded: 'x'.padEnd(3, '.') + '|',
 };`,
     expected: {
-      title: 'Login fails on SSO', upper: 'LOGIN FAILS ON SSO', slug: 'login-fails-on-sso', hasSso: true, short: 'Login', tail: 'SSO',
-      ticket: 'ISSUE-000101', startsWithLogin: true, words: 4, replaced: 'Login fails on single sign-on', padded: 'x..|',
+      title: 'Login fails on SSO',
+      upper: 'LOGIN FAILS ON SSO',
+      slug: 'login-fails-on-sso',
+      hasSso: true,
+      short: 'Login',
+      tail: 'SSO',
+      ticket: 'ISSUE-000101',
+      startsWithLogin: true,
+      words: 4,
+      replaced: 'Login fails on single sign-on',
+      padded: 'x..|',
     },
   },
   {
@@ -788,7 +925,18 @@ return {
   hex: (255).toString(16),
   prec: (1234.5678).toFixed(2),
 };`,
-    expected: { isInt: [true, false], finite: [false, true], safe: 9007199254740991, pct: 42.9, abs: 2.5, trunc: -4, pow: 1024, sqrt: 12, hex: 'ff', prec: '1234.57' },
+    expected: {
+      isInt: [true, false],
+      finite: [false, true],
+      safe: 9007199254740991,
+      pct: 42.9,
+      abs: 2.5,
+      trunc: -4,
+      pow: 1024,
+      sqrt: 12,
+      hex: 'ff',
+      prec: '1234.57',
+    },
   },
   {
     name: 'encodeURIComponent / decodeURIComponent when building a URL',
@@ -922,7 +1070,8 @@ return n + doubled.length;`);
       calls.push({ name, args, aborted: ctx.signal.aborted });
       return { ok: true };
     };
-    const r = await strict.run(`
+    const r = await strict.run(
+      `
 const filters = { status: ['open', 'in_progress'], owner: { team: 'platform', lead: null } };
 const res = await callTool('issues:search', {
   query: 'Zürich – “quoted” \\\\ back\\nslash',
@@ -939,7 +1088,9 @@ const res = await callTool('issues:search', {
   ...{ spread: 'yes' },
 });
 await callTool('crm:list_customers');
-return res.ok;`, { toolHandler: recording });
+return res.ok;`,
+      { toolHandler: recording },
+    );
     expect(r.error).toBeUndefined();
     expect(r.value).toBe(true);
     expect(calls).toStrictEqual([
@@ -970,10 +1121,13 @@ return res.ok;`, { toolHandler: recording });
   it('parallel honours concurrency and returns results in input order, not completion order', async () => {
     const delays: Record<number, number> = { 101: 60, 102: 10, 103: 40, 104: 5, 105: 25, 106: 1 };
     const { handler, maxInFlight, completed } = delayedHandler((_name, args) => delays[args.id as number] ?? 0);
-    const r = await strict.run(`
+    const r = await strict.run(
+      `
 const ids = [101, 102, 103, 104, 105, 106];
 const issues = await parallel(ids, id => callTool('issues:get', { id }), { concurrency: 2 });
-return issues.map(i => \`\${i.id}:\${i.status}\`);`, { toolHandler: handler });
+return issues.map(i => \`\${i.id}:\${i.status}\`);`,
+      { toolHandler: handler },
+    );
     expect(r.error).toBeUndefined();
     expect(r.value).toStrictEqual(['101:open', '102:open', '103:closed', '104:open', '105:in_progress', '106:open']);
     expect(maxInFlight()).toBe(2);
@@ -984,10 +1138,13 @@ return issues.map(i => \`\${i.id}:\${i.status}\`);`, { toolHandler: handler });
 
   it('parallel caps a too-large concurrency at the level maximum', async () => {
     const { handler, maxInFlight } = delayedHandler(() => 20);
-    const r = await strict.run(`
+    const r = await strict.run(
+      `
 const ids = [101, 102, 103, 104, 105, 106, 107, 108];
 const issues = await parallel(ids, id => callTool('issues:get', { id }), { concurrency: 50 });
-return issues.map(i => i.id);`, { toolHandler: handler });
+return issues.map(i => i.id);`,
+      { toolHandler: handler },
+    );
     expect(r.error).toBeUndefined();
     expect(r.value).toStrictEqual([101, 102, 103, 104, 105, 106, 107, 108]);
     expect(maxInFlight()).toBeGreaterThan(1);
@@ -996,10 +1153,13 @@ return issues.map(i => i.id);`, { toolHandler: handler });
 
   it('Promise.all fan-out really runs the calls concurrently', async () => {
     const { handler, maxInFlight } = delayedHandler(() => 20);
-    const r = await strict.run(`
+    const r = await strict.run(
+      `
 const ids = ['c1', 'c2', 'c3', 'c4'];
 const all = await Promise.all(ids.map(id => callTool('crm:get_customer', { id })));
-return all.map(c => c.name);`, { toolHandler: handler });
+return all.map(c => c.name);`,
+      { toolHandler: handler },
+    );
     expect(r.error).toBeUndefined();
     expect(r.value).toStrictEqual(['Acme Corp', 'Globex', 'Initech', 'Umbrella Health']);
     expect(maxInFlight()).toBe(4);
@@ -1096,4 +1256,3 @@ describe('allowed AgentScript at STANDARD', () => {
     await expectValue(standard, code, expected);
   });
 });
-

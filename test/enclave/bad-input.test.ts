@@ -16,28 +16,58 @@ const CLEAN = 'const xs = [1, 2, 3];\nreturn xs.map((x) => x * 2);';
 /** Each tool name misbehaves in one way. */
 const handler: ToolHandler = async (name) => {
   switch (name) {
-    case 'bad:throw-error': throw new Error('the backend is down');
-    case 'bad:throw-string': throw 'a plain string';
-    case 'bad:throw-undefined': throw undefined;
-    case 'bad:throw-null': throw null;
-    case 'bad:throw-coded': throw new ToolCallError('INVALID_TOOL_ARGS', 'limit must be a number');
-    case 'bad:throw-host-path': throw new Error(`ENOENT: no such file '${join(ROOT, 'src', 'config.json')}'`);
-    case 'bad:function': return () => 1;
-    case 'bad:nested-function': return { ok: true, callback: () => 1 };
-    case 'bad:cycle': { const o: Record<string, unknown> = { a: 1 }; o.self = o; return o; }
-    case 'bad:bigint': return { n: 10n };
-    case 'bad:symbol': return Symbol('s');
-    case 'bad:map': return new Map([['a', 1]]);
-    case 'bad:getter': return { get secret() { throw new Error('the getter ran'); } };
-    case 'bad:deep': { let v: unknown = 1; for (let i = 0; i < 500; i++) v = [v]; return v; }
-    case 'bad:undefined': return undefined;
-    case 'bad:date': return { at: new Date(0) };
-    case 'bad:nan': return { x: NaN, y: Infinity };
-    default: return { ok: true };
+    case 'bad:throw-error':
+      throw new Error('the backend is down');
+    case 'bad:throw-string':
+      throw 'a plain string';
+    case 'bad:throw-undefined':
+      throw undefined;
+    case 'bad:throw-null':
+      throw null;
+    case 'bad:throw-coded':
+      throw new ToolCallError('INVALID_TOOL_ARGS', 'limit must be a number');
+    case 'bad:throw-host-path':
+      throw new Error(`ENOENT: no such file '${join(ROOT, 'src', 'config.json')}'`);
+    case 'bad:function':
+      return () => 1;
+    case 'bad:nested-function':
+      return { ok: true, callback: () => 1 };
+    case 'bad:cycle': {
+      const o: Record<string, unknown> = { a: 1 };
+      o.self = o;
+      return o;
+    }
+    case 'bad:bigint':
+      return { n: 10n };
+    case 'bad:symbol':
+      return Symbol('s');
+    case 'bad:map':
+      return new Map([['a', 1]]);
+    case 'bad:getter':
+      return {
+        get secret() {
+          throw new Error('the getter ran');
+        },
+      };
+    case 'bad:deep': {
+      let v: unknown = 1;
+      for (let i = 0; i < 500; i++) v = [v];
+      return v;
+    }
+    case 'bad:undefined':
+      return undefined;
+    case 'bad:date':
+      return { at: new Date(0) };
+    case 'bad:nan':
+      return { x: NaN, y: Infinity };
+    default:
+      return { ok: true };
   }
 };
 // Not async: a handler that throws before returning a promise.
-const syncThrower = ((name: string) => { throw new Error(`sync failure in ${name}`); }) as unknown as ToolHandler;
+const syncThrower = ((name: string) => {
+  throw new Error(`sync failure in ${name}`);
+}) as unknown as ToolHandler;
 
 const enclave = new Enclave({ toolHandler: handler });
 const noTools = new Enclave();
@@ -200,7 +230,9 @@ describe('a misbehaving host', () => {
     const dir = mkdtempSync(join(tmpdir(), 'enclave-bad-input-'));
     const file = join(dir, 'child.mts');
     const index = join(ROOT, 'src', 'enclave', 'index.ts');
-    writeFileSync(file, `
+    writeFileSync(
+      file,
+      `
 import { Enclave } from ${JSON.stringify(index)};
 const e = new Enclave({ toolHandler: async () => ({ ok: 1 }), poolSize: 1 });
 const onEvent = () => { throw new Error('listener bug'); };
@@ -209,7 +241,8 @@ const b = await e.run("console.log('hi');\\nreturn 2;", { onEvent });
 const c = await e.run('return 3;');
 console.log(JSON.stringify([a.success, b.success, c.value]));
 await e.dispose();
-`);
+`,
+    );
     try {
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, timeout: 20_000 });
       expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual([true, true, 3]);

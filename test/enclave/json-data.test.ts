@@ -20,8 +20,19 @@ const reason = (value: unknown, max = MB): string => {
 describe('toJsonText: plain data', () => {
   it('writes what JSON.stringify writes for plain data', () => {
     const samples: unknown[] = [
-      null, true, 0, -0, 1.5, 1e21, 'a"b\\c\n\u2028', [], {}, [1, 'x', null, [true]], { a: { b: [{}] }, 'k"': 1 },
-      { a: NaN, b: Infinity, c: undefined, d: [undefined, NaN] }, Object.assign(Object.create(null), { z: 1 }),
+      null,
+      true,
+      0,
+      -0,
+      1.5,
+      1e21,
+      'a"b\\c\n\u2028',
+      [],
+      {},
+      [1, 'x', null, [true]],
+      { a: { b: [{}] }, 'k"': 1 },
+      { a: NaN, b: Infinity, c: undefined, d: [undefined, NaN] },
+      Object.assign(Object.create(null), { z: 1 }),
     ];
     for (const v of samples) expect(ok(v)).toBe(JSON.stringify(v));
   });
@@ -43,7 +54,10 @@ describe('toJsonText: hostile values run no code', () => {
     const ran: string[] = [];
     const handler: ProxyHandler<object> = {};
     for (const trap of ['get', 'getPrototypeOf', 'ownKeys', 'getOwnPropertyDescriptor', 'has'] as const) {
-      (handler as Record<string, unknown>)[trap] = (...args: unknown[]) => { ran.push(trap); return (Reflect[trap] as (...a: unknown[]) => unknown)(...args); };
+      (handler as Record<string, unknown>)[trap] = (...args: unknown[]) => {
+        ran.push(trap);
+        return (Reflect[trap] as (...a: unknown[]) => unknown)(...args);
+      };
     }
     expect(reason(new Proxy({ a: 1 }, handler))).toMatch(/\$ is a Proxy/);
     expect(reason(new Proxy([1, 2], handler))).toMatch(/\$ is a Proxy/);
@@ -61,13 +75,35 @@ describe('toJsonText: hostile values run no code', () => {
   });
   it('never reads `constructor`, nor anything else, of an object with its own prototype', () => {
     let calls = 0;
-    const proto = { get constructor() { calls++; return { name: 'Evil' }; }, get inherited() { calls++; return 1; } };
+    const proto = {
+      get constructor() {
+        calls++;
+        return { name: 'Evil' };
+      },
+      get inherited() {
+        calls++;
+        return 1;
+      },
+    };
     expect(ok(Object.assign(Object.create(proto) as object, { a: 1 }))).toBe('{"a":1}');
     expect(calls).toBe(0);
   });
   it('writes a real Date through Date.prototype, whatever the instance overrides', () => {
     let calls = 0;
-    const date = Object.assign(new Date(0), { toISOString: () => { calls++; return 'forged'; }, getTime: () => { calls++; return 1; }, toJSON: () => { calls++; return 'forged'; } });
+    const date = Object.assign(new Date(0), {
+      toISOString: () => {
+        calls++;
+        return 'forged';
+      },
+      getTime: () => {
+        calls++;
+        return 1;
+      },
+      toJSON: () => {
+        calls++;
+        return 'forged';
+      },
+    });
     expect(ok({ at: date })).toBe('{"at":"1970-01-01T00:00:00.000Z"}');
     expect(ok(new Date(NaN))).toBe('null');
     expect(calls).toBe(0);
@@ -121,8 +157,14 @@ describe('toJsonText: objects with their own prototype are their own enumerable 
     class Tool {
       a = 1;
       nested = { b: [2] };
-      get secret(): number { calls++; return 42; }
-      toString(): string { calls++; return 'x'; }
+      get secret(): number {
+        calls++;
+        return 42;
+      }
+      toString(): string {
+        calls++;
+        return 'x';
+      }
     }
     expect(ok(new Tool())).toBe('{"a":1,"nested":{"b":[2]}}');
     expect(ok({ list: [new Tool()] })).toBe('{"list":[{"a":1,"nested":{"b":[2]}}]}');
@@ -133,20 +175,46 @@ describe('toJsonText: objects with their own prototype are their own enumerable 
     expect(ok(Items.from([1, 2]))).toBe('[1,2]');
   });
   it('an own accessor is still refused with its path', () => {
-    class Account { get balance(): number { return 1; } }
+    class Account {
+      get balance(): number {
+        return 1;
+      }
+    }
     const withOwn = Object.defineProperty(new Account(), 'token', { enumerable: true, get: () => 'x' });
     expect(reason({ account: withOwn })).toMatch(/\$\.account\.token is a getter/);
   });
   it('an inherited toJSON is refused (JSON.stringify would call it), naming the class and what to return', () => {
     let calls = 0;
-    class Money { cents = 1; toJSON(): string { calls++; return '0.01'; } }
+    class Money {
+      cents = 1;
+      toJSON(): string {
+        calls++;
+        return '0.01';
+      }
+    }
     expect(reason({ price: new Money() })).toMatch(/^\$\.price is an instance of Money with a toJSON method; return the plain data toJSON\(\) gives instead$/);
     expect(reason(new URL('https://example.com/'))).toMatch(/instance of URL with a toJSON method/);
     expect(calls).toBe(0);
   });
   it('a Proxy anywhere in the prototype chain is refused, and no trap runs', () => {
     const ran: string[] = [];
-    const trap = new Proxy({}, { get: (_t, k) => { ran.push(String(k)); return undefined; }, getOwnPropertyDescriptor: () => { ran.push('gopd'); return undefined; }, getPrototypeOf: () => { ran.push('proto'); return null; } });
+    const trap = new Proxy(
+      {},
+      {
+        get: (_t, k) => {
+          ran.push(String(k));
+          return undefined;
+        },
+        getOwnPropertyDescriptor: () => {
+          ran.push('gopd');
+          return undefined;
+        },
+        getPrototypeOf: () => {
+          ran.push('proto');
+          return null;
+        },
+      },
+    );
     expect(reason({ x: Object.assign(Object.create(trap) as object, { a: 1 }) })).toMatch(/\$\.x has a Proxy in its prototype chain/);
     expect(reason(Object.create(Object.create(trap) as object))).toMatch(/Proxy in its prototype chain/);
     expect(ran).toEqual([]);
@@ -159,7 +227,9 @@ describe('toJsonText: objects with their own prototype are their own enumerable 
 });
 
 describe('toJsonText: exotic built-ins are refused with their path and what to return instead', () => {
-  function* generator(): Generator<number> { yield 1; }
+  function* generator(): Generator<number> {
+    yield 1;
+  }
   const cases: Array<[string, () => unknown, RegExp]> = [
     ['Map', () => new Map([['a', 1]]), /\$\.v is a Map, which JSON cannot carry; return Object\.fromEntries\(map\)/],
     ['Set', () => new Set([1]), /\$\.v is a Set.*\[\.\.\.set\]/],
@@ -184,7 +254,27 @@ describe('toJsonText: exotic built-ins are refused with their path and what to r
   });
   it('without running any code, even under a prototype that is a Proxy (every check of the table)', () => {
     const ran: string[] = [];
-    const trap = new Proxy({}, { get: (_t, k) => { ran.push(`get ${String(k)}`); return undefined; }, getOwnPropertyDescriptor: () => { ran.push('gopd'); return undefined; }, getPrototypeOf: () => { ran.push('proto'); return null; }, has: () => { ran.push('has'); return false; } });
+    const trap = new Proxy(
+      {},
+      {
+        get: (_t, k) => {
+          ran.push(`get ${String(k)}`);
+          return undefined;
+        },
+        getOwnPropertyDescriptor: () => {
+          ran.push('gopd');
+          return undefined;
+        },
+        getPrototypeOf: () => {
+          ran.push('proto');
+          return null;
+        },
+        has: () => {
+          ran.push('has');
+          return false;
+        },
+      },
+    );
     const values: object[] = [...cases.map(([, make]) => make() as object), {}, [], new WeakRef({}), generateKeySync('hmac', { length: 64 })];
     for (const v of values) {
       Object.setPrototypeOf(v, trap);
@@ -197,7 +287,16 @@ describe('toJsonText: exotic built-ins are refused with their path and what to r
   });
   it('without running their code: a Map subclass with getters and an overridden toJSON', () => {
     let calls = 0;
-    class Tracked extends Map<string, number> { override get size(): number { calls++; return 0; } toJSON(): string { calls++; return 'x'; } }
+    class Tracked extends Map<string, number> {
+      override get size(): number {
+        calls++;
+        return 0;
+      }
+      toJSON(): string {
+        calls++;
+        return 'x';
+      }
+    }
     expect(reason(new Tracked())).toMatch(/\$ is a Map/);
     expect(calls).toBe(0);
   });
@@ -205,7 +304,12 @@ describe('toJsonText: exotic built-ins are refused with their path and what to r
 
 describe('toJsonTextAsync: the same text, in slices', () => {
   const samples: unknown[] = [
-    null, 1.5, 'text', [1, [2, [3]]], { a: { b: [{}] }, 'k"': 1 }, { a: NaN, c: undefined, d: [undefined] },
+    null,
+    1.5,
+    'text',
+    [1, [2, [3]]],
+    { a: { b: [{}] }, 'k"': 1 },
+    { a: NaN, c: undefined, d: [undefined] },
     JSON.parse('{"__proto__": {"isAdmin": true}, "a": [{"__proto__": 1}]}'),
     // Long strings and keys are written in pieces: a surrogate pair across a piece boundary, lone surrogates, escapes.
     { s: `${'a'.repeat(65_535)}😀${'b'.repeat(70_000)}`, t: `\ud800${'"\\\n'.repeat(30_000)}\udc00` },
@@ -234,14 +338,22 @@ describe('toJsonTextAsync: the same text, in slices', () => {
   it('turns the event loop between slices', async () => {
     let turns = 0;
     const ticker = setInterval(() => turns++, 0);
-    const result = await toJsonTextAsync(Array.from({ length: 200_000 }, (_, i) => ({ i })), 64 * MB, { sliceMs: 1 });
+    const result = await toJsonTextAsync(
+      Array.from({ length: 200_000 }, (_, i) => ({ i })),
+      64 * MB,
+      { sliceMs: 1 },
+    );
     clearInterval(ticker);
     expect(result.ok).toBe(true);
     expect(turns).toBeGreaterThan(5);
   });
   it('stops when its signal is aborted', async () => {
     const controller = new AbortController();
-    const pending = toJsonTextAsync(Array.from({ length: 300_000 }, (_, i) => ({ i })), 64 * MB, { sliceMs: 1, signal: controller.signal });
+    const pending = toJsonTextAsync(
+      Array.from({ length: 300_000 }, (_, i) => ({ i })),
+      64 * MB,
+      { sliceMs: 1, signal: controller.signal },
+    );
     controller.abort();
     expect(await pending).toEqual({ ok: false, reason: 'the call was cancelled before its result was read' });
   });
@@ -281,7 +393,9 @@ describe('toJsonTextAsync: the main thread stays responsive (DESIGN §2: no bloc
       expect(async.value).toEqual(sync.value);
       runs.push(async.ms);
     }
-    console.info(`400,000 keys in 100,000 records: one pass blocked ${sync.ms.toFixed(0)} ms; sliced, the longest block was ${runs.map((m) => m.toFixed(1)).join(', ')} ms`);
+    console.info(
+      `400,000 keys in 100,000 records: one pass blocked ${sync.ms.toFixed(0)} ms; sliced, the longest block was ${runs.map((m) => m.toFixed(1)).join(', ')} ms`,
+    );
     expect(Math.min(...runs)).toBeLessThan(50);
     expect(Math.min(...runs)).toBeLessThan(sync.ms / 2);
   }, 60_000);
@@ -295,7 +409,9 @@ describe('toJsonTextAsync: the main thread stays responsive (DESIGN §2: no bloc
     const listing = performance.now() - started;
     const async = await longestBlock(() => toJsonTextAsync(flat, 64 * MB));
     expect(async.value).toEqual(sync.value);
-    console.info(`one object of 400,000 keys: one pass blocked ${sync.ms.toFixed(0)} ms; sliced ${async.ms.toFixed(0)} ms, of which Object.keys ${listing.toFixed(0)} ms`);
+    console.info(
+      `one object of 400,000 keys: one pass blocked ${sync.ms.toFixed(0)} ms; sliced ${async.ms.toFixed(0)} ms, of which Object.keys ${listing.toFixed(0)} ms`,
+    );
     expect(async.ms).toBeLessThan(sync.ms / 3);
   }, 60_000);
 });

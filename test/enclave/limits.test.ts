@@ -108,7 +108,10 @@ describe('memory', () => {
     await expectLimit(strict, "const keep = [];\nfor (let i = 0; i < 100; i++) { keep.push('y'.repeat(1e6) + i); }\nreturn keep.length;", 'MEMORY_LIMIT');
   });
   it('JSON.stringify of a shared-reference DAG ends quickly with a limit', async () => {
-    const r = await expectLimit(strict, 'let o = [];\nfor (let i = 0; i < 60; i++) o = [o, o];\nreturn JSON.stringify(o).length;', ['MEMORY_LIMIT', 'OUTPUT_LIMIT']);
+    const r = await expectLimit(strict, 'let o = [];\nfor (let i = 0; i < 60; i++) o = [o, o];\nreturn JSON.stringify(o).length;', [
+      'MEMORY_LIMIT',
+      'OUTPUT_LIMIT',
+    ]);
     expect(r.stats.durationMs).toBeLessThan(STRICT.timeoutMs);
   });
   it('returning a shared-reference DAG ends quickly with a limit', async () => {
@@ -141,7 +144,8 @@ describe('time', () => {
 describe('tool calls', () => {
   it('500 parallel tool calls end with MAX_TOOL_CALLS; at most 10 reach the handler', async () => {
     callsByTag.delete('p500');
-    const code = "const ids = Array.from({ length: 500 }, (_, i) => i);\nconst r = await Promise.all(ids.map((id) => callTool('t:echo', { id, tag: 'p500' })));\nreturn r.length;";
+    const code =
+      "const ids = Array.from({ length: 500 }, (_, i) => i);\nconst r = await Promise.all(ids.map((id) => callTool('t:echo', { id, tag: 'p500' })));\nreturn r.length;";
     const r = await expectLimit(strict, code, 'MAX_TOOL_CALLS');
     expect(r.stats.toolCalls).toBeLessThanOrEqual(STRICT.maxToolCalls);
     expect(callsByTag.get('p500') ?? 0).toBeLessThanOrEqual(STRICT.maxToolCalls);
@@ -149,19 +153,25 @@ describe('tool calls', () => {
   });
   it('500 tool calls started in a loop without awaiting end with MAX_TOOL_CALLS', async () => {
     callsByTag.delete('loop500');
-    const code = "const started = [];\nfor (let i = 0; i < 500; i++) { started.push(callTool('t:echo', { i, tag: 'loop500' })); }\nconst r = await Promise.all(started);\nreturn r.length;";
+    const code =
+      "const started = [];\nfor (let i = 0; i < 500; i++) { started.push(callTool('t:echo', { i, tag: 'loop500' })); }\nconst r = await Promise.all(started);\nreturn r.length;";
     await expectLimit(strict, code, 'MAX_TOOL_CALLS');
     expect(callsByTag.get('loop500') ?? 0).toBeLessThanOrEqual(STRICT.maxToolCalls);
   });
   it('500 calls through parallel() end with MAX_TOOL_CALLS', async () => {
     callsByTag.delete('par');
-    const code = "const ids = [];\nfor (let i = 0; i < 500; i++) ids.push(i);\nconst r = await parallel(ids, (id) => callTool('t:echo', { id, tag: 'par' }));\nreturn r.length;";
+    const code =
+      "const ids = [];\nfor (let i = 0; i < 500; i++) ids.push(i);\nconst r = await parallel(ids, (id) => callTool('t:echo', { id, tag: 'par' }));\nreturn r.length;";
     await expectLimit(strict, code, 'MAX_TOOL_CALLS');
     expect(callsByTag.get('par') ?? 0).toBeLessThanOrEqual(STRICT.maxToolCalls);
   });
   it('more than 10 sequential tool calls end with MAX_TOOL_CALLS', async () => {
     callsByTag.delete('seq');
-    const r = await expectLimit(strict, "const out = [];\nfor (let i = 0; i < 11; i++) { out.push(await callTool('t:echo', { i, tag: 'seq' })); }\nreturn out.length;", 'MAX_TOOL_CALLS');
+    const r = await expectLimit(
+      strict,
+      "const out = [];\nfor (let i = 0; i < 11; i++) { out.push(await callTool('t:echo', { i, tag: 'seq' })); }\nreturn out.length;",
+      'MAX_TOOL_CALLS',
+    );
     expect(callsByTag.get('seq')).toBe(STRICT.maxToolCalls);
     expect(r.stats.toolCalls).toBe(STRICT.maxToolCalls);
     expect(r.error?.line).toBe(2);
@@ -171,7 +181,11 @@ describe('tool calls', () => {
     expect(r).toMatchObject({ success: true, value: 10, stats: { toolCalls: 10 } });
   });
   it('MAX_TOOL_CALLS cannot be caught', async () => {
-    await expectLimit(strict, "let n = 0;\nfor (let i = 0; i < 11; i++) { try { await callTool('t:echo', { i }); n++; } catch (e) { n--; } }\nreturn 'escaped ' + n;", 'MAX_TOOL_CALLS');
+    await expectLimit(
+      strict,
+      "let n = 0;\nfor (let i = 0; i < 11; i++) { try { await callTool('t:echo', { i }); n++; } catch (e) { n--; } }\nreturn 'escaped ' + n;",
+      'MAX_TOOL_CALLS',
+    );
   });
 });
 
@@ -188,10 +202,7 @@ describe('output and logs', () => {
   });
   it('too many console lines are capped and the script still succeeds', async () => {
     const t0 = performance.now();
-    const [r, concurrent] = await Promise.all([
-      strict.run("for (let i = 0; i < 500; i++) console.log('line ' + i);\nreturn 'done';"),
-      strict.run(CLEAN),
-    ]);
+    const [r, concurrent] = await Promise.all([strict.run("for (let i = 0; i < 500; i++) console.log('line ' + i);\nreturn 'done';"), strict.run(CLEAN)]);
     expect(performance.now() - t0).toBeLessThan(STRICT.timeoutMs + 1_000);
     expect(r).toMatchObject({ success: true, value: 'done' });
     expect(r.logs.length).toBeLessThanOrEqual(STRICT.maxLogCalls + 1);
@@ -227,7 +238,8 @@ describe('limits cannot be caught', () => {
     await expectLimit(strict, "let s = 'x';\ntry { s = 'x'.repeat(1e9); } catch (e) { s = 'escaped'; }\nreturn s;", 'MEMORY_LIMIT');
   });
   it('MEMORY_LIMIT of accumulated allocations through try/catch', async () => {
-    const code = "const keep = [];\nlet err = null;\ntry { for (let i = 0; i < 100; i++) { keep.push('y'.repeat(1e6) + i); } } catch (e) { err = String(e); }\nkeep.length = 0;\nreturn 'escaped: ' + err;";
+    const code =
+      "const keep = [];\nlet err = null;\ntry { for (let i = 0; i < 100; i++) { keep.push('y'.repeat(1e6) + i); } } catch (e) { err = String(e); }\nkeep.length = 0;\nreturn 'escaped: ' + err;";
     await expectLimit(strict, code, 'MEMORY_LIMIT');
   });
   it('TIMEOUT through try/finally (300 ms override)', async () => {

@@ -20,8 +20,15 @@ const construct = (options: unknown) => () => new Enclave(options as EnclaveOpti
 describe('Enclave options: what is accepted', () => {
   it('every option at once, and the constructor starts nothing (workers start on the first run)', async () => {
     const enclave = new Enclave({
-      securityLevel: 'SECURE', limits: { timeoutMs: 1_000, maxToolCalls: 0 }, toolHandler: async () => null, globals: { config: { a: 1 } },
-      secrets: ['sk-live-0123456789'], redactPaths: ['/srv/app'], poolSize: 1, maxWorkers: 4, maxQueue: 0,
+      securityLevel: 'SECURE',
+      limits: { timeoutMs: 1_000, maxToolCalls: 0 },
+      toolHandler: async () => null,
+      globals: { config: { a: 1 } },
+      secrets: ['sk-live-0123456789'],
+      redactPaths: ['/srv/app'],
+      poolSize: 1,
+      maxWorkers: 4,
+      maxQueue: 0,
     });
     expect(enclave.securityLevel).toBe('SECURE');
     expect(enclave.limits).toEqual({ ...LEVEL_LIMITS.SECURE, timeoutMs: 1_000, maxToolCalls: 0 });
@@ -80,9 +87,9 @@ describe('Enclave options: unknown keys are refused by name', () => {
   it('every problem in one message', () => {
     const message = refusal(construct({ secret: ['x'], securityLevel: 'LAX', limits: { timeoutMs: -5 }, poolSize: 0 }));
     expect(message).toBe(
-      'Invalid Enclave options: secret is not an option (did you mean secrets?); poolSize must be an integer from 1 to 256 (got 0); '
-      + 'securityLevel must be one of STRICT, SECURE, STANDARD, PERMISSIVE (got "LAX"); limits.timeoutMs must be an integer from 1 to 600000 (got -5). '
-      + 'Unknown options are refused, not ignored.',
+      'Invalid Enclave options: secret is not an option (did you mean secrets?); poolSize must be an integer from 1 to 256 (got 0); ' +
+        'securityLevel must be one of STRICT, SECURE, STANDARD, PERMISSIVE (got "LAX"); limits.timeoutMs must be an integer from 1 to 600000 (got -5). ' +
+        'Unknown options are refused, not ignored.',
     );
   });
 });
@@ -94,7 +101,11 @@ describe('Enclave options: values', () => {
     ['an unknown level', { securityLevel: 'LAX' }, 'securityLevel must be one of STRICT, SECURE, STANDARD, PERMISSIVE (got "LAX")'],
     ['a level in lower case', { securityLevel: 'strict' }, '(got "strict")'],
     ['a level that is not text', { securityLevel: 3 }, '(got 3)'],
-    ['toolHandler not a function', { toolHandler: { call: () => 1 } }, 'toolHandler must be a function (name, args, { signal }) => Promise<JSON data> (got an object)'],
+    [
+      'toolHandler not a function',
+      { toolHandler: { call: () => 1 } },
+      'toolHandler must be a function (name, args, { signal }) => Promise<JSON data> (got an object)',
+    ],
     ['secrets as one string, not echoed', { secrets: 'sk-live-0123456789' }, 'secrets must be an array of strings (got a string)'],
     ['a secret that is not a string', { secrets: ['ok-secret', 42] }, 'secrets must be an array of strings (item 1 is 42)'],
     ['redactPaths as one string', { redactPaths: '/srv' }, 'redactPaths must be an array of folder paths (got a string)'],
@@ -120,15 +131,26 @@ describe('Enclave options: values', () => {
     expect(refusal(construct({ poolSize: '40', maxWorkers: 4 }))).toBe('Invalid Enclave options: poolSize must be an integer from 1 to 256 (got a string).');
   });
   it('never echoes a string that may be a secret', () => {
-    expect(refusal(construct({ secrets: 'sk-live-0123456789', redactPaths: ['/x', 'sk-live-other'], limits: { timeoutMs: 'sk-live-third' } }))).not.toMatch(/sk-live/);
+    expect(refusal(construct({ secrets: 'sk-live-0123456789', redactPaths: ['/x', 'sk-live-other'], limits: { timeoutMs: 'sk-live-third' } }))).not.toMatch(
+      /sk-live/,
+    );
   });
 });
 
 describe('limits: each bound, with the key, the bound and the value got', () => {
   const BOUNDS: Array<[key: string, min: number, max: number | undefined]> = [
-    ['timeoutMs', 1, 600_000], ['maxIterations', 1, undefined], ['maxToolCalls', 0, undefined], ['memoryBytes', 2 ** 20, 2 ** 30],
-    ['maxCodeBytes', 1, undefined], ['maxResultBytes', 1, undefined], ['maxLogBytes', 0, undefined], ['maxLogCalls', 0, undefined],
-    ['maxConcurrency', 1, undefined], ['maxNestingDepth', 1, 200], ['maxLineLength', 1, undefined], ['maxStringLiteralBytes', 1, undefined],
+    ['timeoutMs', 1, 600_000],
+    ['maxIterations', 1, undefined],
+    ['maxToolCalls', 0, undefined],
+    ['memoryBytes', 2 ** 20, 2 ** 30],
+    ['maxCodeBytes', 1, undefined],
+    ['maxResultBytes', 1, undefined],
+    ['maxLogBytes', 0, undefined],
+    ['maxLogCalls', 0, undefined],
+    ['maxConcurrency', 1, undefined],
+    ['maxNestingDepth', 1, 200],
+    ['maxLineLength', 1, undefined],
+    ['maxStringLiteralBytes', 1, undefined],
   ];
   it('covers every limit', () => {
     expect(BOUNDS.map(([key]) => key).sort()).toEqual(Object.keys(LEVEL_LIMITS.STRICT).sort());
@@ -160,6 +182,8 @@ describe('validate(): refuses what it cannot check against', () => {
   });
   it('bad limits', () => {
     expect(refusal(() => validate('return 1', { limits: { maxCodeBytes: 0 } }))).toBe('limits.maxCodeBytes must be an integer of at least 1 (got 0).');
-    expect(refusal(() => validate('return 1', { limits: { maxCodeByte: 10 } as never }))).toMatch(/limits\.maxCodeByte is not a limit \(did you mean maxCodeBytes\?\)/);
+    expect(refusal(() => validate('return 1', { limits: { maxCodeByte: 10 } as never }))).toMatch(
+      /limits\.maxCodeByte is not a limit \(did you mean maxCodeBytes\?\)/,
+    );
   });
 });

@@ -158,7 +158,7 @@ const note = \`\${titles.length} open: \${titles.slice(0, 3).join(', ')}\`;
 console.log("done: it's fine", { n: titles.length });
 return { note, titles };`,
     "const s = 'caf\u00e9 \u2603 \u{1F600} \u4e2d\u6587';\nreturn s;", // non-ASCII text in strings is fine
-    "const a = 'it\\'s';\nconst b = \"say \\\"hi\\\"\";\nconst c = `x\\`y`;\nreturn [a, b, c];",
+    'const a = \'it\\\'s\';\nconst b = "say \\"hi\\"";\nconst c = `x\\`y`;\nreturn [a, b, c];',
     'const a = 1;\r\nreturn a;\r\n',
   ];
   scripts.forEach((code, n) => {

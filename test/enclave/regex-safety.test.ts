@@ -181,7 +181,10 @@ describe('regexRisk: flags change the verdict where they change matching', () =>
   ];
   for (const [pattern, flags, verdict, otherFlags, otherVerdict] of pairs) {
     it(`/${pattern}/${flags} ${verdict ? 'is flagged' : 'passes'}; /${pattern}/${otherFlags} ${otherVerdict ? 'is flagged' : 'passes'}`, () => {
-      for (const [f, v] of [[flags, verdict], [otherFlags, otherVerdict]] as const) {
+      for (const [f, v] of [
+        [flags, verdict],
+        [otherFlags, otherVerdict],
+      ] as const) {
         if (v) expect(regexRisk(pattern, f)).toMatch(v);
         else expect(regexRisk(pattern, f)).toBeNull();
       }
@@ -211,21 +214,37 @@ describe('regexRisk: what the parser refuses is refused', () => {
 });
 
 describe('regexRisk: cost of the check itself', () => {
-  const largest = ['\\d*'.repeat(85), `${'a|'.repeat(127)}b`, '(a|b|c|d)'.repeat(28), `${'('.repeat(84)}a${')*'.repeat(84)}`, 'abcdefgh'.repeat(32),
-    Array.from({ length: 17 }, (_, k) => `[\\u0100-\\uff${(k + 16).toString(16)}]`).join(''), '\\P{Lu}*'.repeat(36), '(\\p{L}|\\p{N})+'.repeat(16),
-    '[\\w--\\d]'.repeat(28), `(?:${'[a-zé-ÿ]|'.repeat(24)}x)+`, `(${'[\\q{ab|a|abc}]'.repeat(18)})+`, '(?i:(?-i:a|A)+)'.repeat(16), '(.|\\n)*'.repeat(32)];
+  const largest = [
+    '\\d*'.repeat(85),
+    `${'a|'.repeat(127)}b`,
+    '(a|b|c|d)'.repeat(28),
+    `${'('.repeat(84)}a${')*'.repeat(84)}`,
+    'abcdefgh'.repeat(32),
+    Array.from({ length: 17 }, (_, k) => `[\\u0100-\\uff${(k + 16).toString(16)}]`).join(''),
+    '\\P{Lu}*'.repeat(36),
+    '(\\p{L}|\\p{N})+'.repeat(16),
+    '[\\w--\\d]'.repeat(28),
+    `(?:${'[a-zé-ÿ]|'.repeat(24)}x)+`,
+    `(${'[\\q{ab|a|abc}]'.repeat(18)})+`,
+    '(?i:(?-i:a|A)+)'.repeat(16),
+    '(.|\\n)*'.repeat(32),
+  ];
   const flagSets = ['', 'i', 's', 'u', 'iu', 'v', 'iv', 'dgimsuy'];
   it('stays under a millisecond a call for the largest patterns, with any flags', () => {
     for (const p of largest) for (const f of flagSets) regexRisk(p, f); // warm up, and build the case table
     // Each call's best of five: two cores are shared with other work, and a slow call may measure that work.
-    const slow = largest.flatMap((p) => flagSets.map((f) => {
-      const times = Array.from({ length: 5 }, () => {
-        const started = performance.now();
-        regexRisk(p, f);
-        return performance.now() - started;
-      });
-      return { call: `/${p.slice(0, 20)}…/${f}`, ms: Math.min(...times) };
-    })).filter((t) => t.ms >= 1);
+    const slow = largest
+      .flatMap((p) =>
+        flagSets.map((f) => {
+          const times = Array.from({ length: 5 }, () => {
+            const started = performance.now();
+            regexRisk(p, f);
+            return performance.now() - started;
+          });
+          return { call: `/${p.slice(0, 20)}…/${f}`, ms: Math.min(...times) };
+        }),
+      )
+      .filter((t) => t.ms >= 1);
     expect(slow).toEqual([]);
   });
   it('does not spell out zero-width parts however often they repeat', () => {
@@ -240,7 +259,43 @@ describe('regexRisk: cost of the check itself', () => {
     for (const p of ['', '(?:)', '[]', '[^]', '\\u{1F600}+', '\\xZ', '\\cJ', 'a{,5}', '}', '(?<=a)b', '(?<!a)b', '(?i:a)+', '[\\d-z]+', '\\0']) {
       expect(regexRisk(p)).not.toBe(UNREADABLE);
     }
-    const pieces = ['a', 'A', '.', '\\n', '\\d', '\\W', '\\p{L}', '\\P{Lu}', '\\1', '\\k<x>', '(', ')', '(?:', '(?<x>', '(?<=', '(?i:', '|', '*', '+?', '{2,}', '[', ']', '[^', '-', '--', '&&', '\\q{ab|}', '^', '$', 'é', '😀', '\\uD83D', '\\u{212a}', '\\', '{'];
+    const pieces = [
+      'a',
+      'A',
+      '.',
+      '\\n',
+      '\\d',
+      '\\W',
+      '\\p{L}',
+      '\\P{Lu}',
+      '\\1',
+      '\\k<x>',
+      '(',
+      ')',
+      '(?:',
+      '(?<x>',
+      '(?<=',
+      '(?i:',
+      '|',
+      '*',
+      '+?',
+      '{2,}',
+      '[',
+      ']',
+      '[^',
+      '-',
+      '--',
+      '&&',
+      '\\q{ab|}',
+      '^',
+      '$',
+      'é',
+      '😀',
+      '\\uD83D',
+      '\\u{212a}',
+      '\\',
+      '{',
+    ];
     const flags = ['', 'i', 'u', 'v', 'iu', 'iv', 's', 'ims', 'uv', 'q'];
     let seed = 1;
     const next = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
@@ -271,7 +326,10 @@ describe('case folding (i) against the host engine', () => {
     expect(/[\p{Cased}\p{CWCM}\p{CWCF}]/u.test(beyond)).toBe(false);
     expect(/[\p{Cased}\p{CWCM}\p{CWCF}]/u.test(String.fromCodePoint(0x1e900))).toBe(true); // Adlam, the last cased script, is inside
   });
-  for (const [mode, unicode] of [['with u', true], ['without u', false]] as const) {
+  for (const [mode, unicode] of [
+    ['with u', true],
+    ['without u', false],
+  ] as const) {
     it(`every character the engine matches ignoring case ${mode} is in the fold`, () => {
       const points = unicode ? candidates : candidates.filter((p) => p <= 0xffff);
       const text = String.fromCodePoint(...points);
@@ -330,16 +388,27 @@ describe('regexRisk against QuickJS, the engine it protects', () => {
   const a40 = `${'a'.repeat(40)}!`;
   // Each flag's case paired with the same pattern under other flags: one flagged (slow), one allowed (fast).
   const cases: Array<[pattern: string, flags: string, input: string, verdict: 'flagged' | 'allowed']> = [
-    ['^(a|A)+$', 'i', a40, 'flagged'], ['^(a|A)+$', '', a40, 'allowed'], ['^(a|A)+$', 'im', a40, 'flagged'],
-    ['([a-z]|[A-Z])+$', 'i', a40, 'flagged'], ['([a-z]|[A-Z])+$', '', a40, 'allowed'],
-    ['^(a+A)+$', 'i', a40, 'flagged'], ['^(a+A)+$', '', a40, 'allowed'],
-    ['^([^a-z]|A)+$', '', `${'A'.repeat(40)}a`, 'flagged'], ['^([^a-z]|A)+$', 'i', `${'A'.repeat(40)}a`, 'allowed'],
-    ['^(.|\\n)+x', 's', '\n'.repeat(40), 'flagged'], ['^(.|\\n)+x', '', '\n'.repeat(40), 'allowed'],
-    ['(\\p{L}|a)+$', 'u', a40, 'flagged'], ['(\\p{L}|a)+$', '', a40, 'allowed'],
-    ['^(?:😀|\\uD83D.)+$', '', `${'😀'.repeat(40)}!`, 'flagged'], ['^(?:😀|\\uD83D.)+$', 'u', `${'😀'.repeat(40)}!`, 'allowed'],
-    ['^(\\u212a|k)+$', 'iu', `${'k'.repeat(40)}!`, 'flagged'], ['^(\\u212a|k)+$', 'i', `${'k'.repeat(40)}!`, 'allowed'],
-    ['^([\\w--\\d]|\\d)+$', '', `${'1'.repeat(40)}!`, 'flagged'], ['^([\\w--\\d]|\\d)+$', 'v', `${'1'.repeat(40)}!`, 'allowed'],
-    ['^(?i:a|A)+$', '', a40, 'flagged'], ['^(?-i:a|A)+$', 'i', a40, 'allowed'],
+    ['^(a|A)+$', 'i', a40, 'flagged'],
+    ['^(a|A)+$', '', a40, 'allowed'],
+    ['^(a|A)+$', 'im', a40, 'flagged'],
+    ['([a-z]|[A-Z])+$', 'i', a40, 'flagged'],
+    ['([a-z]|[A-Z])+$', '', a40, 'allowed'],
+    ['^(a+A)+$', 'i', a40, 'flagged'],
+    ['^(a+A)+$', '', a40, 'allowed'],
+    ['^([^a-z]|A)+$', '', `${'A'.repeat(40)}a`, 'flagged'],
+    ['^([^a-z]|A)+$', 'i', `${'A'.repeat(40)}a`, 'allowed'],
+    ['^(.|\\n)+x', 's', '\n'.repeat(40), 'flagged'],
+    ['^(.|\\n)+x', '', '\n'.repeat(40), 'allowed'],
+    ['(\\p{L}|a)+$', 'u', a40, 'flagged'],
+    ['(\\p{L}|a)+$', '', a40, 'allowed'],
+    ['^(?:😀|\\uD83D.)+$', '', `${'😀'.repeat(40)}!`, 'flagged'],
+    ['^(?:😀|\\uD83D.)+$', 'u', `${'😀'.repeat(40)}!`, 'allowed'],
+    ['^(\\u212a|k)+$', 'iu', `${'k'.repeat(40)}!`, 'flagged'],
+    ['^(\\u212a|k)+$', 'i', `${'k'.repeat(40)}!`, 'allowed'],
+    ['^([\\w--\\d]|\\d)+$', '', `${'1'.repeat(40)}!`, 'flagged'],
+    ['^([\\w--\\d]|\\d)+$', 'v', `${'1'.repeat(40)}!`, 'allowed'],
+    ['^(?i:a|A)+$', '', a40, 'flagged'],
+    ['^(?-i:a|A)+$', 'i', a40, 'allowed'],
   ];
   for (const [pattern, flags, input, verdict] of cases) {
     const slow = verdict === 'flagged';

@@ -29,7 +29,15 @@ function compiled(code: string) {
 async function execute(code: string, onPost: (message: ToMain, execution: SandboxExecution) => void = () => {}) {
   const lease = await new ModulePool().acquire(limits.memoryBytes);
   let released: boolean | undefined;
-  const sandbox = new PreparedSandbox({ ...lease, release: (healthy) => { released = healthy; } }, { memoryBytes: limits.memoryBytes, regex: false });
+  const sandbox = new PreparedSandbox(
+    {
+      ...lease,
+      release: (healthy) => {
+        released = healthy;
+      },
+    },
+    { memoryBytes: limits.memoryBytes, regex: false },
+  );
   const c = compiled(code);
   const plan = { id: 1, transformed: c.transformed, limits, globals: '{}', policy: new CallPolicy('STRICT', c.transformed.literals, c.facts, c.score.score) };
   const done = await new Promise<DoneMessage>((resolve) => {
@@ -62,7 +70,11 @@ await new Promise((resolve) => setTimeout(resolve, 200)); // late engine output 
 await enclave.dispose();
 process.stdout.write(JSON.stringify(out.map((r) => r.success ? r.value : r.error.code)));`;
     const scripts = [ENGINE_OOM, ENGINE_OOM, 'return 1 + 1;'];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child, JSON.stringify(scripts)], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child, JSON.stringify(scripts)], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(['MEMORY_LIMIT', 'MEMORY_LIMIT', 2]);
@@ -91,10 +103,17 @@ describe('results the host cannot trust', () => {
     const started = Date.now();
     const done = await new Promise<DoneMessage>((resolve) => {
       const job: PoolJob = {
-        id: 7, code: "await callTool('a:b', {});", level: 'STRICT', limits, globals: '{}', globalNames: [],
+        id: 7,
+        code: "await callTool('a:b', {});",
+        level: 'STRICT',
+        limits,
+        globals: '{}',
+        globalNames: [],
         // The run now waits on a tool that never answers; the worker "reports" a result outside the schema.
         onToolCall: () => worker.emit('message', { type: 'done', id: 7, ok: false, error: { code: 'pwned', message: 'x' }, iterations: 0, toolCalls: 0 }),
-        onToolCancel: () => {}, onLog: () => {}, onDone: resolve,
+        onToolCancel: () => {},
+        onLog: () => {},
+        onDone: resolve,
       };
       pool!.submit(job);
     });

@@ -27,7 +27,7 @@ return [A(3).length, A(1, 2), A('x'), new Array(2).length, [] instanceof Array, 
 
 describe('frozen namespaces', () => {
   it('refuses changing a member through an alias', async () => {
-    const r = await standard.run("const M = Math;\nconst f = () => 0;\nM.max = f;\nreturn Math.max(1, 2);");
+    const r = await standard.run('const M = Math;\nconst f = () => 0;\nM.max = f;\nreturn Math.max(1, 2);');
     expect(r).toMatchObject({ success: false, error: { code: 'RUNTIME_ERROR', line: 3 } });
   });
 
@@ -56,7 +56,13 @@ describe('Object.assign and Object.fromEntries', () => {
 
   it('copy and build ordinary data as before', async () => {
     const r = await strict.run("const o = Object.assign({ a: 1 }, null, { b: 2 }, 'xy');\nreturn [o, Object.fromEntries([['k', 1], [2, 'v']])];");
-    expect(r).toMatchObject({ success: true, value: [{ a: 1, b: 2, 0: 'x', 1: 'y' }, { k: 1, 2: 'v' }] });
+    expect(r).toMatchObject({
+      success: true,
+      value: [
+        { a: 1, b: 2, 0: 'x', 1: 'y' },
+        { k: 1, 2: 'v' },
+      ],
+    });
   });
 });
 
@@ -84,7 +90,7 @@ describe('the JSON walk', () => {
   });
 
   it('serializes Dates, Maps and data as JSON.stringify does', async () => {
-    const r = await strict.run("const m = new Map([[1, 2]]);\nm.own = 1;\nreturn [JSON.stringify({ d: new Date(0), m, toJSON: 1 }), new Date(0)];");
+    const r = await strict.run('const m = new Map([[1, 2]]);\nm.own = 1;\nreturn [JSON.stringify({ d: new Date(0), m, toJSON: 1 }), new Date(0)];');
     expect(r).toMatchObject({ success: true, value: ['{"d":"1970-01-01T00:00:00.000Z","m":{"own":1},"toJSON":1}', '1970-01-01T00:00:00.000Z'] });
   });
 });

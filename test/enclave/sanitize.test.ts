@@ -8,7 +8,14 @@ import type { JsonValue } from '../../src/enclave/types.js';
 
 const SECRET = 'sk-live-0123456789';
 /** The enclave's own folder everywhere; /srv/home and /srv/tmp only in messages. */
-const redactor = new Redactor([SECRET], ['/srv/app'], [['/srv/home', '<home>'], ['/srv/tmp', '<tmp>']]);
+const redactor = new Redactor(
+  [SECRET],
+  ['/srv/app'],
+  [
+    ['/srv/home', '<home>'],
+    ['/srv/tmp', '<tmp>'],
+  ],
+);
 
 describe('Redactor.value', () => {
   it('keeps a __proto__ key as an own data key, at any depth', () => {
@@ -108,13 +115,13 @@ const TRACES: Array<{ format: string; trace: string; kept: string }> = [
   {
     format: 'JavaScript (V8), with Windows and UNC paths',
     trace: [
-      'TypeError: Cannot read properties of undefined (reading \'id\')',
+      "TypeError: Cannot read properties of undefined (reading 'id')",
       '    at Object.<anonymous> (C:\\Users\\me\\app\\index.js:10:5)',
       '    at Module._compile (node:internal/modules/cjs/loader:1256:14)',
       '    at \\\\fs01\\share\\app\\worker.js:3:9',
       '    at async Promise.all (index 0)',
     ].join('\n'),
-    kept: 'TypeError: Cannot read properties of undefined (reading \'id\')',
+    kept: "TypeError: Cannot read properties of undefined (reading 'id')",
   },
   {
     format: 'JavaScript (Firefox, Safari)',
@@ -247,7 +254,14 @@ describe('Redactor.message: ordinary text that looks a little like a frame is ke
 });
 
 describe('Redactor: Windows paths', () => {
-  const windows = new Redactor([], ['C:\\srv\\app'], [['C:\\Users\\bob', '<home>'], ['\\\\fs01\\share\\tmp', '<tmp>']]);
+  const windows = new Redactor(
+    [],
+    ['C:\\srv\\app'],
+    [
+      ['C:\\Users\\bob', '<home>'],
+      ['\\\\fs01\\share\\tmp', '<tmp>'],
+    ],
+  );
   it('are redacted in either case and with either slash, and as file: URLs', () => {
     expect(windows.message("EACCES: open 'C:\\Users\\bob\\.ssh\\id_rsa'")).toBe("EACCES: open '<home>\\.ssh\\id_rsa'");
     expect(windows.message("open 'c:\\users\\BOB\\notes.txt'")).toBe("open '<home>\\notes.txt'");

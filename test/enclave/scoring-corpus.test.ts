@@ -34,13 +34,24 @@ function runTimeVerdict(facts: ScoreFacts, calls: readonly string[], level: Secu
 /** Runs a script for real and records the tools it calls, in order. */
 async function recordRun(enclave: Enclave, code: string): Promise<{ result: Awaited<ReturnType<Enclave['run']>>; calls: string[] }> {
   const calls: string[] = [];
-  const result = await enclave.run(code, { toolHandler: (name: string, args: JsonObject) => { calls.push(name); return fakeTool(name, args); } });
+  const result = await enclave.run(code, {
+    toolHandler: (name: string, args: JsonObject) => {
+      calls.push(name);
+      return fakeTool(name, args);
+    },
+  });
   return { result, calls };
 }
 
-interface Tally { blockedExfil: number; blockedBenign: number }
+interface Tally {
+  blockedExfil: number;
+  blockedBenign: number;
+}
 const rate = (n: number, d: number): number => (d === 0 ? Number.NaN : n / d);
-const figures = (t: Tally): { precision: number; recall: number } => ({ precision: rate(t.blockedExfil, t.blockedExfil + t.blockedBenign), recall: rate(t.blockedExfil, EXFIL.length) });
+const figures = (t: Tally): { precision: number; recall: number } => ({
+  precision: rate(t.blockedExfil, t.blockedExfil + t.blockedBenign),
+  recall: rate(t.blockedExfil, EXFIL.length),
+});
 
 describe('scoring corpus', () => {
   const strict = new Enclave({ securityLevel: 'STRICT', toolHandler: fakeTool });
@@ -111,12 +122,14 @@ describe('scoring corpus', () => {
       const s = figures(tally.static);
       const r = figures(tally.runTime);
       const pct = (x: number): string => (Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(1)}%`);
-      console.log([
-        `scoring gate on ${BENIGN.length} benign (STRICT) and ${EXFIL.length} exfiltration scripts:`,
-        `  static:   blocked ${tally.static.blockedExfil}/${EXFIL.length} exfil, ${tally.static.blockedBenign}/${BENIGN.length} benign — precision ${pct(s.precision)}, recall ${pct(s.recall)}`,
-        `  run time: blocked ${tally.runTime.blockedExfil}/${EXFIL.length} exfil, ${tally.runTime.blockedBenign}/${BENIGN.length} benign — precision ${pct(r.precision)}, recall ${pct(r.recall)}`,
-        `  benign scores (static and run time): max ${Math.max(...benignScores)}, ${benignScores.filter((x) => x === 0).length}/${benignScores.length} at 0`,
-      ].join('\n'));
+      console.log(
+        [
+          `scoring gate on ${BENIGN.length} benign (STRICT) and ${EXFIL.length} exfiltration scripts:`,
+          `  static:   blocked ${tally.static.blockedExfil}/${EXFIL.length} exfil, ${tally.static.blockedBenign}/${BENIGN.length} benign — precision ${pct(s.precision)}, recall ${pct(s.recall)}`,
+          `  run time: blocked ${tally.runTime.blockedExfil}/${EXFIL.length} exfil, ${tally.runTime.blockedBenign}/${BENIGN.length} benign — precision ${pct(r.precision)}, recall ${pct(r.recall)}`,
+          `  benign scores (static and run time): max ${Math.max(...benignScores)}, ${benignScores.filter((x) => x === 0).length}/${benignScores.length} at 0`,
+        ].join('\n'),
+      );
     });
     it('refuses no benign script, statically or at run time', () => {
       expect(benignScores.length).toBe(BENIGN.length * 2); // every benign script was scored

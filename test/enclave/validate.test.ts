@@ -39,8 +39,11 @@ function expectValid(code: string, securityLevel?: SecurityLevel): void {
 
 describe('code that builds code', () => {
   it('eval', () => {
-    expectBlocked(`const rows = await callTool('db:list', {});\nconst total = eval('rows.length');\nreturn total;`,
-      { rule: 'blocked-global', line: 2, column: 15 });
+    expectBlocked(`const rows = await callTool('db:list', {});\nconst total = eval('rows.length');\nreturn total;`, {
+      rule: 'blocked-global',
+      line: 2,
+      column: 15,
+    });
   });
   it('Function called', () => {
     expectBlocked(`const src = 'return 1';\nconst f = Function(src);\nreturn f();`, { rule: 'blocked-global', line: 2, column: 11 });
@@ -287,8 +290,11 @@ describe('other blocked syntax', () => {
   });
   it('a global shadowed by a callback parameter elsewhere is still the global at the top level', () => {
     // Scope: `Object` is a parameter only inside the arrow; on line 3 it is the global, so its members are checked.
-    expectBlocked(`const xs = [1];\nconst ys = xs.map((Object) => Object);\nconst p = Object.getPrototypeOf(ys);\nreturn p;`,
-      { rule: 'blocked-global-member', line: 3, column: 18 });
+    expectBlocked(`const xs = [1];\nconst ys = xs.map((Object) => Object);\nconst p = Object.getPrototypeOf(ys);\nreturn p;`, {
+      rule: 'blocked-global-member',
+      line: 3,
+      column: 18,
+    });
   });
 });
 

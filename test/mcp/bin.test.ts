@@ -15,11 +15,15 @@ import { EVERYTHING_SERVER, tempDir } from '../tool-bridge/helpers.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-  name: string; bin: Record<string, string>; dependencies: Record<string, string>;
+  name: string;
+  bin: Record<string, string>;
+  dependencies: Record<string, string>;
 };
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 /** dist/ is built when it is missing or older than any source file: a full tsc build takes ~10 s here. */
@@ -56,10 +60,13 @@ beforeAll(() => {
   mkdirSync(join(installed, 'workspace', 'files'), { recursive: true });
   chmodSync(BIN, 0o755); // as npm does for a bin on install
   symlinkSync(relative(dirname(LINK), BIN), LINK);
-  writeFileSync(MANIFEST, JSON.stringify({
-    servers: { everything: { command: 'node', args: [EVERYTHING_SERVER, 'stdio'] } },
-    allow: ['everything:get-sum', 'everything:echo'],
-  }));
+  writeFileSync(
+    MANIFEST,
+    JSON.stringify({
+      servers: { everything: { command: 'node', args: [EVERYTHING_SERVER, 'stdio'] } },
+      allow: ['everything:get-sum', 'everything:echo'],
+    }),
+  );
 }, 120_000);
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
@@ -80,7 +87,9 @@ describe('the built bin, installed', () => {
     for (const file of filesUnder(DIST).filter((f) => f.endsWith('.js'))) {
       const text = readFileSync(file, 'utf8');
       // tsc leaves static imports at the start of a line; dynamic ones and require() may be anywhere.
-      for (const match of text.matchAll(/^(?:import|export)\s[\w\s{},*$]*?\bfrom\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+      for (const match of text.matchAll(
+        /^(?:import|export)\s[\w\s{},*$]*?\bfrom\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/gm,
+      )) {
         const spec = match.slice(1).find((s) => s !== undefined)!;
         if (spec.startsWith('.') || spec.startsWith('node:')) continue;
         imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
@@ -103,7 +112,8 @@ describe('the built bin, installed', () => {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['execute_agentscript', 'search_tools']);
       expect(tools.find((t) => t.name === 'execute_agentscript')!.description).toContain("callTool('everything:get-sum'");
-      const code = "const sum = await callTool('everything:get-sum', { a: 2, b: 3 });\nconst echoed = await callTool('everything:echo', { message: 'hi' });\nreturn { sum, echoed };";
+      const code =
+        "const sum = await callTool('everything:get-sum', { a: 2, b: 3 });\nconst echoed = await callTool('everything:echo', { message: 'hi' });\nreturn { sum, echoed };";
       const result = (await client.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 30_000 })) as CallToolResult;
       expect(result.isError, stderr).toBeFalsy();
       expect(result.structuredContent).toMatchObject({ success: true, stats: { toolCalls: 2 } });
@@ -129,10 +139,17 @@ describe('the package', () => {
     expect(r.status, r.stderr).toBe(0);
     const [{ files }] = JSON.parse(r.stdout) as [{ files: { path: string }[] }];
     const paths = files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining([
-      'package.json', PKG.bin['enclave-mcp'], 'dist/cli.js', 'dist/enclave/runtime/worker.js',
-      'manifests/default.json', 'manifests/manifest.schema.json', 'README.md',
-    ]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        PKG.bin['enclave-mcp'],
+        'dist/cli.js',
+        'dist/enclave/runtime/worker.js',
+        'manifests/default.json',
+        'manifests/manifest.schema.json',
+        'README.md',
+      ]),
+    );
     expect(paths.filter((p) => /^(src|test|bench|scripts)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')))).toEqual([]);
     // The bundled manifest's folders ship empty (their .gitignore keeps local data out), so it works installed.
     expect(paths.filter((p) => p.startsWith('workspace/')).sort()).toEqual(['workspace/.gitignore', 'workspace/.gitkeep', 'workspace/files/.gitkeep']);

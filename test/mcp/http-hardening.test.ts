@@ -70,7 +70,12 @@ describe('bearer token', () => {
   ])('401 with %s, on every MCP path', async (_name, auth, message) => {
     const headers = { ...mcpHeaders(''), ...auth } as Record<string, string>;
     if (!('Authorization' in auth)) delete headers.Authorization;
-    for (const [method, path] of [['POST', '/mcp'], ['GET', '/mcp'], ['GET', '/sse'], ['POST', '/messages?sessionId=x']] as const) {
+    for (const [method, path] of [
+      ['POST', '/mcp'],
+      ['GET', '/mcp'],
+      ['GET', '/sse'],
+      ['POST', '/messages?sessionId=x'],
+    ] as const) {
       const reply = await raw(http.url, { method, path, headers, ...(method === 'POST' ? { body: PING } : {}) });
       expectRefusal(reply, 401, -32000, message);
       expect(reply.headers['www-authenticate']).toMatch(/^Bearer realm="enclave-mcp"/);
@@ -121,7 +126,12 @@ describe('bodies', () => {
 
   it('413 with a JSON-RPC body for a body over the limit (2 × maxCodeBytes + 64 KB)', async () => {
     expect(limit).toBe(131_072);
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'execute_agentscript', arguments: { code: 'x'.repeat(limit) } } });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'execute_agentscript', arguments: { code: 'x'.repeat(limit) } },
+    });
     expectRefusal(await post(mcpHeaders(http.token), body), 413, -32000, /limit is 131072 bytes/);
   });
 

@@ -45,12 +45,13 @@ export async function openGateway(mark: string, options: GatewayOptions = {}): P
 export async function connect(url: string, token: string, kind: 'streamable' | 'sse' = 'streamable'): Promise<Client> {
   const client = new Client({ name: 'http-test', version: '1.0.0' });
   const headers = { Authorization: `Bearer ${token}` };
-  const transport = kind === 'streamable'
-    ? new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } })
-    : new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse')), {
-        requestInit: { headers },
-        eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
-      });
+  const transport =
+    kind === 'streamable'
+      ? new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } })
+      : new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse')), {
+          requestInit: { headers },
+          eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+        });
   await client.connect(transport);
   return client;
 }
@@ -95,7 +96,9 @@ export const mcpHeaders = (token: string, extra: Record<string, string> = {}): R
 
 export const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 export const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0', id: 0, method: 'initialize',
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 

@@ -13,7 +13,19 @@ import { Gateway } from '../../src/mcp/server.js';
 import type { OpenManifest } from '../../src/tool-bridge/open.js';
 import { tempDir } from '../tool-bridge/helpers.js';
 import {
-  connect, INITIALIZE, killMarked, manifestJson, mcpHeaders, openGateway, PING, processesMarked, raw, REPO_ROOT, structured, survivorsAfter, TSX,
+  connect,
+  INITIALIZE,
+  killMarked,
+  manifestJson,
+  mcpHeaders,
+  openGateway,
+  PING,
+  processesMarked,
+  raw,
+  REPO_ROOT,
+  structured,
+  survivorsAfter,
+  TSX,
 } from './http-helpers.js';
 
 const MARK = `mcp-http-${process.pid}-${Date.now().toString(36)}`;
@@ -256,8 +268,16 @@ describe('graceful shutdown', () => {
     socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
     const message = (id: number, method: string, params: object) => {
       const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
-      const headers = { ...mcpHeaders(server.token, { 'Mcp-Session-Id': sid, 'Mcp-Protocol-Version': '2025-06-18' }), Host: `127.0.0.1:${new URL(server.url).port}`, 'Content-Length': String(Buffer.byteLength(body)) };
-      socket.write(`POST /mcp HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
+      const headers = {
+        ...mcpHeaders(server.token, { 'Mcp-Session-Id': sid, 'Mcp-Protocol-Version': '2025-06-18' }),
+        Host: `127.0.0.1:${new URL(server.url).port}`,
+        'Content-Length': String(Buffer.byteLength(body)),
+      };
+      socket.write(
+        `POST /mcp HTTP/1.1\r\n${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\r\n')}\r\n\r\n${body}`,
+      );
     };
     message(100, 'tools/call', { name: 'execute_agentscript', arguments: { code: "return await callTool('fixture:slow', { ms: 600 });" } });
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -278,7 +298,10 @@ describe('graceful shutdown', () => {
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
     const call = run(c, "await callTool('fixture:hang', {});", { onprogress: () => started() });
-    const outcome = call.then(() => 'answered', (error: unknown) => error); // it settles while close() runs
+    const outcome = call.then(
+      () => 'answered',
+      (error: unknown) => error,
+    ); // it settles while close() runs
     await running;
     const t0 = Date.now();
     await server.close(300);
@@ -296,7 +319,9 @@ describe('the CLI: serve --transport http', () => {
     writeFileSync(file, JSON.stringify(manifestJson(mark, dir)));
     const { ENCLAVE_MCP_TOKEN: _unset, ...env } = process.env;
     const child = spawn(process.execPath, ['--import', TSX, 'src/cli.ts', 'serve', '--transport', 'http', '--port', '0', '--manifest', file], {
-      cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
@@ -327,7 +352,11 @@ describe('the CLI: serve --transport http', () => {
     const dir = tempDir('mcp-http-cli');
     const file = join(dir, 'manifest.json');
     writeFileSync(file, JSON.stringify(manifestJson(mark, dir)));
-    const child = spawn(process.execPath, ['--import', TSX, 'src/cli.ts', 'serve', '--transport', 'http', '--manifest', file, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, 'src/cli.ts', 'serve', '--transport', 'http', '--manifest', file, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.stdout.resume();

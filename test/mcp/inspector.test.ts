@@ -19,22 +19,30 @@ const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 const dir = tempDir('enclave-mcp-inspector');
 const MANIFEST = join(dir, 'manifest.json');
-writeFileSync(MANIFEST, JSON.stringify({
-  servers: { everything: { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'] } },
-  allow: ['everything:get-sum', 'everything:echo'],
-}));
+writeFileSync(
+  MANIFEST,
+  JSON.stringify({
+    servers: { everything: { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'] } },
+    allow: ['everything:get-sum', 'everything:echo'],
+  }),
+);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `mcp-inspector --cli <our server> …` on Node 22; resolves with its exit code and output. */
 function inspector(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const command = [INSPECTOR, '--cli', process.execPath, '--import', TSX, CLI, 'serve', '--manifest', MANIFEST, ...args];
   return new Promise((resolve) => {
-    execFile(NODE22, command, {
-      cwd: ROOT,
-      // A temporary HOME keeps the Inspector's catalog and npm's logs out of the user's; no update check online.
-      env: { ...process.env, HOME: dir, npm_config_update_notifier: 'false' },
-      timeout: 60_000,
-    }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    execFile(
+      NODE22,
+      command,
+      {
+        cwd: ROOT,
+        // A temporary HOME keeps the Inspector's catalog and npm's logs out of the user's; no update check online.
+        env: { ...process.env, HOME: dir, npm_config_update_notifier: 'false' },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 

@@ -17,7 +17,13 @@ import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
 
 const tool = (qualifiedName: string, description = '', properties: Record<string, unknown> = {}): DownstreamTool => {
   const [server, name] = qualifiedName.split(':') as [string, string];
-  return { qualifiedName, server, name, description, inputSchema: { type: 'object', properties, required: Object.keys(properties) } as DownstreamTool['inputSchema'] };
+  return {
+    qualifiedName,
+    server,
+    name,
+    description,
+    inputSchema: { type: 'object', properties, required: Object.keys(properties) } as DownstreamTool['inputSchema'],
+  };
 };
 const strict = (tools: DownstreamTool[]) => describeExecute('STRICT', LEVEL_LIMITS.STRICT, tools);
 
@@ -40,7 +46,9 @@ describe('the execute_agentscript description', () => {
   });
 
   it('above the budget (~2,000 tokens), keeps every declaration but cuts descriptions to their first sentence', () => {
-    const many = Array.from({ length: 40 }, (_, i) => tool(`srv${i % 3}:tool_${i}`, `Does thing ${i}. ${'It has a long description. '.repeat(8)}`, { query: { type: 'string' } }));
+    const many = Array.from({ length: 40 }, (_, i) =>
+      tool(`srv${i % 3}:tool_${i}`, `Does thing ${i}. ${'It has a long description. '.repeat(8)}`, { query: { type: 'string' } }),
+    );
     const text = strict(many);
     expect(text.length).toBeLessThanOrEqual(DESCRIPTION_BUDGET_CHARS);
     expect(text).toContain('descriptions cut to their first sentence; search_tools with detail "full" gives them whole');
@@ -59,10 +67,12 @@ describe('the execute_agentscript description', () => {
   });
 
   it('when the summaries do not fit either, lists names grouped by server', () => {
-    const many = Array.from({ length: 60 }, (_, i) => tool(`srv${i % 3}:tool_${i}`, `${'A tool with a long first sentence that goes on '.repeat(4)}.`, { query: { type: 'string' } }));
+    const many = Array.from({ length: 60 }, (_, i) =>
+      tool(`srv${i % 3}:tool_${i}`, `${'A tool with a long first sentence that goes on '.repeat(4)}.`, { query: { type: 'string' } }),
+    );
     const text = strict(many);
     expect(text.length).toBeLessThanOrEqual(DESCRIPTION_BUDGET_CHARS);
-    expect(text).not.toContain('callTool(\'srv0:tool_0\'');
+    expect(text).not.toContain("callTool('srv0:tool_0'");
     expect(text).toContain('Available tools (60; Call search_tools');
     expect(text).toMatch(/^srv0 \(20\): srv0:tool_0, srv0:tool_3,/m);
     expect(text).toContain('srv2:tool_59');
@@ -123,16 +133,26 @@ describe('the readable text of a result', () => {
   const result = (over: Partial<ExecutionResult>): ExecutionResult => ({ success: true, logs: [], stats, ...over });
 
   it('shows the value as JSON, the console and the cost', () => {
-    const text = formatResult(result({ value: { a: [1] }, logs: [{ level: 'log', message: 'hi' }, { level: 'warn', message: 'careful' }] }));
+    const text = formatResult(
+      result({
+        value: { a: [1] },
+        logs: [
+          { level: 'log', message: 'hi' },
+          { level: 'warn', message: 'careful' },
+        ],
+      }),
+    );
     expect(text).toBe('{\n  "a": [\n    1\n  ]\n}\n\nconsole:\nhi\n[warn] careful\n\n(12 ms, 1 tool call)');
     expect(formatResult(result({ stats: { ...stats, toolCalls: 2 } }))).toBe('The script returned nothing.\n\n(12 ms, 2 tool calls)');
   });
 
   it('shows the error code, where, the tool and the message once', () => {
-    const text = formatResult(result({
-      success: false,
-      error: { code: 'RUNTIME_ERROR', message: 'Line 2, column 16: Error: boom. Fix the script at that position.', line: 2, column: 16 },
-    }));
+    const text = formatResult(
+      result({
+        success: false,
+        error: { code: 'RUNTIME_ERROR', message: 'Line 2, column 16: Error: boom. Fix the script at that position.', line: 2, column: 16 },
+      }),
+    );
     expect(text.split('\n')[0]).toBe('RUNTIME_ERROR at line 2, column 16: Error: boom. Fix the script at that position.');
     const tool = formatResult(result({ success: false, error: { code: 'INVALID_TOOL_ARGS', message: 'args.a must be a number.', tool: 'x:y' } }));
     expect(tool.split('\n')[0]).toBe('INVALID_TOOL_ARGS (tool x:y): args.a must be a number.');
@@ -140,11 +160,21 @@ describe('the readable text of a result', () => {
 
   it('lists the validation issues after the first', () => {
     const issue = (line: number, rule: string) => ({ rule, message: `${rule} here`, line, column: 1 });
-    const text = formatResult(result({
-      success: false,
-      error: { code: 'VALIDATION_ERROR', message: 'Line 1, column 1: a here (and 2 more issues)', line: 1, column: 1, issues: [issue(1, 'a'), issue(2, 'b'), issue(3, 'c')] },
-    }));
-    expect(text).toContain('VALIDATION_ERROR at line 1, column 1: a here (and 2 more issues)\n\n- line 2, column 1 [b]: b here\n\n- line 3, column 1 [c]: c here');
+    const text = formatResult(
+      result({
+        success: false,
+        error: {
+          code: 'VALIDATION_ERROR',
+          message: 'Line 1, column 1: a here (and 2 more issues)',
+          line: 1,
+          column: 1,
+          issues: [issue(1, 'a'), issue(2, 'b'), issue(3, 'c')],
+        },
+      }),
+    );
+    expect(text).toContain(
+      'VALIDATION_ERROR at line 1, column 1: a here (and 2 more issues)\n\n- line 2, column 1 [b]: b here\n\n- line 3, column 1 [c]: c here',
+    );
   });
 });
 

@@ -27,16 +27,19 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/stdio-server.ts', import.meta
 const dir = tempDir('enclave-mcp-stdio');
 const MANIFEST = join(dir, 'manifest.json');
 // TEST_DIR in every server's environment lets survivors() find each of our processes through /proc.
-writeFileSync(MANIFEST, JSON.stringify({
-  securityLevel: 'STRICT',
-  servers: {
-    memory: { command: process.execPath, args: [MEMORY_SERVER], env: { MEMORY_FILE_PATH: join(dir, 'graph.jsonl') } },
-    everything: { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: { TEST_DIR: dir } },
-    fx: { command: process.execPath, args: ['--import', TSX, FIXTURE], env: { TEST_DIR: dir } },
-  },
-  allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fx:hang', 'fx:slow', 'fx:cancelled_count', 'fx:add_tool', 'fx:added_*'],
-  deny: ['memory:delete_*'],
-}));
+writeFileSync(
+  MANIFEST,
+  JSON.stringify({
+    securityLevel: 'STRICT',
+    servers: {
+      memory: { command: process.execPath, args: [MEMORY_SERVER], env: { MEMORY_FILE_PATH: join(dir, 'graph.jsonl') } },
+      everything: { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: { TEST_DIR: dir } },
+      fx: { command: process.execPath, args: ['--import', TSX, FIXTURE], env: { TEST_DIR: dir } },
+    },
+    allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fx:hang', 'fx:slow', 'fx:cancelled_count', 'fx:add_tool', 'fx:added_*'],
+    deny: ['memory:delete_*'],
+  }),
+);
 /** Tools that exist downstream but that the manifest does not allow: they must never show. */
 const HIDDEN = ['delete_entities', 'delete_observations', 'delete_relations', 'get-env', 'trigger-long-running-operation', 'env_echo', 'crash', 'remove_tool'];
 const SERVE_ARGS = ['--import', TSX, CLI, 'serve', '--manifest', MANIFEST];
@@ -138,27 +141,42 @@ describe('serve over stdio with the SDK client', () => {
   it('streams progress (each tool call) with a progress token, and console lines as log notifications', async () => {
     const progress: Progress[] = [];
     const before = logs.length;
-    const result = await run(`
+    const result = await run(
+      `
       console.log('first');
       const a = await callTool('everything:get-sum', { a: 1, b: 1 });
       console.warn('second');
       const b = await callTool('everything:echo', { message: 'x' });
       console.error('third');
-      return a;`, { onprogress: (p) => void progress.push(p) });
+      return a;`,
+      { onprogress: (p) => void progress.push(p) },
+    );
     expect(result.isError).toBeFalsy();
     // The SDK client may handle the last notifications after the response: wait for all six.
-    const messages = (await waitFor(() => progress.slice(), (p) => p.length >= 6, 2_000)).map((p) => p.message ?? '');
-    expect(messages).toEqual(expect.arrayContaining([
-      'callTool everything:get-sum started',
-      expect.stringMatching(/^callTool everything:get-sum done in \d+ ms$/),
-      'callTool everything:echo started',
-      expect.stringMatching(/^callTool everything:echo done in \d+ ms$/),
-      'console.log: first',
-      'console.warn: second',
-    ]));
+    const messages = (
+      await waitFor(
+        () => progress.slice(),
+        (p) => p.length >= 6,
+        2_000,
+      )
+    ).map((p) => p.message ?? '');
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'callTool everything:get-sum started',
+        expect.stringMatching(/^callTool everything:get-sum done in \d+ ms$/),
+        'callTool everything:echo started',
+        expect.stringMatching(/^callTool everything:echo done in \d+ ms$/),
+        'console.log: first',
+        'console.warn: second',
+      ]),
+    );
     // Progress only ever grows (the spec requires it).
     expect(progress.map((p) => p.progress)).toEqual([...progress.map((p) => p.progress)].sort((x, y) => x - y));
-    const mine = await waitFor(() => logs.slice(before), (l) => l.length >= 3, 2_000);
+    const mine = await waitFor(
+      () => logs.slice(before),
+      (l) => l.length >= 3,
+      2_000,
+    );
     expect(mine).toEqual([
       { level: 'info', logger: 'agentscript', data: 'first' },
       { level: 'warning', logger: 'agentscript', data: 'second' },
@@ -229,7 +247,11 @@ describe('serve over stdio with the SDK client', () => {
     await run("return await callTool('fx:add_tool', { name: 'secret_tool' });");
     const added = await run("return await callTool('fx:add_tool', { name: 'added_one' });");
     expect(added.structuredContent).toMatchObject({ success: true });
-    await waitFor(() => listChanged, (n) => n > start, 5_000);
+    await waitFor(
+      () => listChanged,
+      (n) => n > start,
+      5_000,
+    );
     expect(listChanged).toBe(start + 1);
     const description = await describe();
     expect(description).toContain("callTool('fx:added_one'");
@@ -246,12 +268,30 @@ describe('the stdio process itself', () => {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.resume();
     const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
-    const answered = (id: number) => waitFor(() => out, (o) => o.split('\n').some((l) => l.includes(`"id":${id},`) || l.endsWith(`"id":${id}}`)), 30_000);
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    const answered = (id: number) =>
+      waitFor(
+        () => out,
+        (o) => o.split('\n').some((l) => l.includes(`"id":${id},`) || l.endsWith(`"id":${id}}`)),
+        30_000,
+      );
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+    });
     await answered(1);
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
-    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'execute_agentscript', arguments: { code: "console.log('to the client'); return await callTool('everything:get-sum', { a: 1, b: 2 });" } } });
+    send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: {
+        name: 'execute_agentscript',
+        arguments: { code: "console.log('to the client'); return await callTool('everything:get-sum', { a: 1, b: 2 });" },
+      },
+    });
     await answered(2);
     await answered(3);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -48,8 +48,12 @@ const HOST_MARKERS: ReadonlyArray<[string, RegExp]> = [
 // Host prototypes as they were before any attack.
 const protoSnapshot = (o: object): string[] => Reflect.ownKeys(o).map(String).sort();
 const HOST_PROTOTYPES: ReadonlyArray<[string, object]> = [
-  ['Object.prototype', Object.prototype], ['Array.prototype', Array.prototype], ['Function.prototype', Function.prototype],
-  ['String.prototype', String.prototype], ['Promise.prototype', Promise.prototype], ['Error.prototype', Error.prototype],
+  ['Object.prototype', Object.prototype],
+  ['Array.prototype', Array.prototype],
+  ['Function.prototype', Function.prototype],
+  ['String.prototype', String.prototype],
+  ['Promise.prototype', Promise.prototype],
+  ['Error.prototype', Error.prototype],
 ];
 const before = new Map(HOST_PROTOTYPES.map(([name, o]) => [name, protoSnapshot(o)]));
 
@@ -122,14 +126,20 @@ function outcomeProblems(r: ExecutionResult, want: Expect): string[] {
   }
   const code = r.error?.code;
   if (code && want.codes?.includes(code)) return [];
-  const wanted = [want.codes?.join('|'), 'value' in want ? `value ${JSON.stringify(want.value)}` : want.success ? 'success' : undefined].filter(Boolean).join(' or ');
+  const wanted = [want.codes?.join('|'), 'value' in want ? `value ${JSON.stringify(want.value)}` : want.success ? 'success' : undefined]
+    .filter(Boolean)
+    .join(' or ');
   return [`expected ${wanted}, got ${describeResult(r)}`];
 }
 
 function stringsIn(v: unknown, out: string[] = []): string[] {
   if (typeof v === 'string') out.push(v);
   else if (Array.isArray(v)) v.forEach((x) => stringsIn(x, out));
-  else if (v !== null && typeof v === 'object') Object.entries(v).forEach(([k, x]) => { out.push(k); stringsIn(x, out); });
+  else if (v !== null && typeof v === 'object')
+    Object.entries(v).forEach(([k, x]) => {
+      out.push(k);
+      stringsIn(x, out);
+    });
   return out;
 }
 
@@ -141,7 +151,8 @@ function leakProblems(r: ExecutionResult, attack: Attack): string[] {
   // A redaction marker means a secret reached the output stage; only the attacks that route the secret there on purpose may show one.
   if (all.includes('[REDACTED]') && !attack.code.includes('secret')) problems.push('the result contains a redacted secret');
   const texts = [r.error?.message ?? '', ...(r.error?.issues ?? []).map((i) => i.message), ...r.logs.map((l) => l.message), ...stringsIn(r.value)];
-  for (const text of texts) for (const [what, re] of HOST_MARKERS) if (re.test(text)) problems.push(`the output contains ${what}: ${JSON.stringify(text.slice(0, 300))}`);
+  for (const text of texts)
+    for (const [what, re] of HOST_MARKERS) if (re.test(text)) problems.push(`the output contains ${what}: ${JSON.stringify(text.slice(0, 300))}`);
   if (!r.success && r.error && !/^[A-Z_]+$/.test(r.error.code)) problems.push(`the error code ${JSON.stringify(r.error.code)} is not a contract code`);
   if (typeof r.stats?.durationMs !== 'number') problems.push('the result has no stats');
   return problems;

@@ -50,21 +50,27 @@ const run = (c: Client, code: string) => c.callTool({ name: 'execute_agentscript
 const OVER_HTTP = RUNAWAYS.filter((r) => !r.level).map((r) => ({ ...r, code: r.code.replace("'runaway:hang'", "'fixture:hang'") }));
 
 describe('a clean script of another session beside two runaways', () => {
-  it.each(OVER_HTTP.map((r) => [r.name, r] as const))('%s', async (_name, runaway) => {
-    const runaways = [run(attacker, runaway.code), run(attacker, runaway.code)];
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const clean = await Promise.all(Array.from({ length: 3 }, async () => {
-      const t0 = performance.now();
-      const result = await run(bystander, CLEAN);
-      return { result: structured(result), ms: performance.now() - t0 };
-    }));
-    for (const { result, ms } of clean) {
-      expect(result, JSON.stringify(result.error)).toMatchObject({ success: true });
-      expect(ms).toBeLessThan(CLEAN_BOUND_MS);
-    }
-    for (const r of (await Promise.all(runaways)).map(structured)) {
-      if (runaway.codes.length === 0) expect(r.success, JSON.stringify(r.error)).toBe(true);
-      else expect(runaway.codes, JSON.stringify(r.error)).toContain(r.error?.code);
-    }
-  }, 60_000);
+  it.each(OVER_HTTP.map((r) => [r.name, r] as const))(
+    '%s',
+    async (_name, runaway) => {
+      const runaways = [run(attacker, runaway.code), run(attacker, runaway.code)];
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const clean = await Promise.all(
+        Array.from({ length: 3 }, async () => {
+          const t0 = performance.now();
+          const result = await run(bystander, CLEAN);
+          return { result: structured(result), ms: performance.now() - t0 };
+        }),
+      );
+      for (const { result, ms } of clean) {
+        expect(result, JSON.stringify(result.error)).toMatchObject({ success: true });
+        expect(ms).toBeLessThan(CLEAN_BOUND_MS);
+      }
+      for (const r of (await Promise.all(runaways)).map(structured)) {
+        if (runaway.codes.length === 0) expect(r.success, JSON.stringify(r.error)).toBe(true);
+        else expect(runaway.codes, JSON.stringify(r.error)).toContain(r.error?.code);
+      }
+    },
+    60_000,
+  );
 });

@@ -39,20 +39,24 @@ async function timed(run: Promise<ExecutionResult>): Promise<{ r: ExecutionResul
 }
 
 describe('a clean script beside two runaways', () => {
-  it.each(RUNAWAYS.map((r) => [r.name, r] as const))('%s', async (_name, runaway) => {
-    const enclave = enclaveAt(runaway.level ?? 'STRICT');
-    const runaways = [enclave.run(runaway.code), enclave.run(runaway.code)];
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the runaways are running when the clean ones arrive
-    const clean = await Promise.all(Array.from({ length: 3 }, () => timed(enclave.run(CLEAN))));
-    for (const { r, ms } of clean) {
-      expect(r, JSON.stringify(r.error)).toMatchObject({ success: true, value: CLEAN_VALUE });
-      expect(ms).toBeLessThan(CLEAN_BOUND_MS);
-    }
-    for (const r of await Promise.all(runaways)) {
-      if (runaway.codes.length === 0) expect(r.success, JSON.stringify(r.error)).toBe(true);
-      else expect(runaway.codes, JSON.stringify(r.error)).toContain(r.error?.code);
-    }
-  }, 60_000);
+  it.each(RUNAWAYS.map((r) => [r.name, r] as const))(
+    '%s',
+    async (_name, runaway) => {
+      const enclave = enclaveAt(runaway.level ?? 'STRICT');
+      const runaways = [enclave.run(runaway.code), enclave.run(runaway.code)];
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the runaways are running when the clean ones arrive
+      const clean = await Promise.all(Array.from({ length: 3 }, () => timed(enclave.run(CLEAN))));
+      for (const { r, ms } of clean) {
+        expect(r, JSON.stringify(r.error)).toMatchObject({ success: true, value: CLEAN_VALUE });
+        expect(ms).toBeLessThan(CLEAN_BOUND_MS);
+      }
+      for (const r of await Promise.all(runaways)) {
+        if (runaway.codes.length === 0) expect(r.success, JSON.stringify(r.error)).toBe(true);
+        else expect(runaway.codes, JSON.stringify(r.error)).toContain(r.error?.code);
+      }
+    },
+    60_000,
+  );
 
   it('a clean script submitted while runaways of every kind run at once still finishes in time', async () => {
     const enclave = enclaveAt('STRICT');

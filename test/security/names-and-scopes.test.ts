@@ -54,16 +54,29 @@ describe('inherited names as globals', () => {
     for (const name of INHERITED) {
       const rule = ESCAPE_ROUTES.has(name) ? 'blocked-global' : 'unknown-global';
       const positions = [
-        `return ${name};`, `return ${name}();`, `return ${name}.x;`, `return ${name}['x'];`, `${name} = 1;\nreturn 1;`,
-        `${name}.x = 1;\nreturn 1;`, `${name} += 'x';\nreturn 1;`, `[${name}] = [1];\nreturn 1;`, `({ a: ${name} } = { a: 1 });\nreturn 1;`,
-        `return typeof ${name};`, `return [1].map(() => ${name});`, `for (${name} of [1]) { }\nreturn 1;`, `const { a = ${name} } = {};\nreturn a;`,
+        `return ${name};`,
+        `return ${name}();`,
+        `return ${name}.x;`,
+        `return ${name}['x'];`,
+        `${name} = 1;\nreturn 1;`,
+        `${name}.x = 1;\nreturn 1;`,
+        `${name} += 'x';\nreturn 1;`,
+        `[${name}] = [1];\nreturn 1;`,
+        `({ a: ${name} } = { a: 1 });\nreturn 1;`,
+        `return typeof ${name};`,
+        `return [1].map(() => ${name});`,
+        `for (${name} of [1]) { }\nreturn 1;`,
+        `const { a = ${name} } = {};\nreturn a;`,
       ];
       for (const level of SECURITY_LEVELS) {
         for (const code of positions) {
           const r = validate(code, { securityLevel: level });
           expect(r.valid, `${level}: ${code}`).toBe(false);
           expect(r.error?.code).toBe('VALIDATION_ERROR');
-          expect(r.issues.map((i) => i.rule), `${level}: ${code}`).toContain(rule);
+          expect(
+            r.issues.map((i) => i.rule),
+            `${level}: ${code}`,
+          ).toContain(rule);
         }
       }
     }
@@ -72,7 +85,11 @@ describe('inherited names as globals', () => {
   it('escape-route names are refused as local names; harmless inherited names are fine as locals', () => {
     for (const name of INHERITED) {
       const r = validate(`const ${name} = 1;\nreturn [${name}].map((x) => x + ${name});`);
-      if (ESCAPE_ROUTES.has(name)) expect(r.issues.map((i) => i.rule), name).toContain('blocked-name');
+      if (ESCAPE_ROUTES.has(name))
+        expect(
+          r.issues.map((i) => i.rule),
+          name,
+        ).toContain('blocked-name');
       else expect(r.issues, name).toEqual([]);
     }
   });
@@ -132,7 +149,8 @@ const SHAPES: Record<string, (bytes: number) => string> = {
   // `f(() => 0, () => 0, …)`: looking each arrow up among the call's arguments was quadratic.
   'very many arrows as arguments of one call': (bytes) => fill('const r = [].concat(\n', `${'()=>0,'.repeat(50)}\n`, '0);\nreturn r;\n', bytes),
   // One switch whose cases declare thousands of names, each case reading globals and locals.
-  'a long switch with a declaration per case': (bytes) => fill('const k = 1;\nlet r = 0;\nswitch (k) {\n', 'case 0: { const v = k + Math.abs(r); r = v; break; }\n', '}\nreturn r;\n', bytes),
+  'a long switch with a declaration per case': (bytes) =>
+    fill('const k = 1;\nlet r = 0;\nswitch (k) {\n', 'case 0: { const v = k + Math.abs(r); r = v; break; }\n', '}\nreturn r;\n', bytes),
   // Arrows with destructured parameters and defaults, nested to the bracket limit of STRICT.
   'nested arrows with parameter defaults': (bytes) => {
     let nest = 'a + b';
@@ -175,7 +193,11 @@ describe('event-loop stalls in name resolution', () => {
         if (!parsed.ok) throw new Error(parsed.issue.message);
         const ast: acorn.Program = parsed.ast;
         expect(validateAst(ast, { level })).toEqual([]);
-        const [walk, validation] = fastest(level === 'PERMISSIVE' ? 3 : 9, () => fullAncestor(ast, () => undefined), () => validateAst(ast, { level, scopes: new Scopes(ast) }));
+        const [walk, validation] = fastest(
+          level === 'PERMISSIVE' ? 3 : 9,
+          () => fullAncestor(ast, () => undefined),
+          () => validateAst(ast, { level, scopes: new Scopes(ast) }),
+        );
         expect(validation / walk).toBeLessThan(20);
       });
     }

@@ -15,9 +15,21 @@ const HUGE = 'const a = [];\na.length = 4294967295;\n';
 
 export const RUNAWAYS: readonly Runaway[] = [
   // Heavy native work inside the iteration budget: computes until its deadline.
-  { name: 'native sorts until the deadline', code: 'let n = 0;\nfor (let i = 0; i < 1000; i++) { const a = new Array(100000).fill(i); a.sort(); n += a.length; }\nreturn n;', codes: ['TIMEOUT'] },
-  { name: 'string rewriting until the deadline', code: "let s = 'y'.repeat(2000000);\nfor (let i = 0; i < 1000; i++) s = s.replaceAll(i % 2 ? 'z' : 'y', i % 2 ? 'y' : 'z');\nreturn s.length;", codes: ['TIMEOUT'] },
-  { name: 'JSON churn until the deadline', code: "const big = new Array(20000).fill('abcdefghij');\nlet n = 0;\nfor (let i = 0; i < 1000; i++) n += JSON.parse(JSON.stringify(big)).length;\nreturn n;", codes: ['TIMEOUT'] },
+  {
+    name: 'native sorts until the deadline',
+    code: 'let n = 0;\nfor (let i = 0; i < 1000; i++) { const a = new Array(100000).fill(i); a.sort(); n += a.length; }\nreturn n;',
+    codes: ['TIMEOUT'],
+  },
+  {
+    name: 'string rewriting until the deadline',
+    code: "let s = 'y'.repeat(2000000);\nfor (let i = 0; i < 1000; i++) s = s.replaceAll(i % 2 ? 'z' : 'y', i % 2 ? 'y' : 'z');\nreturn s.length;",
+    codes: ['TIMEOUT'],
+  },
+  {
+    name: 'JSON churn until the deadline',
+    code: "const big = new Array(20000).fill('abcdefghij');\nlet n = 0;\nfor (let i = 0; i < 1000; i++) n += JSON.parse(JSON.stringify(big)).length;\nreturn n;",
+    codes: ['TIMEOUT'],
+  },
   // Native loops that never poll the engine's interrupt handler (issue 8's findings).
   { name: 'includes over a 1e15-long array-like', code: 'return [].includes.call({ length: 1e15 }, 1);', codes: ['MEMORY_LIMIT'] },
   { name: 'join over length 2**32-1', code: `${HUGE}return a.join(',').length;`, codes: ['MEMORY_LIMIT'] },
@@ -28,16 +40,25 @@ export const RUNAWAYS: readonly Runaway[] = [
   {
     name: 'a replaced toISOString inside a shared-reference DAG',
     level: 'STANDARD',
-    code: "const d = new Date(0);\nlet o = [d];\nfor (let i = 0; i < 30; i++) o = [o, o];\nconst iso = () => o;\nd.toISOString = iso;\nreturn JSON.stringify([d]).length;",
+    code: 'const d = new Date(0);\nlet o = [d];\nfor (let i = 0; i < 30; i++) o = [o, o];\nconst iso = () => o;\nd.toISOString = iso;\nreturn JSON.stringify([d]).length;',
     codes: ['RUNTIME_ERROR', 'MEMORY_LIMIT'],
   },
   // ReDoS with a flag the old check ignored.
   { name: 'a case-insensitive ReDoS at SECURE', level: 'SECURE', code: "return /^(a|A)+$/i.test('a'.repeat(30) + '!');", codes: ['VALIDATION_ERROR'] },
-  { name: 'a ReDoS pattern built at run time at SECURE', level: 'SECURE', code: "return 'a'.repeat(30).concat('!').search(['^(a|a)+$'].join(''));", codes: ['VALIDATION_ERROR'] },
+  {
+    name: 'a ReDoS pattern built at run time at SECURE',
+    level: 'SECURE',
+    code: "return 'a'.repeat(30).concat('!').search(['^(a|a)+$'].join(''));",
+    codes: ['VALIDATION_ERROR'],
+  },
   // Streams: console output far beyond the budget.
   { name: 'a console flood', code: "for (let i = 0; i < 1000; i++) console.log('x'.repeat(100000));\nreturn 1;", codes: [] },
   // Memory: the engine itself runs out.
-  { name: 'a memory bomb', code: "const keep = [];\nfor (let i = 0; i < 1000; i++) keep.push('x'.repeat(1000000) + i);\nreturn keep.length;", codes: ['MEMORY_LIMIT'] },
+  {
+    name: 'a memory bomb',
+    code: "const keep = [];\nfor (let i = 0; i < 1000; i++) keep.push('x'.repeat(1000000) + i);\nreturn keep.length;",
+    codes: ['MEMORY_LIMIT'],
+  },
   { name: 'a memory bomb caught by finally', code: "try { [...'x'.repeat(8e6)]; } finally { return 'survived'; }", codes: ['MEMORY_LIMIT'] },
   // A tool that never answers: the script is parked until its deadline.
   { name: 'waiting on a tool that never answers', code: "return await callTool('runaway:hang', {});", codes: ['TIMEOUT'] },

@@ -40,7 +40,9 @@ describe('the library: onEvent', () => {
   it('a tool name of a megabyte never leaves the sandbox', async () => {
     const events: ExecutionEvent[] = [];
     const secure = new Enclave({ securityLevel: 'SECURE', toolHandler: async () => ({ ok: true }) });
-    const r = await secure.run("const n = 'a:' + 'b'.repeat(1e6);\ntry { await callTool(n, {}); } catch (e) { return e.message; }", { onEvent: (e) => events.push(e) });
+    const r = await secure.run("const n = 'a:' + 'b'.repeat(1e6);\ntry { await callTool(n, {}); } catch (e) { return e.message; }", {
+      onEvent: (e) => events.push(e),
+    });
     await secure.dispose();
     expect(r.value).toMatch(/at most 256 characters/);
     expect(events).toEqual([]);

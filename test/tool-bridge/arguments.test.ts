@@ -111,7 +111,11 @@ describe('compileArgsValidator', () => {
   });
 
   it('understands draft 2020-12 schemas', () => {
-    const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }] } } };
+    const schema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }] } },
+    };
     expect(messageOf(schema, { pair: ['a', 'b'] })).toContain('args.pair[1] must be a number');
   });
 

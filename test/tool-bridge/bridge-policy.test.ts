@@ -146,8 +146,13 @@ describe('arguments are checked before anything is sent', () => {
 describe('secrets given to a server through ${env:…}', () => {
   const leaks = (text: string): string[] => {
     const forms = [
-      CANARY, [...CANARY].reverse().join(''), Buffer.from(CANARY).toString('base64'), [...CANARY].map((c) => c.charCodeAt(0)).join('.'),
-      PIN, `cid-${tag}`, `pk-${tag}`,
+      CANARY,
+      [...CANARY].reverse().join(''),
+      Buffer.from(CANARY).toString('base64'),
+      [...CANARY].map((c) => c.charCodeAt(0)).join('.'),
+      PIN,
+      `cid-${tag}`,
+      `pk-${tag}`,
     ];
     return forms.filter((form) => text.includes(form));
   };

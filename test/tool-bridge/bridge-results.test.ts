@@ -47,7 +47,9 @@ describe('results', () => {
     const where = ['content: .*expected array', 'content\\[0\\]', 'structuredContent: .*expected record', 'content\\[0\\]'];
     out.slice(0, 4).forEach((entry, i) => {
       expect(entry.code, entry.shape).toBe('TOOL_ERROR');
-      expect(entry.message, entry.shape).toMatch(new RegExp(`^fx:malformed returned a result that does not follow the MCP protocol \\(${where[i]}.*\\)\\. Catch the error`));
+      expect(entry.message, entry.shape).toMatch(
+        new RegExp(`^fx:malformed returned a result that does not follow the MCP protocol \\(${where[i]}.*\\)\\. Catch the error`),
+      );
     });
     expect(out[4]).toBe('fine');
   });

@@ -16,11 +16,15 @@ let open: OpenManifest;
 
 function downstream(): InMemoryTransport {
   const server = new McpServer({ name: 'svc', version: '0.0.0' });
-  server.registerTool('lookup', {
-    title: `Lookup (key ${CANARY})`,
-    description: `Looks things up with API key ${CANARY}.`,
-    inputSchema: { q: z.string().describe(`query; the server adds key=${CANARY}`) },
-  }, ({ q }) => ({ content: [{ type: 'text', text: q }] }));
+  server.registerTool(
+    'lookup',
+    {
+      title: `Lookup (key ${CANARY})`,
+      description: `Looks things up with API key ${CANARY}.`,
+      inputSchema: { q: z.string().describe(`query; the server adds key=${CANARY}`) },
+    },
+    ({ q }) => ({ content: [{ type: 'text', text: q }] }),
+  );
   const [ours, theirs] = InMemoryTransport.createLinkedPair();
   void server.connect(theirs);
   return ours;
@@ -30,7 +34,9 @@ function downstream(): InMemoryTransport {
 function patterned(): InMemoryTransport {
   const server = new Server({ name: 'pat', version: '0.0.0' }, { capabilities: { tools: {} } });
   const outputSchema = { type: 'object' as const, properties: { id: { type: 'string', pattern: '^(a+)+$' } } };
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [{ name: 'ids', description: 'Returns an id.', inputSchema: { type: 'object' as const }, outputSchema }] }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: [{ name: 'ids', description: 'Returns an id.', inputSchema: { type: 'object' as const }, outputSchema }],
+  }));
   server.setRequestHandler(CallToolRequestSchema, () => ({ content: [{ type: 'text', text: '{}' }], structuredContent: { id: `${'a'.repeat(40)}!` } }));
   const [ours, theirs] = InMemoryTransport.createLinkedPair();
   void server.connect(theirs);
@@ -39,7 +45,10 @@ function patterned(): InMemoryTransport {
 
 beforeAll(async () => {
   const manifest = parseManifest(
-    { servers: { svc: { command: 'unused-in-memory', env: { API_KEY: '${env:CATALOG_KEY}' } }, pat: { command: 'unused-in-memory' } }, allow: ['svc:*', 'pat:*'] },
+    {
+      servers: { svc: { command: 'unused-in-memory', env: { API_KEY: '${env:CATALOG_KEY}' } }, pat: { command: 'unused-in-memory' } },
+      allow: ['svc:*', 'pat:*'],
+    },
     { baseDir: '/', env: { CATALOG_KEY: CANARY } },
   );
   open = await openLoaded(manifest, { bridge: { transportFor: (name) => (name === 'pat' ? patterned() : downstream()) } });

@@ -31,7 +31,12 @@ interface CliOptions {
 function cli(args: string[], options: CliOptions = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const [command, prefix] = options.via === 'npx' ? ['npx', ['tsx']] : [process.execPath, ['--import', TSX]];
-    const child = spawn(command, [...prefix, 'src/cli.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], detached: options.via === 'npx' });
+    const child = spawn(command, [...prefix, 'src/cli.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: options.via === 'npx',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -93,7 +98,12 @@ describe('enclave-mcp CLI with --manifest', { timeout: 60_000 }, () => {
   });
 
   it('a missing ${env:X} exits 2 naming X', async () => {
-    const json = { ...twoServers, servers: { memory: { command: 'node', args: [MEMORY_SERVER], env: { TOKEN: '${env:ENCLAVE_TEST_UNSET_VAR}' } } }, allow: ['memory:*'], deny: [] };
+    const json = {
+      ...twoServers,
+      servers: { memory: { command: 'node', args: [MEMORY_SERVER], env: { TOKEN: '${env:ENCLAVE_TEST_UNSET_VAR}' } } },
+      allow: ['memory:*'],
+      deny: [],
+    };
     const out = await cli(['tools', '--manifest', manifestFile('unset.json', json)]);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/ENCLAVE_TEST_UNSET_VAR is not set/);

@@ -7,9 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonObject } from '../../src/enclave/index.js';
-import {
-  RESULT_NOTE, renderDeclaration, renderDeclarations, schemaToType, summarizeTool,
-} from '../../src/tool-bridge/declarations.js';
+import { RESULT_NOTE, renderDeclaration, renderDeclarations, schemaToType, summarizeTool } from '../../src/tool-bridge/declarations.js';
 import type { DownstreamTool } from '../../src/tool-bridge/types.js';
 import { EVERYTHING_SERVER, FILESYSTEM_SERVER, MEMORY_SERVER, tempDir } from './helpers.js';
 
@@ -28,38 +26,111 @@ function syntaxErrors(declarations: string): string[] {
 
 describe('schemaToType: one construct each', () => {
   const cases: Array<[string, JsonObject, string]> = [
-    ['scalars; integer is number', obj({ s: { type: 'string' }, i: { type: 'integer' }, n: { type: 'number' }, b: { type: 'boolean' }, z: { type: 'null' } }),
-      '{ s?: string; i?: number; n?: number; b?: boolean; z?: null }'],
+    [
+      'scalars; integer is number',
+      obj({ s: { type: 'string' }, i: { type: 'integer' }, n: { type: 'number' }, b: { type: 'boolean' }, z: { type: 'null' } }),
+      '{ s?: string; i?: number; n?: number; b?: boolean; z?: null }',
+    ],
     ['required vs optional', obj({ a: { type: 'string' }, b: { type: 'string' } }, ['a']), '{ a: string; b?: string }'],
-    ['arrays, and a union element in parentheses', obj({ a: { type: 'array', items: { type: 'string' } }, b: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'number' }] } }, c: { type: 'array' } }),
-      '{ a?: string[]; b?: (string | number)[]; c?: unknown[] }'],
-    ['tuples: prefixItems and items arrays', obj({ t: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false }, u: { type: 'array', items: [{ type: 'string' }], additionalItems: { type: 'boolean' } } }),
-      '{ t?: [string, number]; u?: [string, ...boolean[]] }'],
+    [
+      'arrays, and a union element in parentheses',
+      obj({
+        a: { type: 'array', items: { type: 'string' } },
+        b: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'number' }] } },
+        c: { type: 'array' },
+      }),
+      '{ a?: string[]; b?: (string | number)[]; c?: unknown[] }',
+    ],
+    [
+      'tuples: prefixItems and items arrays',
+      obj({
+        t: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false },
+        u: { type: 'array', items: [{ type: 'string' }], additionalItems: { type: 'boolean' } },
+      }),
+      '{ t?: [string, number]; u?: [string, ...boolean[]] }',
+    ],
     ['enum and const as JSON literals', obj({ e: { enum: ['a b', 1, null, true] }, c: { const: 'x"y' } }), '{ e?: "a b" | 1 | null | true; c?: "x\\"y" }'],
     ['anyOf and oneOf are unions', { oneOf: [obj({ a: { const: 1 } }, ['a']), obj({ b: { type: 'boolean' } })] }, '{ a: 1 } | { b?: boolean }'],
-    ['type object beside anyOf adds nothing', { type: 'object', anyOf: [obj({ a: { type: 'string' } }, ['a']), obj({ b: { type: 'string' } }, ['b'])] }, '{ a: string } | { b: string }'],
-    ['allOf is an intersection; a union inside it is parenthesized', { allOf: [obj({ a: { type: 'string' } }, ['a']), { anyOf: [obj({ b: { type: 'number' } }), obj({ c: { type: 'null' } })] }] },
-      '{ a: string } & ({ b?: number } | { c?: null })'],
+    [
+      'type object beside anyOf adds nothing',
+      { type: 'object', anyOf: [obj({ a: { type: 'string' } }, ['a']), obj({ b: { type: 'string' } }, ['b'])] },
+      '{ a: string } | { b: string }',
+    ],
+    [
+      'allOf is an intersection; a union inside it is parenthesized',
+      { allOf: [obj({ a: { type: 'string' } }, ['a']), { anyOf: [obj({ b: { type: 'number' } }), obj({ c: { type: 'null' } })] }] },
+      '{ a: string } & ({ b?: number } | { c?: null })',
+    ],
     ['type arrays', { type: ['string', 'number', 'boolean'] }, 'string | number | boolean'],
-    ['nullable: type array with null, and nullable: true', obj({ a: { type: ['string', 'null'] }, b: { type: 'array', items: { type: 'string' }, nullable: true }, c: { type: ['object', 'null'], properties: { d: { type: 'integer' } } } }),
-      '{ a?: string | null; b?: string[] | null; c?: { d?: number } | null }'],
-    ['records: additionalProperties, patternProperties, closed and open objects', obj({ m: { type: 'object', additionalProperties: { type: 'number' } }, q: { patternProperties: { '^x': { type: 'string' } } }, n: { type: 'object', additionalProperties: false }, o: { type: 'object' } }),
-      '{ m?: Record<string, number>; q?: Record<string, string>; n?: {}; o?: Record<string, unknown> }'],
-    ['properties with an index signature', { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: { type: 'string' } }, '{ id: string; [key: string]: string }'],
-    ['keys that are not identifiers are quoted', obj({ 'content-type': { type: 'string' }, '1x': { type: 'string' }, $ok: { type: 'string' }, 'a\nb': { type: 'string' } }),
-      '{ "content-type"?: string; "1x"?: string; $ok?: string; "a\\nb"?: string }'],
+    [
+      'nullable: type array with null, and nullable: true',
+      obj({
+        a: { type: ['string', 'null'] },
+        b: { type: 'array', items: { type: 'string' }, nullable: true },
+        c: { type: ['object', 'null'], properties: { d: { type: 'integer' } } },
+      }),
+      '{ a?: string | null; b?: string[] | null; c?: { d?: number } | null }',
+    ],
+    [
+      'records: additionalProperties, patternProperties, closed and open objects',
+      obj({
+        m: { type: 'object', additionalProperties: { type: 'number' } },
+        q: { patternProperties: { '^x': { type: 'string' } } },
+        n: { type: 'object', additionalProperties: false },
+        o: { type: 'object' },
+      }),
+      '{ m?: Record<string, number>; q?: Record<string, string>; n?: {}; o?: Record<string, unknown> }',
+    ],
+    [
+      'properties with an index signature',
+      { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: { type: 'string' } },
+      '{ id: string; [key: string]: string }',
+    ],
+    [
+      'keys that are not identifiers are quoted',
+      obj({ 'content-type': { type: 'string' }, '1x': { type: 'string' }, $ok: { type: 'string' }, 'a\nb': { type: 'string' } }),
+      '{ "content-type"?: string; "1x"?: string; $ok?: string; "a\\nb"?: string }',
+    ],
     ['true, false and {} schemas', obj({ a: true, b: false, c: {} }), '{ a?: unknown; b?: never; c?: unknown }'],
-    ['local $ref into $defs and definitions, with the target description as the comment', { type: 'object', properties: { p: { $ref: '#/$defs/Point' }, q: { $ref: '#/definitions/Q' } }, $defs: { Point: { description: 'A point', ...obj({ x: { type: 'number' }, y: { type: 'number' } }, ['x', 'y']) } }, definitions: { Q: { enum: ['a', 'b'] } } },
-      '{\n  p?: { x: number; y: number }; // A point\n  q?: "a" | "b";\n}'],
-    ['$ref to the root, and remote or missing refs', obj({ r: { $ref: 'https://example.com/s.json' }, m: { $ref: '#/$defs/missing' }, p: { $ref: '#/constructor' } }),
-      '{ r?: unknown; m?: unknown; p?: unknown }'],
-    ['a recursive $ref stops at the cycle', { $ref: '#/$defs/Node', $defs: { Node: obj({ name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Node' } } }, ['name']) } },
-      '{ name: string; children?: unknown /* recursive Node */[] }'],
-    ['descriptions, defaults, formats and deprecation as comments', obj({ a: { type: 'string', description: 'Sort  order\n  of entries', default: 'name' }, b: { type: 'string', format: 'date-time' }, c: { type: 'number', deprecated: true } }),
-      '{\n  a?: string; // Sort order of entries (default: "name")\n  b?: string; // format: date-time\n  c?: number; // deprecated\n}'],
-    ['a comment on a multi-line property goes on the line above', obj({ list: { type: 'array', description: 'Items', items: obj({ v: { type: 'string', description: 'Value' } }) } }),
-      '{\n  // Items\n  list?: {\n    v?: string; // Value\n  }[];\n}'],
-    ['a default too long to be useful is left out rather than cut', obj({ u: { type: 'string', default: `https://example.com/${'x'.repeat(100)}` } }), '{ u?: string }'],
+    [
+      'local $ref into $defs and definitions, with the target description as the comment',
+      {
+        type: 'object',
+        properties: { p: { $ref: '#/$defs/Point' }, q: { $ref: '#/definitions/Q' } },
+        $defs: { Point: { description: 'A point', ...obj({ x: { type: 'number' }, y: { type: 'number' } }, ['x', 'y']) } },
+        definitions: { Q: { enum: ['a', 'b'] } },
+      },
+      '{\n  p?: { x: number; y: number }; // A point\n  q?: "a" | "b";\n}',
+    ],
+    [
+      '$ref to the root, and remote or missing refs',
+      obj({ r: { $ref: 'https://example.com/s.json' }, m: { $ref: '#/$defs/missing' }, p: { $ref: '#/constructor' } }),
+      '{ r?: unknown; m?: unknown; p?: unknown }',
+    ],
+    [
+      'a recursive $ref stops at the cycle',
+      { $ref: '#/$defs/Node', $defs: { Node: obj({ name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Node' } } }, ['name']) } },
+      '{ name: string; children?: unknown /* recursive Node */[] }',
+    ],
+    [
+      'descriptions, defaults, formats and deprecation as comments',
+      obj({
+        a: { type: 'string', description: 'Sort  order\n  of entries', default: 'name' },
+        b: { type: 'string', format: 'date-time' },
+        c: { type: 'number', deprecated: true },
+      }),
+      '{\n  a?: string; // Sort order of entries (default: "name")\n  b?: string; // format: date-time\n  c?: number; // deprecated\n}',
+    ],
+    [
+      'a comment on a multi-line property goes on the line above',
+      obj({ list: { type: 'array', description: 'Items', items: obj({ v: { type: 'string', description: 'Value' } }) } }),
+      '{\n  // Items\n  list?: {\n    v?: string; // Value\n  }[];\n}',
+    ],
+    [
+      'a default too long to be useful is left out rather than cut',
+      obj({ u: { type: 'string', default: `https://example.com/${'x'.repeat(100)}` } }),
+      '{ u?: string }',
+    ],
   ];
   it.each(cases)('%s', (_name, schema, expected) => {
     expect(schemaToType(schema)).toBe(expected);
@@ -135,19 +206,23 @@ describe('renderDeclaration', () => {
       description: 'Current weather.\n\nUse  it for forecasts.',
       outputSchema: obj({ temperature: { type: 'number' } }, ['temperature']),
     });
-    expect(renderDeclaration(t)).toBe([
-      '// Current weather. Use it for forecasts.',
-      "callTool('weather:get', args: {",
-      '  city: string; // City name',
-      '  units?: "c" | "f";',
-      '}): Promise<{ temperature: number }>;',
-    ].join('\n'));
+    expect(renderDeclaration(t)).toBe(
+      [
+        '// Current weather. Use it for forecasts.',
+        "callTool('weather:get', args: {",
+        '  city: string; // City name',
+        '  units?: "c" | "f";',
+        '}): Promise<{ temperature: number }>;',
+      ].join('\n'),
+    );
   });
 
   it('omits args for a tool without parameters and makes them optional when none is required', () => {
     expect(renderDeclaration(tool('s:none', { type: 'object', properties: {} }))).toBe("callTool('s:none'): Promise<unknown>;");
     expect(renderDeclaration(tool('s:closed', { type: 'object', additionalProperties: false }))).toBe("callTool('s:closed'): Promise<unknown>;");
-    expect(renderDeclaration(tool('s:free', { type: 'object', additionalProperties: true }))).toBe("callTool('s:free', args?: Record<string, unknown>): Promise<unknown>;");
+    expect(renderDeclaration(tool('s:free', { type: 'object', additionalProperties: true }))).toBe(
+      "callTool('s:free', args?: Record<string, unknown>): Promise<unknown>;",
+    );
     expect(renderDeclaration(tool('s:opt', obj({ n: { type: 'number' } })))).toBe("callTool('s:opt', args?: { n?: number }): Promise<unknown>;");
   });
 
@@ -178,20 +253,22 @@ describe('renderDeclarations', () => {
       tool('b:two', obj({})),
       tool('a:three', item),
     ]);
-    expect(out).toBe([
-      RESULT_NOTE,
-      '',
-      '// a: 2 tools',
-      "callTool('a:one', args: {",
-      '  items: {',
-      '    name: string; // The name',
-      '  }[];',
-      '}): Promise<{ items: { name: string }[] }>;',
-      "callTool('a:three', args: { name: string }): Promise<unknown>;",
-      '',
-      '// b: 1 tool',
-      "callTool('b:two'): Promise<unknown>;",
-    ].join('\n'));
+    expect(out).toBe(
+      [
+        RESULT_NOTE,
+        '',
+        '// a: 2 tools',
+        "callTool('a:one', args: {",
+        '  items: {',
+        '    name: string; // The name',
+        '  }[];',
+        '}): Promise<{ items: { name: string }[] }>;',
+        "callTool('a:three', args: { name: string }): Promise<unknown>;",
+        '',
+        '// b: 1 tool',
+        "callTool('b:two'): Promise<unknown>;",
+      ].join('\n'),
+    );
   });
 
   it('renders nothing for no tools', () => {
@@ -220,22 +297,28 @@ describe('the reference servers', () => {
   const listed: Record<string, Tool[]> = {};
 
   beforeAll(async () => {
-    await Promise.all(Object.entries(servers).map(async ([server, args]) => {
-      const client = new Client({ name: 'declarations-test', version: '1.0.0' });
-      clients.push(client);
-      await client.connect(new StdioClientTransport({
-        command: process.execPath, args, stderr: 'ignore',
-        env: { ...process.env, MEMORY_FILE_PATH: join(dir, 'memory.jsonl') } as Record<string, string>,
-      }));
-      const tools: Tool[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor ? { cursor } : undefined);
-        tools.push(...page.tools);
-        cursor = page.nextCursor;
-      } while (cursor);
-      listed[server] = tools;
-    }));
+    await Promise.all(
+      Object.entries(servers).map(async ([server, args]) => {
+        const client = new Client({ name: 'declarations-test', version: '1.0.0' });
+        clients.push(client);
+        await client.connect(
+          new StdioClientTransport({
+            command: process.execPath,
+            args,
+            stderr: 'ignore',
+            env: { ...process.env, MEMORY_FILE_PATH: join(dir, 'memory.jsonl') } as Record<string, string>,
+          }),
+        );
+        const tools: Tool[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await client.listTools(cursor ? { cursor } : undefined);
+          tools.push(...page.tools);
+          cursor = page.nextCursor;
+        } while (cursor);
+        listed[server] = tools;
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -243,10 +326,19 @@ describe('the reference servers', () => {
   });
 
   it('renders all 36 tools with names and descriptions in at most half the raw tools/list size', () => {
-    const tools = Object.entries(listed).flatMap(([server, list]) => list.map((t): DownstreamTool => ({
-      qualifiedName: `${server}:${t.name}`, server, name: t.name, title: t.title, description: t.description,
-      inputSchema: t.inputSchema as JsonObject, outputSchema: t.outputSchema as JsonObject | undefined,
-    })));
+    const tools = Object.entries(listed).flatMap(([server, list]) =>
+      list.map(
+        (t): DownstreamTool => ({
+          qualifiedName: `${server}:${t.name}`,
+          server,
+          name: t.name,
+          title: t.title,
+          description: t.description,
+          inputSchema: t.inputSchema as JsonObject,
+          outputSchema: t.outputSchema as JsonObject | undefined,
+        }),
+      ),
+    );
     const out = renderDeclarations(tools);
     for (const t of tools) {
       expect(out).toContain(`callTool('${t.qualifiedName}'`);

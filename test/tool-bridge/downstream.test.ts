@@ -52,7 +52,11 @@ describe('DownstreamServer', () => {
   });
 
   it('a server that never answers times out at connect', async () => {
-    const s = new DownstreamServer({ name: 'mute', connectTimeoutMs: 500, transport: () => createTransport({ command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] }) });
+    const s = new DownstreamServer({
+      name: 'mute',
+      connectTimeoutMs: 500,
+      transport: () => createTransport({ command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] }),
+    });
     cleanup.push(() => s.close());
     const t0 = Date.now();
     expect(await s.start()).toBe(false);

@@ -53,7 +53,8 @@ const call = (client: Client, name: string, args: Record<string, unknown> = {}) 
 /** tools/call without the SDK's result schema, to see what a malformed server really sent. */
 const rawCall = (client: Client, name: string, args: Record<string, unknown>) =>
   client.request({ method: 'tools/call', params: { name, arguments: args } }, z.looseObject({}));
-const value = async (client: Client, name: string, args: Record<string, unknown> = {}) => normalizeResult(await call(client, name, args), { tool: `fx:${name}` });
+const value = async (client: Client, name: string, args: Record<string, unknown> = {}) =>
+  normalizeResult(await call(client, name, args), { tool: `fx:${name}` });
 
 describe('stdio fixture', () => {
   let fx: Awaited<ReturnType<typeof startStdio>>;

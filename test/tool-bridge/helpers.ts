@@ -49,10 +49,11 @@ export async function startEverythingHttp(kind: 'streamableHttp' | 'sse'): Promi
   return {
     url: `http://127.0.0.1:${port}${path}`,
     child,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

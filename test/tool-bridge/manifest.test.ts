@@ -30,7 +30,10 @@ function configError(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 async function configErrorAsync(promise: Promise<unknown>): Promise<ConfigError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ConfigError);
   return error as ConfigError;
 }
@@ -60,9 +63,7 @@ describe('shape', () => {
   it('names the JSON path and what was expected, and ends with what to do', () => {
     const e = configError(() => stdio({ command: 'node', args: ['a', 1] }));
     expect(e.path).toBe('servers.s.args[1]');
-    expect(e.message).toBe(
-      'servers.s.args[1]: expected a string, got the number 1. Fix the manifest; manifests/manifest.schema.json describes every field.',
-    );
+    expect(e.message).toBe('servers.s.args[1]: expected a string, got the number 1. Fix the manifest; manifests/manifest.schema.json describes every field.');
   });
 
   it('reports every problem, not only the first', () => {
@@ -70,7 +71,7 @@ describe('shape', () => {
     expect(e.message).toMatch(/^securityLevel: expected one of "STRICT", "SECURE", "STANDARD", "PERMISSIVE"; allow\[0\]: expected a string/);
   });
 
-  it('checks limits with the enclave\'s own override schema', () => {
+  it("checks limits with the enclave's own override schema", () => {
     expect(parse({ limits: { timeoutMs: 1000 } }).limits).toEqual({ timeoutMs: 1000 });
     expect(configError(() => parse({ limits: { memoryBytes: 1000 } })).path).toBe('limits.memoryBytes');
     expect(configError(() => parse({ limits: { timeout: 1 } })).message).toMatch(/^limits\.timeout: unknown key; expected one of timeoutMs/);
@@ -230,7 +231,7 @@ describe('loadManifest', () => {
     return join(dir, name);
   };
 
-  it('resolves relative paths against the file\'s folder and accepts a byte-order mark', async () => {
+  it("resolves relative paths against the file's folder and accepts a byte-order mark", async () => {
     const file = write('m.json', '\uFEFF{"servers": {"s": {"command": "./run", "cwd": "."}}}');
     const s = (await loadManifest(file, {})).servers.s as StdioServer;
     expect(s).toMatchObject({ command: join(dir, 'run'), cwd: dir });

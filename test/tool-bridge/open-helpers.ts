@@ -23,7 +23,6 @@ export async function openJson(json: unknown, baseDir: string, options: OpenOpti
   return openLoaded(manifest, options);
 }
 
-
 /** Everything a run can show to its caller, as one text, to search for a secret in. */
 export const visible = (result: { value?: JsonValue; error?: unknown; logs: unknown[] }): string =>
   JSON.stringify([result.value ?? null, result.error ?? null, result.logs]);

@@ -42,7 +42,10 @@ describe('normalizeResult', () => {
   });
 
   it('throws TOOL_ERROR with the server text, naming the tool and what to do, when isError', () => {
-    const error = failure({ isError: true, content: [text('entity "x" not found'), { type: 'image', data: 'AAAA', mimeType: 'image/png' }, text('second line')] });
+    const error = failure({
+      isError: true,
+      content: [text('entity "x" not found'), { type: 'image', data: 'AAAA', mimeType: 'image/png' }, text('second line')],
+    });
     expect(error.code).toBe('TOOL_ERROR');
     expect(error.message).toMatch(/^srv:thing failed: entity "x" not found\nsecond line\. /);
     expect(error.message).toMatch(/catch the error and continue without this result\.$/);
@@ -64,8 +67,16 @@ describe('normalizeResult', () => {
 
   it('describes images and audio by type, mimeType and decoded size, without the data', () => {
     const data = Buffer.alloc(1000, 7).toString('base64');
-    const value = normalize({ content: [{ type: 'image', data, mimeType: 'image/png' }, { type: 'audio', data: 'AAE=', mimeType: 'audio/wav' }] });
-    expect(value).toEqual([{ type: 'image', mimeType: 'image/png', size: 1000 }, { type: 'audio', mimeType: 'audio/wav', size: 2 }]);
+    const value = normalize({
+      content: [
+        { type: 'image', data, mimeType: 'image/png' },
+        { type: 'audio', data: 'AAE=', mimeType: 'audio/wav' },
+      ],
+    });
+    expect(value).toEqual([
+      { type: 'image', mimeType: 'image/png', size: 1000 },
+      { type: 'audio', mimeType: 'audio/wav', size: 2 },
+    ]);
     expect(JSON.stringify(value)).not.toContain(data.slice(0, 20));
   });
 

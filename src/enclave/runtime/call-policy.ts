@@ -25,9 +25,13 @@ export class CallPolicy {
   /** null when the call may go out; else the fatal error that ends the run. */
   check(name: string): ExecutionError | null {
     if (!levelAllows(this.level, 'dynamicToolName') && !this.literals.has(name)) {
-      return errorOf('VALIDATION_ERROR', `At ${this.level} a tool name must be written in the script as a string literal; this call's name was computed at run time. Write the call as callTool('server:tool', args) with the name spelled out (a switch picks between several).`, {
-        issues: [{ rule: 'dynamic-tool-name', message: 'The tool name was computed at run time.', line: 1, column: 1 }],
-      });
+      return errorOf(
+        'VALIDATION_ERROR',
+        `At ${this.level} a tool name must be written in the script as a string literal; this call's name was computed at run time. Write the call as callTool('server:tool', args) with the name spelled out (a switch picks between several).`,
+        {
+          issues: [{ rule: 'dynamic-tool-name', message: 'The tool name was computed at run time.', line: 1, column: 1 }],
+        },
+      );
     }
     this.calls.push(name);
     if (BLOCK_THRESHOLD[this.level] === Infinity) return null; // a level that never blocks need not score (PERMISSIVE: 1,000 calls)

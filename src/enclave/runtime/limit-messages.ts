@@ -17,7 +17,8 @@ const MB = 2 ** 20;
 
 /** What validation promised, refused again at run time (the script's text hid it from the validator). */
 const VIOLATIONS: Record<NonNullable<LimitDetail['rule']>, (d: LimitDetail) => string> = {
-  'blocked-property': (d) => `The computed property "${String(d.key ?? '?').slice(0, 100)}" is not allowed (it leads to constructors and prototypes). Access data properties only.`,
+  'blocked-property': (d) =>
+    `The computed property "${String(d.key ?? '?').slice(0, 100)}" is not allowed (it leads to constructors and prototypes). Access data properties only.`,
   'no-new': () => '`new` is allowed only for Error, Date, Map, Set and Array (whatever name refers to them). Use a plain object or a function call instead.',
   'no-regex': () => `Regular expressions are not available at this security level. ${LEVEL_RULES.regex.instead}.`,
   'unsafe-regex': (d) => `This regular expression risks catastrophic backtracking: ${d.reason ?? 'unsafe pattern'}. Simplify it, or split the text first.`,
@@ -25,7 +26,7 @@ const VIOLATIONS: Record<NonNullable<LimitDetail['rule']>, (d: LimitDetail) => s
 
 /** The validator rule a run-time VALIDATION_ERROR breaks, for the result's issues. */
 export function ruleOf(code: string, detail: LimitDetail | null): string | undefined {
-  return code === 'VALIDATION_ERROR' ? detail?.rule ?? 'blocked-property' : undefined;
+  return code === 'VALIDATION_ERROR' ? (detail?.rule ?? 'blocked-property') : undefined;
 }
 
 export function limitMessage(code: ErrorCode, detail: LimitDetail | null, limits: Limits): string {
@@ -45,12 +46,18 @@ export function limitMessage(code: ErrorCode, detail: LimitDetail | null, limits
       return 'The script was stopped.';
     case 'MEMORY_LIMIT': {
       const budget = `${Math.round(limits.memoryBytes / MB)} MB`;
-      if (d.what === 'heap') return `The script used up its ${budget} memory budget. Keep less data alive at once (process items and drop them), or return a summary.`;
-      const what = d.what === 'array' ? `an array of ${d.n} elements`
-        : d.what === 'json-nodes' ? 'a value with too many parts for JSON (shared references count each time they appear)'
-        : d.what === 'json' ? `JSON text of about ${d.n} characters`
-        : d.what === 'log' ? `console output of about ${d.n} characters`
-        : `a string of ${d.n} characters`;
+      if (d.what === 'heap')
+        return `The script used up its ${budget} memory budget. Keep less data alive at once (process items and drop them), or return a summary.`;
+      const what =
+        d.what === 'array'
+          ? `an array of ${d.n} elements`
+          : d.what === 'json-nodes'
+            ? 'a value with too many parts for JSON (shared references count each time they appear)'
+            : d.what === 'json'
+              ? `JSON text of about ${d.n} characters`
+              : d.what === 'log'
+                ? `console output of about ${d.n} characters`
+                : `a string of ${d.n} characters`;
       return `The script built ${what}, beyond its ${budget} memory budget. Work on smaller pieces of data, or return a summary.`;
     }
     default:

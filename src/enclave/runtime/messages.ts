@@ -8,9 +8,18 @@ const count = z.number().int().nonnegative();
 
 /** Every number of a level's limits (levels.ts), as resolved by the host. */
 export const LimitsSchema = z.object({
-  timeoutMs: count, maxIterations: count, maxToolCalls: count, memoryBytes: count, maxCodeBytes: count,
-  maxResultBytes: count, maxLogBytes: count, maxLogCalls: count, maxConcurrency: count, maxNestingDepth: count,
-  maxLineLength: count, maxStringLiteralBytes: count,
+  timeoutMs: count,
+  maxIterations: count,
+  maxToolCalls: count,
+  memoryBytes: count,
+  maxCodeBytes: count,
+  maxResultBytes: count,
+  maxLogBytes: count,
+  maxLogCalls: count,
+  maxConcurrency: count,
+  maxNestingDepth: count,
+  maxLineLength: count,
+  maxStringLiteralBytes: count,
 }) satisfies z.ZodType<Limits>;
 
 const IssueSchema = z.object({ rule: z.string(), message: z.string(), line: z.number(), column: z.number() });
@@ -49,7 +58,14 @@ export type DoneError = NonNullable<DoneMessage['error']>;
 
 /** A result that failed the schema: the run still ends, with INTERNAL_ERROR and this message. */
 export function malformedDone(id: number): DoneMessage {
-  return { type: 'done', id, ok: false, error: { code: 'INTERNAL_ERROR', message: 'The sandbox produced a malformed result. Run the script again; if it fails again, simplify it.' }, iterations: 0, toolCalls: 0 };
+  return {
+    type: 'done',
+    id,
+    ok: false,
+    error: { code: 'INTERNAL_ERROR', message: 'The sandbox produced a malformed result. Run the script again; if it fails again, simplify it.' },
+    iterations: 0,
+    toolCalls: 0,
+  };
 }
 
 export const RunSchema = z.object({

@@ -4,7 +4,13 @@
 // Instances are reused one execution at a time; a runtime is created fresh per execution.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { newQuickJSWASMModuleFromVariant, newVariant, type EmscriptenModuleLoaderOptions, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type EmscriptenModuleLoaderOptions,
+  type QuickJSSyncVariant,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
 import { log } from '../log.js';
 import releaseSyncExport from '@jitl/quickjs-wasmfile-release-sync';
 
@@ -88,7 +94,9 @@ export class ModulePool {
 
   private async create(maxPages: number): Promise<Instance> {
     const memory = new WebAssembly.Memory({ initial: BASE_BYTES / PAGE, maximum: maxPages });
-    const module = await newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: await compiledModule(), wasmMemory: memory, emscriptenModule: QUIET }));
+    const module = await newQuickJSWASMModuleFromVariant(
+      newVariant(releaseSync, { wasmModule: await compiledModule(), wasmMemory: memory, emscriptenModule: QUIET }),
+    );
     return { module, memory };
   }
 }

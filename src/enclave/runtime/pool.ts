@@ -87,7 +87,14 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
   return { entry: code, eval: true };
 }
 
-const failed = (id: number, code: ErrorCode, message: string): DoneMessage => ({ type: 'done', id, ok: false, error: { code, message }, iterations: 0, toolCalls: 0 });
+const failed = (id: number, code: ErrorCode, message: string): DoneMessage => ({
+  type: 'done',
+  id,
+  ok: false,
+  error: { code, message },
+  iterations: 0,
+  toolCalls: 0,
+});
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -148,7 +155,12 @@ export class WorkerPool {
   get stats(): PoolStats {
     const ready = this.slots.filter((s) => s.ready);
     const reserved = this.slots.filter((s) => s.reserved).length;
-    return { workers: this.slots.length, starting: this.slots.length - ready.length, running: ready.filter((s) => s.running).length, queued: this.queue.length + reserved };
+    return {
+      workers: this.slots.length,
+      starting: this.slots.length - ready.length,
+      running: ready.filter((s) => s.running).length,
+      queued: this.queue.length + reserved,
+    };
   }
 
   async dispose(): Promise<void> {
@@ -200,9 +212,12 @@ export class WorkerPool {
         clearTimeout(running.watchdog);
         running.watchdog = this.watchdog(slot, running.job);
         return;
-      case 'tool-call': return running.job.onToolCall(msg.callId, msg.name, msg.args);
-      case 'tool-cancel': return running.job.onToolCancel(msg.callIds);
-      case 'log': return running.job.onLog(msg.level, msg.message);
+      case 'tool-call':
+        return running.job.onToolCall(msg.callId, msg.name, msg.args);
+      case 'tool-cancel':
+        return running.job.onToolCancel(msg.callIds);
+      case 'log':
+        return running.job.onLog(msg.level, msg.message);
       case 'done':
         clearTimeout(running.watchdog);
         slot.running = undefined;
@@ -242,7 +257,11 @@ export class WorkerPool {
    */
   private watchdog(slot: Slot, job: PoolJob): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      void this.replace(slot, 'TIMEOUT', `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`);
+      void this.replace(
+        slot,
+        'TIMEOUT',
+        `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`,
+      );
     }, job.limits.timeoutMs + this.options.graceMs);
     timer.unref();
     return timer;

@@ -45,7 +45,11 @@ export class PreparedSandbox {
     this.runtime.setInterruptHandler(() => this.target?.interrupted() ?? false);
     // STRICT allows no regular expressions: its context has no engine, so no pattern reaches one by any path.
     this.context = this.runtime.newContext({ intrinsics: { ...DefaultIntrinsics, RegExp: kind.regex } });
-    this.configure = installPrelude(this.context, () => this.bound(), () => lease.memoryFull());
+    this.configure = installPrelude(
+      this.context,
+      () => this.bound(),
+      () => lease.memoryFull(),
+    );
   }
 
   /** Binds the sandbox to one execution and applies its limits, deadline and globals. */

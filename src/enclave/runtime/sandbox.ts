@@ -13,7 +13,6 @@ import type { HostBridge, PreparedSandbox } from './prepared.js';
 import { MAX_JSON_DEPTH, sandboxConfig } from './sandbox-config.js';
 import { SCRIPT_FILE } from './sandbox-source.js';
 
-
 /** QuickJS's messages when an allocation failed. */
 const OUT_OF_MEMORY = /^(?:out of memory|string too long|invalid array length)$/;
 /** A tool name is the script's own string: shown in errors and streamed, so bounded (MCP names are ≤ 128). */
@@ -71,7 +70,10 @@ export class SandboxExecution implements HostBridge {
 
   start(): void {
     this.timer = setTimeout(() => {
-      this.setFatal('TIMEOUT', `The script ran past its ${this.limits.timeoutMs} ms time limit while waiting. Make fewer or slower-to-answer tool calls per script, or split the work.`);
+      this.setFatal(
+        'TIMEOUT',
+        `The script ran past its ${this.limits.timeoutMs} ms time limit while waiting. Make fewer or slower-to-answer tool calls per script, or split the work.`,
+      );
       this.finish();
     }, this.limits.timeoutMs);
     this.guarded(() => {
@@ -89,7 +91,7 @@ export class SandboxExecution implements HostBridge {
     if (!deferred || this.finished) return;
     this.pendingTools.delete(callId);
     this.guarded(() => {
-      let text = ok ? value ?? 'null' : JSON.stringify(error ?? { code: 'TOOL_ERROR', message: 'The tool failed.' });
+      let text = ok ? (value ?? 'null') : JSON.stringify(error ?? { code: 'TOOL_ERROR', message: 'The tool failed.' });
       if (ok && jsonDepth(text) > MAX_JSON_DEPTH) {
         ok = false;
         text = JSON.stringify({ code: 'TOOL_ERROR', message: `The tool result nests deeper than ${MAX_JSON_DEPTH} levels and was refused.` });
@@ -140,7 +142,10 @@ export class SandboxExecution implements HostBridge {
       return 'MAX_TOOL_CALLS';
     }
     if (name.length > MAX_TOOL_NAME_LENGTH) {
-      this.setFatal('UNKNOWN_TOOL', `A tool name has at most ${MAX_TOOL_NAME_LENGTH} characters. Call only the tools listed in the declarations, as 'server:tool'.`);
+      this.setFatal(
+        'UNKNOWN_TOOL',
+        `A tool name has at most ${MAX_TOOL_NAME_LENGTH} characters. Call only the tools listed in the declarations, as 'server:tool'.`,
+      );
       return 'UNKNOWN_TOOL';
     }
     const refusal = this.plan.policy.check(name);
@@ -161,7 +166,10 @@ export class SandboxExecution implements HostBridge {
     const room = this.limits.maxLogBytes - this.logBytes;
     let bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > room) {
-      text = Buffer.from(text, 'utf8').subarray(0, Math.max(0, room)).toString('utf8').replace(/\uFFFD$/, '');
+      text = Buffer.from(text, 'utf8')
+        .subarray(0, Math.max(0, room))
+        .toString('utf8')
+        .replace(/\uFFFD$/, '');
       bytes = Buffer.byteLength(text, 'utf8');
       this.logClosed = true;
     }
@@ -218,7 +226,10 @@ export class SandboxExecution implements HostBridge {
     }
     if (this.pendingTools.size === 0) {
       // Nothing runs and nothing is awaited: the script waits on a promise that can never settle.
-      this.outcome = this.failure('RUNTIME_ERROR', 'The script is waiting on a promise that can never settle (for example Promise.race([])). Await tool calls or values that resolve.');
+      this.outcome = this.failure(
+        'RUNTIME_ERROR',
+        'The script is waiting on a promise that can never settle (for example Promise.race([])). Await tool calls or values that resolve.',
+      );
       this.finish();
     }
   }
@@ -229,9 +240,12 @@ export class SandboxExecution implements HostBridge {
       step();
     } catch (error) {
       const overflow = error instanceof RangeError;
-      this.setFatal(overflow ? 'RUNTIME_ERROR' : 'INTERNAL_ERROR', overflow
-        ? 'The script built data nested too deeply for the engine (for example arrays inside arrays thousands of levels deep). Keep nesting shallow.'
-        : 'The sandbox engine failed while running the script. Run it again; if it fails again, simplify it.');
+      this.setFatal(
+        overflow ? 'RUNTIME_ERROR' : 'INTERNAL_ERROR',
+        overflow
+          ? 'The script built data nested too deeply for the engine (for example arrays inside arrays thousands of levels deep). Keep nesting shallow.'
+          : 'The sandbox engine failed while running the script. Run it again; if it fails again, simplify it.',
+      );
       this.finish(false);
     }
   }
@@ -242,7 +256,11 @@ export class SandboxExecution implements HostBridge {
     const message = String(dumped?.message ?? dumped ?? 'Unknown error');
     if (dumped?.name === 'InternalError' && OUT_OF_MEMORY.test(message)) {
       if (message === 'out of memory') this.outOfMemory = true;
-      this.setFatal('MEMORY_LIMIT', `The script ran out of its ${Math.round(this.limits.memoryBytes / 2 ** 20)} MB memory budget (${message}). Work on smaller pieces of data.`, dumped.stack);
+      this.setFatal(
+        'MEMORY_LIMIT',
+        `The script ran out of its ${Math.round(this.limits.memoryBytes / 2 ** 20)} MB memory budget (${message}). Work on smaller pieces of data.`,
+        dumped.stack,
+      );
     } else if (dumped?.name === 'InternalError' && message === 'interrupted') {
       this.setFatal('TIMEOUT', limitMessage('TIMEOUT', null, this.limits));
     } else if (compiling && dumped?.name === 'SyntaxError' && message === 'RegExp are not supported') {
@@ -263,8 +281,11 @@ export class SandboxExecution implements HostBridge {
   /** The outcome as the caller reads it: positions in the script's own lines and columns, said in the message. */
   private report(): Outcome {
     const fatal = this.fatalError;
-    const raw = fatal ? { ok: false as const, error: fatal, at: fatal.at, ...this.counts } : this.outcome ?? this.failure('INTERNAL_ERROR', 'The script ended without a result.');
-    if (raw.ok || !raw.error) return { ok: raw.ok, ...(raw.value !== undefined ? { value: raw.value } : {}), iterations: raw.iterations, toolCalls: raw.toolCalls };
+    const raw = fatal
+      ? { ok: false as const, error: fatal, at: fatal.at, ...this.counts }
+      : (this.outcome ?? this.failure('INTERNAL_ERROR', 'The script ended without a result.'));
+    if (raw.ok || !raw.error)
+      return { ok: raw.ok, ...(raw.value !== undefined ? { value: raw.value } : {}), iterations: raw.iterations, toolCalls: raw.toolCalls };
     const { at: _at, ...plain } = raw.error as Fatal;
     const error: DoneError = { ...plain };
     const at = raw.at ?? (fatal ? fatal.at : undefined);
@@ -273,7 +294,8 @@ export class SandboxExecution implements HostBridge {
       error.line = pos.line;
       error.column = pos.column;
       error.message = `Line ${pos.line}, column ${pos.column}: ${error.message}`;
-      if (error.code === 'RUNTIME_ERROR') error.message = `${error.message.replace(/\.?$/, '.')} Fix the script at that position; wrap tool calls in try/catch to handle their failures.`;
+      if (error.code === 'RUNTIME_ERROR')
+        error.message = `${error.message.replace(/\.?$/, '.')} Fix the script at that position; wrap tool calls in try/catch to handle their failures.`;
     }
     if (error.issues) error.issues = error.issues.map((i: Issue) => ({ ...i, line: error.line ?? i.line, column: error.column ?? i.column }));
     return { ok: false, error, iterations: raw.iterations, toolCalls: raw.toolCalls };

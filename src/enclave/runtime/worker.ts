@@ -79,7 +79,14 @@ function run(msg: RunMessage): void {
     },
     () => {
       end();
-      post({ type: 'done', id: msg.id, ok: false, error: { code: 'INTERNAL_ERROR', message: 'The sandbox could not be created. Run the script again.' }, iterations: 0, toolCalls: 0 });
+      post({
+        type: 'done',
+        id: msg.id,
+        ok: false,
+        error: { code: 'INTERNAL_ERROR', message: 'The sandbox could not be created. Run the script again.' },
+        iterations: 0,
+        toolCalls: 0,
+      });
     },
   );
 }

@@ -67,7 +67,10 @@ return [JSON.stringify(v), JSON.stringify(v, null, 2), JSON.stringify(v, ['a', '
     expect(valueOf(await runInSandbox(code))).toEqual(expected);
   });
   it('a replaced toISOString is refused, not followed into a shared-reference DAG', async () => {
-    const run = await runInSandbox('const d = new Date(0);\nlet o = [];\nfor (let i = 0; i < 30; i++) o = [o, o];\nconst iso = () => o;\nd.toISOString = iso;\nreturn JSON.stringify([d]).length;', { level: 'STANDARD' });
+    const run = await runInSandbox(
+      'const d = new Date(0);\nlet o = [];\nfor (let i = 0; i < 30; i++) o = [o, o];\nconst iso = () => o;\nd.toISOString = iso;\nreturn JSON.stringify([d]).length;',
+      { level: 'STANDARD' },
+    );
     expect(codeOf(run)).toBe('RUNTIME_ERROR');
     expect(run.done.error?.message).toMatch(/toISOString/);
   });

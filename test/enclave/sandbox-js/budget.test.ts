@@ -30,7 +30,10 @@ describe('counting', () => {
 
 describe('limits are fatal', () => {
   it('a raw endless loop (no transform, no guard) still ends at the deadline', async () => {
-    const run = await runInSandbox('try { for (;;) {} } catch (e) { return "caught"; } finally { return "finally"; }', { raw: true, limits: { timeoutMs: 300 } });
+    const run = await runInSandbox('try { for (;;) {} } catch (e) { return "caught"; } finally { return "finally"; }', {
+      raw: true,
+      limits: { timeoutMs: 300 },
+    });
     expect(codeOf(run)).toBe('TIMEOUT');
   });
   it('MAX_ITERATIONS cannot be caught, nor outlived by finally', async () => {

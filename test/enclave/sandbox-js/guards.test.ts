@@ -14,7 +14,9 @@ describe('new', () => {
   // The validator judges `new` by the callee's name, so these run raw: the run-time guard judges the value.
   const ctor = (code: string) => code.replace(/new (\w+)\(/g, 'new (__ag_n($1))(');
   it('allows the real constructors through aliases (raw, with only the guard the transform writes)', async () => {
-    const code = ctor('const D = Date;\nconst M = Map;\nconst A = Array;\nreturn [new D(0).getTime(), new M([[1, 2]]).get(1), new A(2).length, new Error("x").message, new Set([1, 1]).size];');
+    const code = ctor(
+      'const D = Date;\nconst M = Map;\nconst A = Array;\nreturn [new D(0).getTime(), new M([[1, 2]]).get(1), new A(2).length, new Error("x").message, new Set([1, 1]).size];',
+    );
     expect(valueOf(await runInSandbox(code, { raw: true }))).toEqual([0, 2, 2, 'x', 1]);
   });
   it('refuses any other constructor through the guard (raw)', async () => {
@@ -37,14 +39,17 @@ describe('computed keys', () => {
     expect(codeOf(run)).toBe('VALIDATION_ERROR');
   });
   it('an object key is coerced once: it cannot answer the check one name and the access another', async () => {
-    const run = await runInSandbox("let n = 0;\nconst name = () => (n++ === 0 ? 'x' : 'constructor');\nconst k = { toString: name };\nconst o = { x: 1 };\nreturn o[k];", { level: 'STANDARD' });
+    const run = await runInSandbox(
+      "let n = 0;\nconst name = () => (n++ === 0 ? 'x' : 'constructor');\nconst k = { toString: name };\nconst o = { x: 1 };\nreturn o[k];",
+      { level: 'STANDARD' },
+    );
     expect(valueOf(run)).toBe(1);
   });
 });
 
 describe('Object.assign and Object.fromEntries', () => {
   it.each([
-    ['assign from parsed JSON with __proto__', "const src = JSON.parse('{\"__proto__\": {\"x\": 1}}');\nreturn Object.assign({}, src).x;"],
+    ['assign from parsed JSON with __proto__', 'const src = JSON.parse(\'{"__proto__": {"x": 1}}\');\nreturn Object.assign({}, src).x;'],
     ['fromEntries with constructor', "return Object.fromEntries([['constructor', 1]]);"],
   ])('%s', async (_name, code) => {
     expect(codeOf(await runInSandbox(code))).toBe('VALIDATION_ERROR');
@@ -64,6 +69,12 @@ describe('promise handlers', () => {
     expect(codeOf(run)).toBe('MAX_ITERATIONS');
   });
   it('.finally, .catch and .then chains work', async () => {
-    expect(valueOf(await runInSandbox("let seen = 0;\nconst v = await Promise.reject(new Error('x')).catch((e) => e.message).finally(() => { seen = 1; });\nreturn [v, seen];"))).toEqual(['x', 1]);
+    expect(
+      valueOf(
+        await runInSandbox(
+          "let seen = 0;\nconst v = await Promise.reject(new Error('x')).catch((e) => e.message).finally(() => { seen = 1; });\nreturn [v, seen];",
+        ),
+      ),
+    ).toEqual(['x', 1]);
   });
 });

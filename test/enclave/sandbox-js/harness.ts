@@ -56,17 +56,23 @@ export async function runInSandbox(code: string, options: RunInSandboxOptions = 
   const logs: SandboxRun['logs'] = [];
   const calls: SandboxRun['calls'] = [];
   const done = await new Promise<DoneMessage>((resolve) => {
-    const execution: SandboxExecution = new SandboxExecution(plan, sandbox, new Int32Array(new SharedArrayBuffer(4)), (m) => {
-      if (m.type === 'log') logs.push({ level: m.level, message: m.message });
-      if (m.type !== 'tool-call') return;
-      const args = JSON.parse(m.args) as unknown;
-      calls.push({ name: m.name, args });
-      setImmediate(() => {
-        const answer = options.tool ? options.tool(m.name, args) : args;
-        if (answer instanceof Error) execution.toolResult(m.callId, false, undefined, { code: 'TOOL_ERROR', message: answer.message });
-        else execution.toolResult(m.callId, true, JSON.stringify(answer ?? null), undefined);
-      });
-    }, resolve);
+    const execution: SandboxExecution = new SandboxExecution(
+      plan,
+      sandbox,
+      new Int32Array(new SharedArrayBuffer(4)),
+      (m) => {
+        if (m.type === 'log') logs.push({ level: m.level, message: m.message });
+        if (m.type !== 'tool-call') return;
+        const args = JSON.parse(m.args) as unknown;
+        calls.push({ name: m.name, args });
+        setImmediate(() => {
+          const answer = options.tool ? options.tool(m.name, args) : args;
+          if (answer instanceof Error) execution.toolResult(m.callId, false, undefined, { code: 'TOOL_ERROR', message: answer.message });
+          else execution.toolResult(m.callId, true, JSON.stringify(answer ?? null), undefined);
+        });
+      },
+      resolve,
+    );
     execution.start();
   });
   return { done, logs, calls };

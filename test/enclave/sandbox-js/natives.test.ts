@@ -6,12 +6,53 @@ import { codeOf, runInSandbox, valueOf } from './harness.js';
 
 /** Every method of Array.prototype that walks or rewrites a receiver's length (all but the constructor). */
 const ARRAY_METHODS = [
-  'at', 'concat', 'copyWithin', 'entries', 'every', 'fill', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex',
-  'flat', 'flatMap', 'forEach', 'includes', 'indexOf', 'join', 'keys', 'lastIndexOf', 'map', 'pop', 'push', 'reduce',
-  'reduceRight', 'reverse', 'shift', 'slice', 'some', 'sort', 'splice', 'toLocaleString', 'toReversed', 'toSorted',
-  'toSpliced', 'toString', 'unshift', 'values', 'with',
+  'at',
+  'concat',
+  'copyWithin',
+  'entries',
+  'every',
+  'fill',
+  'filter',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+  'flat',
+  'flatMap',
+  'forEach',
+  'includes',
+  'indexOf',
+  'join',
+  'keys',
+  'lastIndexOf',
+  'map',
+  'pop',
+  'push',
+  'reduce',
+  'reduceRight',
+  'reverse',
+  'shift',
+  'slice',
+  'some',
+  'sort',
+  'splice',
+  'toLocaleString',
+  'toReversed',
+  'toSorted',
+  'toSpliced',
+  'toString',
+  'unshift',
+  'values',
+  'with',
 ];
-const argsFor = (m: string): string => (['every', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flatMap', 'forEach', 'map', 'some'].includes(m) ? '(x) => x' : m === 'reduce' || m === 'reduceRight' ? '(a, x) => a, 0' : m === 'with' ? '0, 1' : '1');
+const argsFor = (m: string): string =>
+  ['every', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flatMap', 'forEach', 'map', 'some'].includes(m)
+    ? '(x) => x'
+    : m === 'reduce' || m === 'reduceRight'
+      ? '(a, x) => a, 0'
+      : m === 'with'
+        ? '0, 1'
+        : '1';
 
 describe('array-likes of a huge length are refused before any native loop', () => {
   it.each(ARRAY_METHODS)('Array.prototype.%s on { length: 1e15 }, raw', async (method) => {
@@ -34,7 +75,9 @@ describe('array-likes of a huge length are refused before any native loop', () =
     expect(run.done.error?.message).toMatch(/must be a number/);
   });
   it('ordinary array-likes and arrays still work', async () => {
-    expect(valueOf(await runInSandbox("return [[].join.call({ length: 2, 0: 'a', 1: 'b' }, '-'), [1, 2, 3].includes(2), Array.from({ length: 3 }, (_, i) => i)];"))).toEqual(['a-b', true, [0, 1, 2]]);
+    expect(
+      valueOf(await runInSandbox("return [[].join.call({ length: 2, 0: 'a', 1: 'b' }, '-'), [1, 2, 3].includes(2), Array.from({ length: 3 }, (_, i) => i)];")),
+    ).toEqual(['a-b', true, [0, 1, 2]]);
   });
 });
 

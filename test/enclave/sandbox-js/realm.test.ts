@@ -55,7 +55,11 @@ async function lockedDown(regex: boolean): Promise<ProbeReport> {
   const probe = ctx.unwrapResult(ctx.evalCode(PROBE, 'probe.js'));
   // The probe's own callbacks pass the prelude's counting guards: a bridge that never stops them.
   const bridge = { interrupted: () => false } as HostBridge;
-  const configure: QuickJSHandle = installPrelude(ctx, () => bridge, () => false);
+  const configure: QuickJSHandle = installPrelude(
+    ctx,
+    () => bridge,
+    () => false,
+  );
   const cfg = ctx.newString(JSON.stringify({ maxIterations: 1e9, maxArrayLength: 1e9, maxStringLength: 1e9, deadline: Date.now() + 60_000, globals: '{}' }));
   ctx.unwrapResult(ctx.callFunction(configure, ctx.undefined, cfg)).dispose();
   const report = ctx.unwrapResult(ctx.callFunction(probe, ctx.undefined, ctx.global));
@@ -64,7 +68,10 @@ async function lockedDown(regex: boolean): Promise<ProbeReport> {
   return JSON.parse(text) as ProbeReport;
 }
 
-describe.each([['STRICT (no regular-expression engine)', false], ['SECURE and up', true]] as const)('the locked-down realm, %s', (_name, regex) => {
+describe.each([
+  ['STRICT (no regular-expression engine)', false],
+  ['SECURE and up', true],
+] as const)('the locked-down realm, %s', (_name, regex) => {
   it('reaches no Function-family constructor, no eval, no reflective Object and no unguarded Array', async () => {
     const report = await lockedDown(regex);
     expect(report.objects).toBeGreaterThan(100); // the walk really went through the built-ins

@@ -20,7 +20,11 @@ describe('STRICT: no engine at all', () => {
     expect(codeOf(run)).toBe('VALIDATION_ERROR');
   });
   it('string split and replace still work: they take no pattern', async () => {
-    expect(valueOf(await runInSandbox("return ['a,b,c'.split(','), 'a-b'.replace('-', '+'), 'aaa'.replaceAll('a', 'b')];"))).toEqual([['a', 'b', 'c'], 'a+b', 'bbb']);
+    expect(valueOf(await runInSandbox("return ['a,b,c'.split(','), 'a-b'.replace('-', '+'), 'aaa'.replaceAll('a', 'b')];"))).toEqual([
+      ['a', 'b', 'c'],
+      'a+b',
+      'bbb',
+    ]);
   });
 });
 
@@ -54,7 +58,8 @@ describe('SECURE: every pattern is checked where it runs', () => {
     expect(valueOf(await runInSandbox('return typeof /a/.compile;', { raw: true, level: 'SECURE' }))).toBe('undefined');
   });
   it('safe patterns work through every method', async () => {
-    const code = "const s = 'a1b22c333';\nreturn [s.replace(/[0-9]+/g, '#'), s.split(/[0-9]+/), s.match(/[0-9]+/g), [...s.matchAll(/[a-z]/g)].length, s.search(/b/), /c/.test(s)];";
+    const code =
+      "const s = 'a1b22c333';\nreturn [s.replace(/[0-9]+/g, '#'), s.split(/[0-9]+/), s.match(/[0-9]+/g), [...s.matchAll(/[a-z]/g)].length, s.search(/b/), /c/.test(s)];";
     expect(valueOf(await runInSandbox(code, { level: 'SECURE' }))).toEqual(['a#b#c#', ['a', 'b', 'c', ''], ['1', '22', '333'], 3, 2, true]);
   });
 });

@@ -29,7 +29,8 @@ function withAuth(headers) {
 
 const origin = new URL(target).origin;
 setGlobalDispatcher(
-  new Agent().compose((dispatch) => (options, handler) =>
-    dispatch(new URL(String(options.origin)).origin === origin ? { ...options, headers: withAuth(options.headers) } : options, handler),
+  new Agent().compose(
+    (dispatch) => (options, handler) =>
+      dispatch(new URL(String(options.origin)).origin === origin ? { ...options, headers: withAuth(options.headers) } : options, handler),
   ),
 );

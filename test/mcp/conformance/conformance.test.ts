@@ -47,9 +47,9 @@ describe.skipIf(NODE22_MISSING)('MCP conformance harness', () => {
     expect(code, output).toBe(0);
     // The scenarios that exercise what we serve: the lifecycle, logging/setLevel, ping, tools/list, several
     // POST streams at once, Host/Origin checks against DNS rebinding.
-    expect(summary.passed).toEqual(expect.arrayContaining([
-      'server-initialize', 'logging-set-level', 'ping', 'tools-list', 'server-sse-multiple-streams', 'dns-rebinding-protection',
-    ]));
+    expect(summary.passed).toEqual(
+      expect.arrayContaining(['server-initialize', 'logging-set-level', 'ping', 'tools-list', 'server-sse-multiple-streams', 'dns-rebinding-protection']),
+    );
   }, 180_000);
 
   it('fails on a failure the baseline does not list', async () => {

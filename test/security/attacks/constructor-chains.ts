@@ -10,7 +10,12 @@ export const constructorChains: Attack[] = [
   // An arrow bound to a const (STANDARD allows the binding) → Function.
   { name: 'arrow .constructor', level: 'STANDARD', code: `const f = () => 1;\nreturn f.constructor('return 1 + 1')()`, expect: blocked },
   // An async arrow → AsyncFunction, which also compiles strings.
-  { name: 'async arrow .constructor', level: 'STANDARD', code: `const f = async () => 1;\nconst g = f.constructor('return 1');\nreturn await g()`, expect: blocked },
+  {
+    name: 'async arrow .constructor',
+    level: 'STANDARD',
+    code: `const f = async () => 1;\nconst g = f.constructor('return 1');\nreturn await g()`,
+    expect: blocked,
+  },
   // String primitive → String → Function.
   { name: 'string .constructor.constructor', code: `return 'x'.constructor.constructor('return this')()`, expect: blocked },
   // Number primitive → Number → Function.

@@ -63,5 +63,10 @@ export const globalAccess: Attack[] = [
   // A blocked global reached through a destructuring default.
   { name: 'globalThis as a destructuring default', code: `const { g = globalThis } = {};\nreturn g`, expect: blocked },
   // The global object through a sloppy-mode callback: every callback is strict, so `this` stays undefined.
-  { name: 'this through Function.prototype.call', level: 'STANDARD', code: `const f = () => 1;\nreturn f.call.call(f, null)`, expect: { success: true, value: 1 } },
+  {
+    name: 'this through Function.prototype.call',
+    level: 'STANDARD',
+    code: `const f = () => 1;\nreturn f.call.call(f, null)`,
+    expect: { success: true, value: 1 },
+  },
 ];

@@ -8,7 +8,12 @@ export const reservedNames: Attack[] = [
   // Redefine the iteration guard as a no-op, then loop forever.
   { name: 'const __ag_i = no-op', level: 'STANDARD', code: `const __ag_i = () => 0;\nfor (;;) {}`, expect: blocked },
   // Shadow the key guard in a callback parameter, then use a run-time key.
-  { name: '__ag_k as a callback parameter', level: 'STANDARD', code: `const id = (k) => k;\nreturn [id].map((__ag_k) => [][ 'constr' + 'uctor' ])`, expect: blocked },
+  {
+    name: '__ag_k as a callback parameter',
+    level: 'STANDARD',
+    code: `const id = (k) => k;\nreturn [id].map((__ag_k) => [][ 'constr' + 'uctor' ])`,
+    expect: blocked,
+  },
   // Shadow the key guard in a catch parameter.
   { name: '__ag_k as a catch parameter', code: `try { [1].forEach((f) => { throw f }) } catch (__ag_k) { return [][ 'constr' + 'uctor' ] }`, expect: blocked },
   // Shadow the size guard through destructuring.

@@ -6,7 +6,11 @@ const blocked: Expect = { codes: ['VALIDATION_ERROR'] };
 
 export const unicodeTricks: Attack[] = [
   // Trojan Source: a right-to-left override inside a comment reorders what a reviewer sees.
-  { name: 'BiDi override in a comment', code: `const isAdmin = false;\n/* \u202E } \u2066if (isAdmin)\u2069 \u2066 begin admins only */\nreturn isAdmin`, expect: blocked },
+  {
+    name: 'BiDi override in a comment',
+    code: `const isAdmin = false;\n/* \u202E } \u2066if (isAdmin)\u2069 \u2066 begin admins only */\nreturn isAdmin`,
+    expect: blocked,
+  },
   // BiDi isolate inside a string literal that hides the end of the string.
   { name: 'BiDi isolate in a string', code: `const access = 'user\u2067 // check if admin\u2069';\nreturn access`, expect: blocked },
   // Zero-width space splitting an identifier into a different name.
@@ -16,7 +20,12 @@ export const unicodeTricks: Attack[] = [
   // A BOM in the middle of the code.
   { name: 'BOM inside code', code: `const a\uFEFF = 1;\nreturn a`, expect: blocked },
   // Homoglyph: Cyrillic 'с' makes a look-alike of callTool that is a different variable.
-  { name: 'Cyrillic homoglyph identifier', code: `const \u0441allTool = (n, a) => ({ faked: true });\nreturn \u0441allTool('x:y', {})`, level: 'STANDARD', expect: blocked },
+  {
+    name: 'Cyrillic homoglyph identifier',
+    code: `const \u0441allTool = (n, a) => ({ faked: true });\nreturn \u0441allTool('x:y', {})`,
+    level: 'STANDARD',
+    expect: blocked,
+  },
   // Homoglyph shadowing a global the reader trusts (Cyrillic 'о' in console).
   { name: 'Cyrillic homoglyph of console', code: `const c\u043Ensole = { log: 1 };\nreturn 1`, expect: blocked },
   // Mathematical bold letters as an identifier.

@@ -1,13 +1,8 @@
 // @ts-check
 // Step 6: what a script calls — callTool, parallel, console, JSON — and the wrapper that turns the script's
 // promise into one result for the host. Data leaves the sandbox only as JSON text made by ext.js's copy walk.
-(
-/**
- * @param {Sandbox.Intrinsics} I
- * @param {Sandbox.Budget} b
- * @param {Sandbox.Host} host
- */
-function makeApi(I, b, host) {
+
+(function makeApi(/** @type {Sandbox.Intrinsics} */ I, /** @type {Sandbox.Budget} */ b, /** @type {Sandbox.Host} */ host) {
   'use strict';
   const { apply, isArray, jsonParse } = I;
   const { st, cfg } = b;
@@ -55,24 +50,26 @@ function makeApi(I, b, host) {
   // Console lines are cut to the level's budget (characters per run, calls per run) before they leave the
   // sandbox: one script must not stream megabytes of notifications to a client.
   /** @param {string} level */
-  const logger = (level) => (/** @type {unknown[]} */ ...a) => {
-    b.alive();
-    if (st.logClosed) return;
-    if (++st.logCalls > cfg.maxLogCalls) {
-      st.logClosed = true;
-      host.log('warn', `[console output truncated: more than ${cfg.maxLogCalls} calls]`);
-      return;
-    }
-    const room = cfg.maxLogBytes - st.logChars;
-    let text = a.length === 1 && typeof a[0] === 'string' ? a[0] : ext().format(a);
-    if (text.length > room) {
-      text = apply(I.stringSlice, text, [0, Math.max(room , 0)]);
-      st.logClosed = true;
-    }
-    st.logChars += text.length;
-    if (text !== '' || !st.logClosed) host.log(level, text);
-    if (st.logClosed) host.log('warn', `[console output truncated at ${cfg.maxLogBytes} characters]`);
-  };
+  const logger =
+    (level) =>
+    (/** @type {unknown[]} */ ...a) => {
+      b.alive();
+      if (st.logClosed) return;
+      if (++st.logCalls > cfg.maxLogCalls) {
+        st.logClosed = true;
+        host.log('warn', `[console output truncated: more than ${cfg.maxLogCalls} calls]`);
+        return;
+      }
+      const room = cfg.maxLogBytes - st.logChars;
+      let text = a.length === 1 && typeof a[0] === 'string' ? a[0] : ext().format(a);
+      if (text.length > room) {
+        text = apply(I.stringSlice, text, [0, Math.max(room, 0)]);
+        st.logClosed = true;
+      }
+      st.logChars += text.length;
+      if (text !== '' || !st.logClosed) host.log(level, text);
+      if (st.logClosed) host.log('warn', `[console output truncated at ${cfg.maxLogBytes} characters]`);
+    };
   const console = { log: logger('log'), info: logger('info'), warn: logger('warn'), error: logger('error') };
 
   /** @param {unknown} value @param {unknown} [replacer] @param {unknown} [space] */
@@ -80,7 +77,8 @@ function makeApi(I, b, host) {
   /** @param {unknown} text @param {unknown} [reviver] */
   const parse = (text, reviver) => {
     const s = I.String(text);
-    if (s.length > cfg.maxJsonDepth && host.depth(s) > cfg.maxJsonDepth) throw new TypeErr(`JSON.parse: the text nests deeper than ${cfg.maxJsonDepth} levels.`);
+    if (s.length > cfg.maxJsonDepth && host.depth(s) > cfg.maxJsonDepth)
+      throw new TypeErr(`JSON.parse: the text nests deeper than ${cfg.maxJsonDepth} levels.`);
     return typeof reviver === 'function' ? jsonParse(s, b.counted(/** @type {Sandbox.Fn} */ (reviver))) : jsonParse(s);
   };
 

@@ -2,13 +2,8 @@
 // Step 2: the run's counters and the one way a limit ends it. A limit is fatal: fatal() tells the host, which
 // then interrupts the engine (uncatchably) at its next poll; until then every guard throws again, so neither a
 // catch block nor a finally block can carry on.
-(
-/**
- * @param {Sandbox.Intrinsics} I
- * @param {Sandbox.Host} host
- * @returns {Sandbox.Budget}
- */
-function budget(I, host) {
+
+(function budget(/** @type {Sandbox.Intrinsics} */ I, /** @type {Sandbox.Host} */ host) {
   'use strict';
   const { apply, jsonStringify, now } = I;
   const Err = I.Error;
@@ -103,5 +98,7 @@ function budget(I, host) {
     if (st.dead) alive();
     if (outOfMemory(e)) fatal('MEMORY_LIMIT', { what: 'heap' });
   };
-  return I.freeze({ st, cfg, fatal, alive, iter, counted, tooBig, size, strLimit, checkLength, caught });
+  /** @type {Sandbox.Budget} */
+  const budget = { st, cfg, fatal, alive, iter, counted, tooBig, size, strLimit, checkLength, caught };
+  return I.freeze(budget);
 });

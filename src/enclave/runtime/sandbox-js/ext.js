@@ -1,9 +1,8 @@
 // @ts-check
 // Compiled on first use (QuickJS compiles ~150 µs per KB for every execution, and many scripts need none of
 // this): the JSON copy walk, parallel(), console formatting, and result and failure reporting.
-(
-/** @returns {Sandbox.Ext} */
-function makeExt(/** @type {Sandbox.ExtDeps} */ deps) {
+
+(function makeExt(/** @type {Sandbox.ExtDeps} */ deps) {
   'use strict';
   const { I, b, host, toolErrors } = deps;
   const { apply, isArray, keys, create, jsonStringify } = I;
@@ -25,12 +24,17 @@ function makeExt(/** @type {Sandbox.ExtDeps} */ deps) {
   };
   /** @param {unknown} v */
   const describe = (v) =>
-    typeof v === 'function' ? 'a function'
-    : typeof v === 'bigint' ? 'a BigInt'
-    : typeof v === 'symbol' ? 'a symbol'
-    : v instanceof I.Map ? 'a Map (use Object.fromEntries(map))'
-    : v instanceof I.Set ? 'a Set (use [...set])'
-    : 'not JSON';
+    typeof v === 'function'
+      ? 'a function'
+      : typeof v === 'bigint'
+        ? 'a BigInt'
+        : typeof v === 'symbol'
+          ? 'a symbol'
+          : v instanceof I.Map
+            ? 'a Map (use Object.fromEntries(map))'
+            : v instanceof I.Set
+              ? 'a Set (use [...set])'
+              : 'not JSON';
   /**
    * A real Date: one that inherits from Date.prototype (cheap, and checked first: a failed brand check throws, and
    * an exception per value made a walk of 50,000 values take seconds) and whose internal slot answers getTime.
@@ -96,14 +100,18 @@ function makeExt(/** @type {Sandbox.ExtDeps} */ deps) {
         if (apply(I.setHas, onPath, [o])) throw new TypeErr(`The value contains a cycle at ${pathOf(entry)}. Remove the back reference.`);
         const toJSON = o.toJSON;
         if (isDate(o)) {
-          if (toJSON !== I.dateToJSON || o.toISOString !== I.dateToISOString) throw new TypeErr(`The date at ${pathOf(entry)} has its own toJSON or toISOString. Convert it to a string first.`);
+          if (toJSON !== I.dateToJSON || o.toISOString !== I.dateToISOString)
+            throw new TypeErr(`The date at ${pathOf(entry)} has its own toJSON or toISOString. Convert it to a string first.`);
           const time = apply(I.dateGetTime, o, []);
           target[k] = I.isNaN(time) ? null : apply(I.dateToISOString, o, []); // an invalid date is null, as toJSON says
           count.bytes += 26;
           continue;
         }
         if (typeof toJSON === 'function') throw new TypeErr(`The value at ${pathOf(entry)} has its own toJSON function. Convert it to plain data first.`);
-        if (strict && (o instanceof I.Map || o instanceof I.Set)) throw new TypeErr(`The value at ${pathOf(entry)} is ${describe(o)}; only JSON data (objects, arrays, strings, numbers, booleans, null) can leave the script.`);
+        if (strict && (o instanceof I.Map || o instanceof I.Set))
+          throw new TypeErr(
+            `The value at ${pathOf(entry)} is ${describe(o)}; only JSON data (objects, arrays, strings, numbers, booleans, null) can leave the script.`,
+          );
         apply(I.setAdd, onPath, [o]);
         stack[stack.length] = /** @type {Entry} */ (/** @type {unknown} */ ([EXIT, o, null, '']));
         targets[targets.length] = holder;
@@ -132,7 +140,9 @@ function makeExt(/** @type {Sandbox.ExtDeps} */ deps) {
           }
         }
       } else if (strict) {
-        throw new TypeErr(`The value at ${pathOf(entry)} is ${describe(v)}; only JSON data (objects, arrays, strings, numbers, booleans, null) can leave the script.`);
+        throw new TypeErr(
+          `The value at ${pathOf(entry)} is ${describe(v)}; only JSON data (objects, arrays, strings, numbers, booleans, null) can leave the script.`,
+        );
       } else if (t === 'bigint') {
         throw new TypeErr(`The value at ${pathOf(entry)} is a BigInt, which JSON cannot hold. Convert it with String() first.`);
       } else {
@@ -255,5 +265,7 @@ function makeExt(/** @type {Sandbox.ExtDeps} */ deps) {
     }
     host.done(json, st.iterations, st.toolCalls);
   };
-  return I.freeze({ copy: copyValue, text, parallel, format, failed, result });
+  /** @type {Sandbox.Ext} */
+  const ext = { copy: copyValue, text, parallel, format, failed, result };
+  return I.freeze(ext);
 });

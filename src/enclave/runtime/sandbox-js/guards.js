@@ -2,15 +2,15 @@
 // Step 5: the guards the transform writes into every script (see transform.ts GUARD), and the restricted
 // stand-ins for the built-ins a script may name whose full versions are escape hatches: the Array global, the
 // Object namespace, and promise handlers (where a caught limit would otherwise go on).
-(
-/**
- * @param {Sandbox.Intrinsics} I
- * @param {Sandbox.Budget} b
- * @param {{ lengthOf(o: unknown): number }} natives
- * @param {((re: RegExp) => void) | null} checkRegex
- * @param {string[]} blockedKeys property names that lead to constructors, prototypes or accessor definition
- */
-function makeGuards(I, b, natives, checkRegex, blockedKeys) {
+
+// blockedKeys: property names that lead to constructors, prototypes or accessor definition
+(function makeGuards(
+  /** @type {Sandbox.Intrinsics} */ I,
+  /** @type {Sandbox.Budget} */ b,
+  /** @type {{ lengthOf(o: unknown): number }} */ natives,
+  /** @type {((re: RegExp) => void) | null} */ checkRegex,
+  /** @type {string[]} */ blockedKeys,
+) {
   'use strict';
   const { apply, defineProperty, keys, setHas } = I;
   const ArrC = I.ArrayC;

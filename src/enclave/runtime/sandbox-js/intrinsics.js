@@ -2,9 +2,9 @@
 // Step 1 of every sandbox: the built-ins the guards rely on, captured before any script runs. A guard calls
 // these, never a method looked up later: a script could shadow a method on an object it owns, and the later
 // steps replace or remove many of these on the global object itself.
-(
-/** @param {Record<string, any>} G the context's global object */
-function captureIntrinsics(G) {
+
+// G: the context's global object.
+(function captureIntrinsics(/** @type {Record<string, any>} */ G) {
   'use strict';
   const O = G.Object;
   const R = G.Reflect;

@@ -4,13 +4,8 @@
 // over `length = 2**32 - 1` or a default sort never polls, and only the watchdog could stop it. So every
 // Array.prototype method checks the length it is about to walk first, callbacks a built-in calls are counted
 // as iterations (arr.map(Math.abs) too), and string-building methods check their result size.
-(
-/**
- * @param {Sandbox.Intrinsics} I
- * @param {Sandbox.Budget} b
- * @returns {{ lengthOf(o: unknown): number }}
- */
-function guardNatives(I, b) {
+
+(function guardNatives(/** @type {Sandbox.Intrinsics} */ I, /** @type {Sandbox.Budget} */ b) {
   'use strict';
   const { apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, ownKeys, mapGet } = I;
   const TypeErr = I.TypeError;
@@ -48,8 +43,20 @@ function guardNatives(I, b) {
 
   // Index of the callback argument of each built-in that calls back once per element.
   const ARRAY_CALLBACK = new I.Map([
-    ['every', 0], ['filter', 0], ['find', 0], ['findIndex', 0], ['findLast', 0], ['findLastIndex', 0], ['flatMap', 0],
-    ['forEach', 0], ['map', 0], ['reduce', 0], ['reduceRight', 0], ['some', 0], ['sort', 0], ['toSorted', 0],
+    ['every', 0],
+    ['filter', 0],
+    ['find', 0],
+    ['findIndex', 0],
+    ['findLast', 0],
+    ['findLastIndex', 0],
+    ['flatMap', 0],
+    ['forEach', 0],
+    ['map', 0],
+    ['reduce', 0],
+    ['reduceRight', 0],
+    ['some', 0],
+    ['sort', 0],
+    ['toSorted', 0],
   ]);
   const AP = I.ArrayC.prototype;
   // The iterator prototype, found before Array.prototype.values is wrapped.
@@ -57,13 +64,16 @@ function guardNatives(I, b) {
   for (const name of ownKeys(AP)) {
     if (name === 'constructor') continue;
     const at = typeof name === 'string' ? apply(mapGet, ARRAY_CALLBACK, [name]) : undefined;
-    method(AP, name, (original) =>
-      /** @this {unknown} */
-      function guardedArrayMethod(/** @type {unknown[]} */ ...a) {
-        b.checkLength(lengthOf(this));
-        if (at !== undefined && typeof a[at] === 'function') a[at] = b.counted(/** @type {Sandbox.Fn} */ (a[at]));
-        return b.size(apply(original, this, a));
-      },
+    method(
+      AP,
+      name,
+      (original) =>
+        /** @this {unknown} */
+        function guardedArrayMethod(/** @type {unknown[]} */ ...a) {
+          b.checkLength(lengthOf(this));
+          if (at !== undefined && typeof a[at] === 'function') a[at] = b.counted(/** @type {Sandbox.Fn} */ (a[at]));
+          return b.size(apply(original, this, a));
+        },
     );
   }
 
@@ -83,12 +93,15 @@ function guardNatives(I, b) {
   const SP = I.String.prototype;
   /** @param {string} name @param {(s: string, a: unknown[]) => void} check */
   const growing = (name, check) =>
-    method(SP, name, (original) =>
-      /** @this {unknown} */
-      function guardedStringMethod(/** @type {unknown[]} */ ...a) {
-        check(I.String(this), a);
-        return b.size(apply(original, this, a));
-      },
+    method(
+      SP,
+      name,
+      (original) =>
+        /** @this {unknown} */
+        function guardedStringMethod(/** @type {unknown[]} */ ...a) {
+          check(I.String(this), a);
+          return b.size(apply(original, this, a));
+        },
     );
   growing('repeat', (s, a) => {
     if (typeof a[0] === 'number') b.strLimit(s.length * a[0]);
@@ -106,13 +119,16 @@ function guardNatives(I, b) {
   });
   // replace/replaceAll: an empty string pattern matches between every character; a function replacer is a callback.
   /** @param {boolean} all */
-  const replacing = (all) => /** @type {(s: string, a: unknown[]) => void} */ ((s, a) => {
-    if (typeof a[1] === 'function') a[1] = b.counted(/** @type {Sandbox.Fn} */ (a[1]));
-    else if (typeof a[0] === 'string' && typeof a[1] === 'string') {
-      const hits = !all ? 1 : a[0] === '' ? s.length + 1 : Math.floor(s.length / a[0].length);
-      b.strLimit(s.length + hits * a[1].length);
-    }
-  });
+  const replacing = (all) =>
+    /** @type {(s: string, a: unknown[]) => void} */ (
+      (s, a) => {
+        if (typeof a[1] === 'function') a[1] = b.counted(/** @type {Sandbox.Fn} */ (a[1]));
+        else if (typeof a[0] === 'string' && typeof a[1] === 'string') {
+          const hits = !all ? 1 : a[0] === '' ? s.length + 1 : Math.floor(s.length / a[0].length);
+          b.strLimit(s.length + hits * a[1].length);
+        }
+      }
+    );
   growing('replace', replacing(false));
   growing('replaceAll', replacing(true));
 

@@ -3,14 +3,10 @@
 // the built-ins, installs the guards, builds the script's globals and locks the realm down, then returns
 // configure(cfgText), which a run calls with its limits and deadline. It is trusted code (the validator does not
 // apply to it); the steps are the files of this folder, each one function, called here in order.
-(
-/**
- * @param {Sandbox.Host} host
- * @param {Record<string, Sandbox.Fn>} steps this folder's files, evaluated (see ../sandbox-source.ts STEPS)
- * @param {string} constantsText JSON: { blocked: string[], keep: string[], guard: Record<string, string> }
- * @returns {(cfgText: string) => void}
- */
-function prelude(host, steps, constantsText) {
+
+// steps: this folder's files, evaluated (see ../sandbox-source.ts STEPS)
+// constantsText: JSON: { blocked: string[], keep: string[], guard: Record<string, string> }
+(function prelude(/** @type {Sandbox.Host} */ host, /** @type {Record<string, Sandbox.Fn>} */ steps, /** @type {string} */ constantsText) {
   'use strict';
   const constants = JSON.parse(constantsText); // the real JSON: nothing has been replaced yet
   const I = steps.intrinsics(globalThis);
@@ -41,7 +37,7 @@ function prelude(host, steps, constantsText) {
     [names.caught]: b.caught,
   };
   steps.realm(I, constants.keep, install);
-  return (cfgText) => {
+  return (/** @type {string} */ cfgText) => {
     I.assign(b.cfg, I.jsonParse(cfgText));
     const extra = I.jsonParse(b.cfg.globals);
     const extraNames = I.keys(extra);

@@ -5,13 +5,10 @@
 // property, so neither `(() => 1).constructor` nor the prototype of an async function or generator reaches
 // Function, and `({}).constructor` does not reach the reflective Object either. AgentScript never allows `.constructor`
 // (the validator and the key guard refuse it); this holds even where both were talked around.
-(
-/**
- * @param {Sandbox.Intrinsics} I
- * @param {string[]} keep the built-in globals a script may name (DESIGN §3), kept as they are
- * @param {Record<string, unknown>} install the prelude's own globals (restricted namespaces, callTool, guards)
- */
-function lockdown(I, keep, install) {
+
+// keep: the built-in globals a script may name (DESIGN §3), kept as they are
+// install: the prelude's own globals (restricted namespaces, callTool, guards)
+(function lockdown(/** @type {Sandbox.Intrinsics} */ I, /** @type {string[]} */ keep, /** @type {Record<string, unknown>} */ install) {
   'use strict';
   const { G, apply, ownKeys, getPrototypeOf, deleteProperty, defineProperty, freeze } = I;
 

@@ -4,14 +4,9 @@
 // SECURE up, every pattern, literal or built at run time ('abc'.match(['[0-9]+']) compiles an array's text),
 // passes the host's ReDoS check (which understands flags) before it runs: every matching operation goes through
 // RegExp.prototype.exec, which is replaced by a checking one that scripts cannot override.
-(
-/**
- * @param {Sandbox.Intrinsics} I
- * @param {Sandbox.Budget} b
- * @param {Sandbox.Host} host
- * @returns {((re: RegExp) => void) | null} the check for a literal (null at STRICT)
- */
-function guardRegex(I, b, host) {
+
+// returns the check for a literal (null at STRICT)
+(function guardRegex(/** @type {Sandbox.Intrinsics} */ I, /** @type {Sandbox.Budget} */ b, /** @type {Sandbox.Host} */ host) {
   'use strict';
   const { apply, defineProperty, getOwnPropertyDescriptor, mapGet, mapSet } = I;
   const SP = I.String.prototype;
@@ -36,7 +31,16 @@ function guardRegex(I, b, host) {
     // The flags from their own getters (internal slots), never from `flags`, which reads overridable properties.
     /** @type {[string, Sandbox.Fn][]} */
     const flagGetters = [];
-    for (const [c, name] of [['d', 'hasIndices'], ['g', 'global'], ['i', 'ignoreCase'], ['m', 'multiline'], ['s', 'dotAll'], ['u', 'unicode'], ['v', 'unicodeSets'], ['y', 'sticky']]) {
+    for (const [c, name] of [
+      ['d', 'hasIndices'],
+      ['g', 'global'],
+      ['i', 'ignoreCase'],
+      ['m', 'multiline'],
+      ['s', 'dotAll'],
+      ['u', 'unicode'],
+      ['v', 'unicodeSets'],
+      ['y', 'sticky'],
+    ]) {
       const g = getter(/** @type {string} */ (name));
       if (g !== undefined) flagGetters[flagGetters.length] = [/** @type {string} */ (c), g];
     }
