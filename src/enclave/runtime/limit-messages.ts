@@ -5,7 +5,7 @@ import type { Limits } from '../levels.js';
 import { LEVEL_RULES } from '../policy.js';
 
 export interface LimitDetail {
-  what?: 'string' | 'array' | 'json' | 'json-nodes' | 'log' | 'result' | 'heap';
+  what?: 'string' | 'array' | 'json' | 'json-nodes' | 'heap';
   n?: number;
   /** A VALIDATION_ERROR found at run time: the validator's rule it breaks. */
   rule?: 'blocked-property' | 'no-new' | 'no-regex' | 'unsafe-regex';
@@ -55,9 +55,7 @@ export function limitMessage(code: ErrorCode, detail: LimitDetail | null, limits
             ? 'a value with too many parts for JSON (shared references count each time they appear)'
             : d.what === 'json'
               ? `JSON text of about ${d.n} characters`
-              : d.what === 'log'
-                ? `console output of about ${d.n} characters`
-                : `a string of ${d.n} characters`;
+              : `a string of ${d.n} characters`;
       return `The script built ${what}, beyond its ${budget} memory budget. Work on smaller pieces of data, or return a summary.`;
     }
     default:
