@@ -302,29 +302,22 @@ describe('a handler that returns something unusual', () => {
       value: true,
     });
   });
-  // The precise bound (50 ms, the conversion alone) is measured in test/enclave/json-data.test.ts. End to end, the
-  // host's event loop also serves the worker and the garbage collector of a 4.5 MB reply: measured 20–55 ms on a loaded
-  // two-core machine, against 300–500 ms for the one-pass conversion before issue 8. The bound tells the two apart.
-  it("a 400,000-key result does not hold the host's event loop for the length of its conversion", async () => {
+  // How long each block lasts is the benchmark's to say (bench/responsiveness.ts: 400,000 keys end to end). Here the
+  // order of events shows the conversion gives the event loop its turns: a macrotask queued when the handler returns
+  // runs before the call ends. The one-pass conversion of issue 8 ran to its end first (300–500 ms in one block).
+  it("a 400,000-key result is converted without holding the host's event loop until it is done", async () => {
     const rows = { items: Array.from({ length: 100_000 }, (_, i) => ({ id: i, name: `row ${i}`, ok: true, n: i % 7 })) };
-    const enclave = enclaveWith(async () => rows);
-    // The best of three: on a shared machine another process can take the core; a blocking conversion blocks every time.
-    const blocks: number[] = [];
-    for (let i = 0; i < 3 && !(blocks.length > 0 && Math.min(...blocks) < 50); i++) {
-      let longest = 0;
-      let last = performance.now();
-      const probe = setInterval(() => {
-        const now = performance.now();
-        longest = Math.max(longest, now - last);
-        last = now;
-      }, 1);
-      const r = await enclave.run("const r = await callTool('evil:x', {});\nreturn r.items.length;");
-      clearInterval(probe);
-      expect(r).toMatchObject({ success: true, value: 100_000 });
-      blocks.push(longest);
-    }
-    console.info(`a 400,000-key tool result end to end: the longest block of the host's event loop was ${blocks.map((b) => b.toFixed(1)).join(', ')} ms`);
-    expect(Math.min(...blocks)).toBeLessThan(150);
+    const order: string[] = [];
+    const toolHandler: ToolHandler = async () => {
+      setImmediate(() => order.push('another task ran'));
+      return rows;
+    };
+    const r = await shared.run("const r = await callTool('evil:x', {});\nreturn r.items.length;", {
+      toolHandler,
+      onEvent: (e) => void (e.type === 'tool-call-end' && order.push('the call ended')),
+    });
+    expect(r).toMatchObject({ success: true, value: 100_000 });
+    expect(order).toEqual(['another task ran', 'the call ended']);
   }, 60_000);
 });
 
