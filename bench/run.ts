@@ -81,7 +81,9 @@ async function main(): Promise<void> {
   const secs = (performance.now() - t0) / 1000;
   // 4. Memory per in-flight execution: 64 scripts parked on a tool call that answers later.
   const release: Array<() => void> = [];
-  const parked = new Enclave({ toolHandler: () => new Promise((r) => release.push(() => r({ ok: true }))), maxWorkers: 64 });
+  // Each parked execution holds a worker of its own; the pool starts them as the first ones stay busy, so the
+  // deadline is long enough for all 64 to be parked before any is released.
+  const parked = new Enclave({ toolHandler: () => new Promise((r) => release.push(() => r({ ok: true }))), maxWorkers: 64, limits: { timeoutMs: 120_000 } });
   await parked.run('return 1');
   global.gc?.();
   const before = process.memoryUsage().rss;
