@@ -185,8 +185,10 @@ export class WorkerPool {
     const worker = new Worker(entry, {
       eval: isEval,
       workerData: { wasmModule: this.wasmModule },
-      // The worker's own heap and stack; the sandbox's memory is capped separately, per instance.
-      resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 8 },
+      // The worker's own heap and stack; the sandbox's memory is capped separately, per instance. Every execution
+      // holds a worker, so each one's footprint counts: a 4 MB young generation took a parked execution from 20 to
+      // 17 MB of RSS, and checking a 100 KB script took as long (measured 184 ms against 181 ms).
+      resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4, stackSizeMb: 8 },
       stdout: false,
       stderr: false,
     });
