@@ -7,6 +7,7 @@ import { parseEnclaveOptions } from './options.js';
 import { compile } from './pipeline.js';
 import type { DoneMessage } from './runtime/messages.js';
 import { WorkerPool, type PoolStats } from './runtime/pool.js';
+import { MAX_TOOL_ARGS_BYTES } from './runtime/sandbox-config.js';
 import { capLogs, Redactor, secretsFromEnv } from './sanitize.js';
 import { toolReply, type ToolReply } from './tool-reply.js';
 import { log } from './log.js';
@@ -162,7 +163,15 @@ export class Enclave {
     const t0 = performance.now();
     emit(options, { type: 'tool-call-start', id: callNo, tool: name });
     // Never rejects, whatever the handler throws or returns (tool-reply.ts); a result up to half the sandbox's memory.
-    const reply = await toolReply({ handler, name, argsText, signal, maxResultBytes: Math.floor(this.limits.memoryBytes / 2), redactor: this.redactor });
+    const reply = await toolReply({
+      handler,
+      name,
+      argsText,
+      signal,
+      maxResultBytes: Math.floor(this.limits.memoryBytes / 2),
+      maxArgsBytes: MAX_TOOL_ARGS_BYTES,
+      redactor: this.redactor,
+    });
     emit(options, {
       type: 'tool-call-end',
       id: callNo,

@@ -20,6 +20,8 @@ export interface ToolCall {
   signal: AbortSignal;
   /** Largest JSON text of a result the sandbox is given. */
   maxResultBytes: number;
+  /** Largest JSON text of the arguments parsed here (the sandbox refuses larger ones first). */
+  maxArgsBytes: number;
   redactor: Redactor;
 }
 
@@ -40,8 +42,15 @@ export async function toolReply(call: ToolCall): Promise<ToolReply> {
   }
 }
 
-async function serve({ handler, name, argsText, signal, maxResultBytes, redactor }: ToolCall): Promise<ToolReply> {
+async function serve({ handler, name, argsText, signal, maxResultBytes, maxArgsBytes, redactor }: ToolCall): Promise<ToolReply> {
   if (!handler) return failed('UNKNOWN_TOOL', `Unknown tool ${quoted(name)}: no tools are available in this sandbox.`);
+  // Parsed on this (main) thread: its size is checked before any of it is read.
+  if (argsText.length > maxArgsBytes) {
+    return failed(
+      'INVALID_TOOL_ARGS',
+      `The arguments of ${quoted(name)} are larger than ${maxArgsBytes} bytes of JSON. Pass less data per call, or a reference the tool can read instead.`,
+    );
+  }
   let args: JsonObject;
   try {
     args = JSON.parse(argsText) as JsonObject;

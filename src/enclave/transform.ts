@@ -113,13 +113,40 @@ function guardCatch(s: MagicString, node: acorn.CatchClause): void {
   }
 }
 
+/** A catch that checks what it caught with the guard and throws it on. */
+const RETHROW = ` catch (${GUARD.caughtName}) {${GUARD.caught}(${GUARD.caughtName}); throw ${GUARD.caughtName};}`;
+
 /**
- * `try {…} finally {…}` has no catch block for the guard: one is added that checks and rethrows, so running out
- * of memory (or a limit) inside the try cannot end in a finally block that returns as if nothing happened.
+ * A finally block runs whatever was thrown, and a `return` in it replaces the exception: so every try with a
+ * finally gets a guarded catch in front of it. `try {…} finally {…}` → `try {…} catch (e) {guard; throw} finally {…}`;
+ * `try {…} catch (e) {…} finally {…}` → `try { try {…} catch (e) {…} } catch (e) {guard; throw} finally {…}`, so
+ * running out of memory (or a limit) in the catch block is caught by the guard as well.
  */
 function guardFinally(s: MagicString, node: acorn.TryStatement): void {
-  if (node.handler || !node.finalizer) return;
-  close(s, node.block.end, ` catch (${GUARD.caughtName}) {${GUARD.caught}(${GUARD.caughtName}); throw ${GUARD.caughtName};}`);
+  if (!node.finalizer) return;
+  if (!node.handler) {
+    close(s, node.block.end, RETHROW);
+    return;
+  }
+  open(s, node.start, 'try { ');
+  close(s, node.handler.end, ` }${RETHROW}`);
+}
+
+/**
+ * What an async arrow throws becomes a rejection, which nobody may ever look at (`f();` without await): its body
+ * runs inside a guarded catch, so a limit or running out of memory there ends the run like anywhere else.
+ */
+function guardAsync(s: MagicString, code: string, node: acorn.ArrowFunctionExpression): void {
+  if (!node.async) return;
+  if (node.body.type === 'BlockStatement') {
+    open(s, node.body.start + 1, 'try {');
+    close(s, node.body.end - 1, `}${RETHROW}`);
+    return;
+  }
+  // A concise body may sit in parentheses, which belong to the arrow's text: wrap from just after `=>` to its end.
+  const from = code.lastIndexOf('=>', node.body.start) + 2;
+  open(s, from, ' { try { return ');
+  close(s, node.end, `; }${RETHROW} }`);
 }
 
 function wrapCall(s: MagicString, node: acorn.Node, fn: string): void {
@@ -154,6 +181,7 @@ export function transform(code: string, program: acorn.Program): Transformed {
         break;
       case 'ArrowFunctionExpression':
         guardArrow(s, node);
+        guardAsync(s, code, node);
         break;
       case 'FunctionExpression':
       case 'FunctionDeclaration':

@@ -230,7 +230,9 @@ describe('regexRisk: cost of the check itself', () => {
     '(.|\\n)*'.repeat(32),
   ];
   const flagSets = ['', 'i', 's', 'u', 'iu', 'v', 'iv', 'dgimsuy'];
-  it('stays under a millisecond a call for the largest patterns, with any flags', () => {
+  // How fast is the benchmark's to say; here, that no pattern up to the cap makes the check itself blow up (a
+  // pathological one took 11–23 s): typical calls take 0.02–0.4 ms, the bound leaves a loaded machine 50 times that.
+  it('stays far from pathological for the largest patterns, with any flags', () => {
     for (const p of largest) for (const f of flagSets) regexRisk(p, f); // warm up, and build the case table
     // Each call's best of five: two cores are shared with other work, and a slow call may measure that work.
     const slow = largest
@@ -244,7 +246,7 @@ describe('regexRisk: cost of the check itself', () => {
           return { call: `/${p.slice(0, 20)}…/${f}`, ms: Math.min(...times) };
         }),
       )
-      .filter((t) => t.ms >= 1);
+      .filter((t) => t.ms >= 20);
     expect(slow).toEqual([]);
   });
   it('does not spell out zero-width parts however often they repeat', () => {

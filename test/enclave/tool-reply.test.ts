@@ -20,6 +20,7 @@ function reply(
     argsText: options.args ?? '{"id":1}',
     signal: options.signal ?? new AbortController().signal,
     maxResultBytes: options.maxResultBytes ?? MB,
+    maxArgsBytes: MB,
     redactor,
   });
 }
@@ -330,5 +331,25 @@ describe('toolReply: never rejects', () => {
     const pending = reply(() => new Promise(() => {}), { signal: controller.signal });
     setTimeout(() => controller.abort(), 20);
     expect(await failure(pending)).toMatchObject({ code: 'TOOL_ERROR', message: expect.stringMatching(/cancelled/) });
+  });
+});
+
+describe('arguments too large to parse here', () => {
+  it('are refused with INVALID_TOOL_ARGS before any of them is read, and the handler is not called', async () => {
+    let called = false;
+    const r = await toolReply({
+      handler: async () => {
+        called = true;
+        return 1;
+      },
+      name: 'a:b',
+      argsText: `{"x":"${'y'.repeat(2000)}"}`,
+      signal: new AbortController().signal,
+      maxResultBytes: MB,
+      maxArgsBytes: 1000,
+      redactor,
+    });
+    expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_TOOL_ARGS' } });
+    expect(called).toBe(false);
   });
 });

@@ -155,6 +155,8 @@ function leakProblems(r: ExecutionResult, attack: Attack): string[] {
     for (const [what, re] of HOST_MARKERS) if (re.test(text)) problems.push(`the output contains ${what}: ${JSON.stringify(text.slice(0, 300))}`);
   if (!r.success && r.error && !/^[A-Z_]+$/.test(r.error.code)) problems.push(`the error code ${JSON.stringify(r.error.code)} is not a contract code`);
   if (typeof r.stats?.durationMs !== 'number') problems.push('the result has no stats');
+  // Every run must end by itself (issue 8): terminating its worker was the watchdog's last resort.
+  if (r.error?.message.includes('had to be stopped by force')) problems.push(`the run was stopped by force: ${r.error.message.slice(0, 200)}`);
   return problems;
 }
 

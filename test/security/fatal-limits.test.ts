@@ -41,3 +41,43 @@ describe('time, iterations and tool calls', () => {
     }
   });
 });
+
+describe('out of memory where nobody catches it (review of issue 8)', () => {
+  const standard = new Enclave({ securityLevel: 'STANDARD' });
+  const permissive = new Enclave({ securityLevel: 'PERMISSIVE' });
+  afterAll(() => Promise.all([standard.dispose(), permissive.dispose()]));
+  it.each([
+    ['in a catch block, with a finally that returns', strict, "try { throw 1; } catch (e) { const a = [...'x'.repeat(8e6)]; } finally { return 'survived'; }"],
+    [
+      'in a catch block, with a finally that throws',
+      strict,
+      "try { throw 1; } catch (e) { const a = [...'x'.repeat(8e6)]; } finally { throw new Error('replaced'); }",
+    ],
+    ['in a .then callback nobody awaits', strict, "const p = Promise.resolve(1).then(() => [...'x'.repeat(8e6)].length);\nreturn 'ok';"],
+    ['in an async arrow nobody awaits', standard, "const f = async () => [...'x'.repeat(8e6)].length;\nf();\nreturn 'ok';"],
+    [
+      'in an async arrow with a block body nobody awaits',
+      standard,
+      "const f = async () => { const a = [...'x'.repeat(8e6)]; return a.length; };\nf();\nreturn 'ok';",
+    ],
+  ])('%s', async (_name, enclave, code) => {
+    expect((await enclave.run(code)).error?.code).toBe('MEMORY_LIMIT');
+  });
+  it('a result too large to write is an OUTPUT_LIMIT, not a promise that never settles', async () => {
+    const r = await permissive.run("return 'x'.repeat(6e7);");
+    expect(r.error?.code).toBe('OUTPUT_LIMIT');
+  });
+});
+
+describe('one run does not change how the next one is judged', () => {
+  it('after a run that filled its memory, a script throwing null on its own is an ordinary exception', async () => {
+    const one = new Enclave({ poolSize: 1, maxWorkers: 1 });
+    try {
+      const fill = await one.run("const keep = [];\nfor (let i = 0; i < 8; i++) keep.push('x'.repeat(3e6) + i);\nreturn keep.length;");
+      expect(fill.success).toBe(true);
+      expect(await one.run("try { throw null; } catch (e) { return 'ok'; }")).toMatchObject({ success: true, value: 'ok' });
+    } finally {
+      await one.dispose();
+    }
+  });
+});

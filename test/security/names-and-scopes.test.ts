@@ -178,10 +178,9 @@ function fastest(runs: number, a: () => void, b: () => void): [number, number] {
 
 describe('event-loop stalls in name resolution', () => {
   // Technique: a maximum-size script whose shape makes validation super-linear (issue 8: 0.3–24 s).
-  // Measured against one bare walk of the same tree, at the level's maximum size and at a quarter of it: this
-  // validator costs a few walks at both sizes, so the cost per walk stays flat as the script grows; a super-linear
-  // one costs about four times as many walks at four times the size (the validator of issue 8 cost 50–170 walks on
-  // the deep chain at every level). The ratio of the two ratios does not depend on how loaded the machine is.
+  // Measured against one bare walk of the same tree, so the bound holds on a loaded machine: this validator costs
+  // 3–9 walks; the validator of issue 8 cost 50–170 on the deep chain at every level, and 40–200 on the arrow list.
+  // (The timing itself is the benchmark's: bench/responsiveness.ts.)
   const walks = (level: (typeof SECURITY_LEVELS)[number], code: string, runs: number): number => {
     const limits = LEVEL_LIMITS[level];
     expect(prescan(code, limits)).toEqual([]);
@@ -201,11 +200,8 @@ describe('event-loop stalls in name resolution', () => {
     for (const [shape, make] of Object.entries(SHAPES)) {
       // At 1 MB only the shapes that were quadratic: each of these runs takes seconds on two cores.
       if (level === 'PERMISSIVE' && !QUADRATIC.has(shape)) continue;
-      it(`${shape}, ${limits.maxCodeBytes / 1024} KB at ${level}: validation grows linearly with the script`, () => {
-        const runs = level === 'PERMISSIVE' ? 3 : 7;
-        const small = walks(level, make(Math.floor(limits.maxCodeBytes / 4)), runs);
-        const full = walks(level, make(limits.maxCodeBytes), runs);
-        expect(full / small).toBeLessThan(2.5);
+      it(`${shape}, ${limits.maxCodeBytes / 1024} KB at ${level}: validation costs a few walks of the tree`, () => {
+        const full = walks(level, make(limits.maxCodeBytes), level === 'PERMISSIVE' ? 3 : 7);
         expect(full).toBeLessThan(30); // a few walks (3–9 measured), with room for a loaded machine; issue 8 cost 50–200
       });
     }

@@ -50,3 +50,90 @@ describe('native callbacks count as iterations', () => {
     expect(r).toMatchObject({ success: true, value: 300, stats: { iterations: 300 } });
   });
 });
+
+describe('work that grows with each element runs in steps that watch the deadline (review of issue 8)', () => {
+  const quick = new Enclave({ limits: { timeoutMs: 1500 } });
+  afterAll(() => quick.dispose());
+  const BOUND = 1500 + 1000; // the deadline and a margin: never the watchdog's 500 ms more plus a new worker
+
+  it.each([
+    ['concat of an array of length 2**32-1', `${HUGE}return [].concat(a).length;`, 'MEMORY_LIMIT'],
+    ['flat() of an array holding one of length 2**32-1', `${HUGE}return [a].flat().length;`, 'MEMORY_LIMIT'],
+    ['flatMap returning an array of length 2**32-1', `${HUGE}return [1].flatMap(() => a).length;`, 'MEMORY_LIMIT'],
+    [
+      'flat(Infinity) of a shared-reference tree of empty arrays (2^34 visits)',
+      'let a = [];\nfor (let i = 0; i < 34; i++) a = [a, a];\nreturn a.flat(Infinity).length;',
+      'MEMORY_LIMIT',
+    ],
+    ['JSON.stringify with a key list of 200,000 names', 'return JSON.stringify({}, [...Array(200000).keys()]);', 'RUNTIME_ERROR'],
+    ["a search for 'a'×255+'b' in 'a'×8e6", "return 'a'.repeat(8e6).indexOf('a'.repeat(255) + 'b');", 'ok-or-TIMEOUT'],
+    ["a split on 'a'×300+'b' of 'a'×4e6", "return 'a'.repeat(4e6).split('a'.repeat(300) + 'b').length;", 'ok-or-TIMEOUT'],
+    ["replaceAll of 'a'×300+'b' in 'a'×4e6", "return 'a'.repeat(4e6).replaceAll('a'.repeat(300) + 'b', 'c').length;", 'ok-or-TIMEOUT'],
+    [
+      'indexOf of a 1 MB string among 100,000 equal-length ones',
+      "const s = 'x'.repeat(1e6);\nconst t = 'x'.repeat(999999) + 'y';\nreturn new Array(1e5).fill(s).indexOf(t);",
+      'ok-or-TIMEOUT',
+    ],
+    ['the default sort of 300 strings of a megabyte', "const xs = new Array(300).fill('x'.repeat(1e6));\nxs.sort();\nreturn xs.length;", 'ok-or-TIMEOUT'],
+  ])('%s', async (_name, code, expected) => {
+    const t0 = performance.now();
+    const r = await quick.run(code);
+    const ms = performance.now() - t0;
+    if (expected === 'ok-or-TIMEOUT') expect(r.success || r.error?.code === 'TIMEOUT', JSON.stringify(r.error)).toBe(true);
+    else expect(r.error?.code).toBe(expected);
+    expect(r.error?.message ?? '').not.toMatch(/by force/);
+    expect(ms).toBeLessThan(BOUND);
+  });
+
+  it('ordinary searches of a megabyte stay native and quick (control)', async () => {
+    const r = await quick.run(
+      "const t = 'lorem ipsum dolor sit amet '.repeat(40000);\nreturn [t.indexOf('not there at all'), t.split('dolor').length, t.replaceAll('ipsum', 'x').length, t.lastIndexOf('lorem')];",
+    );
+    expect(r).toMatchObject({ success: true, value: [-1, 40001, 920000, 1079973] });
+  });
+  it('the searches done in steps give the native answers', async () => {
+    const code = `const h = 'ab'.repeat(3e5) + 'needle' + 'ab'.repeat(3e5) + 'needle';
+const n = 'ab'.repeat(20) + 'needle';
+return [h.indexOf(n), h.lastIndexOf(n), h.includes(n), h.split(n).length, h.replace(n, '[$&]').length, h.replaceAll(n, '$$').length, h.indexOf(n, 600001)];`;
+    const r = await quick.run(code);
+    const h = `${'ab'.repeat(3e5)}needle${'ab'.repeat(3e5)}needle`;
+    const n = `${'ab'.repeat(20)}needle`;
+    expect(r).toMatchObject({
+      success: true,
+      value: [
+        h.indexOf(n),
+        h.lastIndexOf(n),
+        h.includes(n),
+        h.split(n).length,
+        h.replace(n, '[$&]').length,
+        h.replaceAll(n, '$$').length,
+        h.indexOf(n, 600001),
+      ],
+    });
+  });
+});
+
+describe('long needles: the rolling-hash search', () => {
+  const enclave = new Enclave();
+  afterAll(() => enclave.dispose());
+  it('gives the native answers, forwards and backwards', async () => {
+    const code = `const n = 'ab'.repeat(1100) + 'needle';
+const h = 'ab'.repeat(5000) + n + 'ba'.repeat(5000) + n + 'ab'.repeat(10);
+return [h.indexOf(n), h.lastIndexOf(n), h.indexOf(n, 12000), h.lastIndexOf(n, 20000), h.includes(n + 'x'), h.split(n).length, h.replaceAll(n, '-').length];`;
+    const n = `${'ab'.repeat(1100)}needle`;
+    const h = 'ab'.repeat(5000) + n + 'ba'.repeat(5000) + n + 'ab'.repeat(10);
+    const r = await enclave.run(code);
+    expect(r).toMatchObject({
+      success: true,
+      value: [
+        h.indexOf(n),
+        h.lastIndexOf(n),
+        h.indexOf(n, 12000),
+        h.lastIndexOf(n, 20000),
+        h.includes(`${n}x`),
+        h.split(n).length,
+        h.replaceAll(n, '-').length,
+      ],
+    });
+  });
+});

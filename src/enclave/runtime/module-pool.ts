@@ -87,7 +87,10 @@ export class ModulePool {
       maxBytes,
       memoryFull: () => instance.memory.buffer.byteLength >= maxBytes - fullSlack(maxBytes),
       release: (healthy) => {
-        if (healthy && list.length < KEEP_PER_SIZE) list.push(instance);
+        // An instance whose memory grew keeps that memory for good (WebAssembly memory never shrinks): reused, it
+        // would hold it for every later run, and its next script would find it "nearly full" (see memoryFull).
+        const grown = instance.memory.buffer.byteLength > BASE_BYTES;
+        if (healthy && !grown && list.length < KEEP_PER_SIZE) list.push(instance);
       },
     };
   }

@@ -113,7 +113,7 @@ export class WorkerPool {
   private wasmModule: WebAssembly.Module | undefined;
 
   constructor(private readonly options: PoolOptions) {
-    for (let i = 0; i < Math.max(1, options.size); i++) this.slots.push(this.spawn());
+    for (let i = 0; i < Math.max(1, options.size); i++) this.add();
     // The first workers compile their own copy while this one compiles; every later worker gets it ready-made.
     compiledModule().then(
       (module) => {
@@ -126,6 +126,12 @@ export class WorkerPool {
   /** Starts or queues the job; false when the queue is full (SERVER_BUSY). */
   submit(job: PoolJob): boolean {
     if (this.disposed) return false;
+    if (this.slots.length === 0 && !this.add()) {
+      job.onDone(
+        failed(job.id, 'INTERNAL_ERROR', 'No sandbox worker could be started. Run the script again; if it fails again, the host is out of resources.'),
+      );
+      return true;
+    }
     const slot = this.idleSlot();
     const starting = slot ? undefined : this.slots.find((s) => !s.ready && !s.reserved);
     if (slot) this.dispatch(slot, job);
@@ -180,18 +186,22 @@ export class WorkerPool {
     await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, 'CANCELLED', message)));
   }
 
-  private spawn(): Slot {
+  /** Starts one more worker; false when the thread could not be made (logged: a host out of resources). */
+  private add(): boolean {
+    const slot = this.spawn();
+    if (slot) this.slots.push(slot);
+    return slot !== undefined;
+  }
+
+  private spawn(): Slot | undefined {
     const { entry, eval: isEval } = workerEntry();
-    const worker = new Worker(entry, {
-      eval: isEval,
-      workerData: { wasmModule: this.wasmModule },
-      // The worker's own heap and stack; the sandbox's memory is capped separately, per instance. Every execution
-      // holds a worker, so each one's footprint counts: a 4 MB young generation took a parked execution from 20 to
-      // 17 MB of RSS, and checking a 100 KB script took as long (measured 184 ms against 181 ms).
-      resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4, stackSizeMb: 8 },
-      stdout: false,
-      stderr: false,
-    });
+    let worker: Worker;
+    try {
+      worker = this.newWorker(entry, isEval);
+    } catch (error) {
+      log.error('a sandbox worker could not be started', error);
+      return undefined;
+    }
     const slot: Slot = { worker, ready: false, reserved: undefined, running: undefined, idleSince: 0, idleTimer: undefined };
     worker.unref();
     worker.on('message', (raw: unknown) => this.onMessage(slot, raw));
@@ -207,7 +217,21 @@ export class WorkerPool {
     return slot;
   }
 
+  private newWorker(entry: string | URL, isEval: boolean): Worker {
+    return new Worker(entry, {
+      eval: isEval,
+      workerData: { wasmModule: this.wasmModule },
+      // The worker's own heap and stack; the sandbox's memory is capped separately, per instance. Every execution
+      // holds a worker, so each one's footprint counts: a 4 MB young generation took a parked execution from 20 to
+      // 17 MB of RSS, and checking a 100 KB script took as long (measured 184 ms against 181 ms).
+      resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4, stackSizeMb: 8 },
+      stdout: false,
+      stderr: false,
+    });
+  }
+
   private onMessage(slot: Slot, raw: unknown): void {
+    if (!this.slots.includes(slot)) return; // a worker already retired: what it still says is not news
     const parsed = ToMainSchema.safeParse(raw);
     if (!parsed.success) return this.onMalformed(slot, raw);
     const msg = parsed.data;
@@ -270,11 +294,13 @@ export class WorkerPool {
    */
   private watchdog(slot: Slot, job: PoolJob): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      void this.replace(
-        slot,
-        'TIMEOUT',
-        `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`,
-      );
+      const message = `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`;
+      if (this.slots.includes(slot)) void this.replace(slot, 'TIMEOUT', message);
+      else if (slot.running?.job === job) {
+        // Its worker was retired meanwhile: the run still gets its answer.
+        slot.running = undefined;
+        job.onDone(failed(job.id, 'TIMEOUT', message));
+      }
     }, job.limits.timeoutMs + this.options.graceMs);
     timer.unref();
     return timer;
@@ -284,7 +310,7 @@ export class WorkerPool {
   private next(slot: Slot): void {
     if (!slot.ready || slot.running) return;
     slot.idleSince = performance.now();
-    const job = slot.reserved ?? this.queue.shift();
+    const job = slot.reserved ?? this.queue.shift() ?? this.takeReserved();
     slot.reserved = undefined;
     if (job) {
       this.dispatch(slot, job);
@@ -297,6 +323,19 @@ export class WorkerPool {
       }, this.options.idleMs ?? 30_000);
       slot.idleTimer.unref();
     }
+  }
+
+  /** A job promised to a worker still starting, taken back by one that is free now (starting can take a while). */
+  private takeReserved(): PoolJob | undefined {
+    const holder = this.slots.find((s) => !s.ready && s.reserved);
+    const job = holder?.reserved;
+    if (holder) holder.reserved = undefined;
+    return job;
+  }
+
+  /** Hands waiting jobs to free workers: after a worker was lost, the job promised to it went back to the queue. */
+  private drain(): void {
+    for (const s of this.slots) if (this.queue.length > 0 && s.ready && !s.running) this.next(s);
   }
 
   private idleSlot(): Slot | undefined {
@@ -321,7 +360,7 @@ export class WorkerPool {
     const allHeld = ready.length > 0 && ready.every((s) => s.running !== undefined && now - s.running.since >= LONG_MS);
     if (!allHeld) return;
     let wanted = Math.min(this.queue.length + 1 - free, MAX_STARTING - starting);
-    while (wanted-- > 0 && this.slots.length < this.options.maxWorkers) this.slots.push(this.spawn());
+    while (wanted-- > 0 && this.slots.length < this.options.maxWorkers && this.add());
   }
 
   /** While anything runs, look every CHECK_MS for workers all held by long executions (see grow). */
@@ -343,9 +382,11 @@ export class WorkerPool {
 
   private async replace(slot: Slot, code: ErrorCode, message: string): Promise<void> {
     if (!this.slots.includes(slot)) return;
-    await this.retire(slot, code, message);
-    if (this.slots.length < this.options.size) this.slots.push(this.spawn());
+    const retired = this.retire(slot, code, message);
+    if (this.slots.length < this.options.size) this.add();
+    this.drain();
     this.grow();
+    await retired;
   }
 
   /** Ends a worker and fails the one execution it held, if any. */

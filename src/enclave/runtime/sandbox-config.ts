@@ -4,6 +4,12 @@ import { MAX_SCRIPT_MESSAGE_LENGTH } from '../errors.js';
 
 /** Deepest JSON nesting the sandbox's JSON.parse / stringify and tool results accept (the host stack is the bound). */
 export const MAX_JSON_DEPTH = 100;
+/**
+ * Largest JSON text of one tool call's arguments, at every level: the host parses it on its main thread (a
+ * million bytes in about 10 ms), where a script's 400,000-key arguments took 282 ms. A tool that takes more should
+ * take a reference to the data instead.
+ */
+export const MAX_TOOL_ARGS_BYTES = 1024 * 1024;
 
 export function sandboxConfig(limits: Limits, deadline: number, globals: string, maxToolNameLength: number): Sandbox.Config {
   return {
@@ -21,6 +27,7 @@ export function sandboxConfig(limits: Limits, deadline: number, globals: string,
     maxJsonNodes: Math.min(1_000_000, Math.max(50_000, Math.floor(limits.maxResultBytes / 8))),
     maxMessageLength: MAX_SCRIPT_MESSAGE_LENGTH,
     maxToolNameLength,
+    maxToolArgsBytes: Math.min(MAX_TOOL_ARGS_BYTES, Math.floor(limits.memoryBytes / 2)),
     deadline,
     globals,
   };

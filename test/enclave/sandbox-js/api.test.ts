@@ -83,3 +83,29 @@ return [JSON.stringify(v), JSON.stringify(v, null, 2), JSON.stringify(v, ['a', '
     expect(run.done.error?.message).toMatch(/deeper than 100/);
   });
 });
+
+describe('tool-call arguments have a budget of their own (the host parses them on its main thread)', () => {
+  it('arguments over a megabyte of JSON fail the call with INVALID_TOOL_ARGS, which the script may catch', async () => {
+    const run = await runInSandbox("try { await callTool('a:b', { blob: 'x'.repeat(2e6) }); } catch (e) { return e.code; }", { level: 'SECURE' });
+    expect(valueOf(run)).toBe('INVALID_TOOL_ARGS');
+    expect(run.calls).toEqual([]);
+  });
+  it('many small values count too', async () => {
+    const run = await runInSandbox(
+      "const big = Object.fromEntries(JSON.parse('[[\"k' + [...Array(120000).keys()].join('\",0],[\"k') + '\",0]]'));\ntry { await callTool('a:b', big); } catch (e) { return e.code; }",
+      { level: 'SECURE' },
+    );
+    expect(valueOf(run)).toBe('INVALID_TOOL_ARGS');
+    expect(run.calls).toEqual([]);
+  });
+});
+
+describe('members of the listed globals that are not listed are gone at run time too', () => {
+  it.each(['Promise.try', 'Promise.withResolvers', 'Map.groupBy', 'Set.groupBy', 'String.raw', 'Error.isError'])('%s', async (expr) => {
+    expect(valueOf(await runInSandbox(`return typeof ${expr};`, { raw: true }))).toBe('undefined');
+  });
+  it('parallel counts its callback, a built-in too', async () => {
+    const run = await runInSandbox('return (await parallel([...Array(2000).keys()], Math.abs)).length;');
+    expect(codeOf(run)).toBe('MAX_ITERATIONS');
+  });
+});

@@ -1,7 +1,10 @@
 // Technique: exhaust time, memory, stack or output: unbounded loops, string and array growth, shared-reference
 // JSON DAGs, deep nesting, huge allocations, native loops over sparse arrays, and ReDoS at SECURE.
+import type { ExecutionResult } from '../../../src/enclave/index.js';
 import type { Attack } from './types.js';
 
+/** A run that ended by itself, at its deadline at the latest, not by the watchdog terminating its worker. */
+const notByForce = (r: ExecutionResult): string | null => (r.error?.message.includes('by force') ? `stopped by force: ${r.error.message}` : null);
 const dag = (n: number): string => `let o = [];\nfor (let i = 0; i < ${n}; i++) o = [o, o];`;
 /** Objects inheriting from a Map (or Date) are skipped by the JSON guard's walk, and handed to the native JSON. */
 const mapProto = `const m = Object.assign({}, Object.fromEntries([['__proto__', new Map()]]));`;
@@ -82,11 +85,16 @@ export const resources: Attack[] = [
   // JSON.stringify of a shared-reference DAG (exponential output; the engine never polls its interrupt there).
   { name: 'JSON.stringify of a DAG', code: `${dag(60)}\nreturn JSON.stringify(o).length`, expect: { codes: ['MEMORY_LIMIT'] } },
   // console.log of a DAG.
-  { name: 'console.log of a DAG', code: `${dag(60)}\nconsole.log(o);\nreturn 1`, expect: { codes: ['MEMORY_LIMIT'], success: true } },
+  {
+    name: 'console.log of a DAG',
+    code: `${dag(60)}\nconsole.log(o);\nreturn 1`,
+    expect: { value: 1 },
+    check: (r) => (r.logs[0]?.message.startsWith('[unprintable') ? null : `logged ${JSON.stringify(r.logs).slice(0, 200)}`),
+  },
   // Returning a DAG as the result.
   { name: 'return a DAG', code: `${dag(60)}\nreturn o`, expect: { codes: ['MEMORY_LIMIT', 'OUTPUT_LIMIT'] } },
   // A DAG passed as tool arguments.
-  { name: 'DAG as tool arguments', code: `${dag(60)}\nreturn await callTool('evil:data', { o })`, expect: { codes: ['MEMORY_LIMIT'] } },
+  { name: 'DAG as tool arguments', code: `${dag(60)}\nreturn await callTool('evil:data', { o })`, expect: { codes: ['MEMORY_LIMIT', 'INVALID_TOOL_ARGS'] } },
   // A DAG under an object whose prototype is a Map: the JSON guard skips it and the native stringify runs.
   {
     name: 'JSON.stringify of a DAG behind a Map prototype',
@@ -118,15 +126,15 @@ export const resources: Attack[] = [
     expect: { codes: ['MEMORY_LIMIT', 'OUTPUT_LIMIT', 'RUNTIME_ERROR'] },
   },
   // A DAG stringified by Array.prototype.toString (join recursion, exponential).
-  { name: 'String() of a DAG', slow: true, code: `${dag(60)}\nreturn String(o).length`, expect: { codes: ['MEMORY_LIMIT', 'TIMEOUT'] } },
+  { name: 'String() of a DAG', slow: true, code: `${dag(60)}\nreturn String(o).length`, expect: { codes: ['MEMORY_LIMIT', 'TIMEOUT'] }, check: notByForce },
   // flat(Infinity) over a DAG of empty arrays: exponential native work, no allocation, no interrupt poll.
-  { name: 'flat(Infinity) of a DAG', slow: true, code: `${dag(60)}\nreturn o.flat(Infinity).length`, expect: { codes: ['MEMORY_LIMIT', 'TIMEOUT'] } },
+  { name: 'flat(Infinity) of a DAG', slow: true, code: `${dag(60)}\nreturn o.flat(Infinity).length`, expect: { codes: ['MEMORY_LIMIT'] } },
   // includes() over a sparse array of length 2^32-1: a native loop of 4 billion steps.
   {
     name: 'includes over a 2^32-1 sparse array',
     slow: true,
     code: `const a = [];\na.length = 4294967295;\nreturn a.includes(1)`,
-    expect: { codes: ['MEMORY_LIMIT', 'TIMEOUT'] },
+    expect: { codes: ['MEMORY_LIMIT'] },
   },
   // Deep nesting built in a loop at PERMISSIVE, then returned (the result walk must not recurse).
   {

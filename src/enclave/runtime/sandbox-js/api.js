@@ -1,5 +1,5 @@
 // @ts-check
-// Step 6: what a script calls — callTool, parallel, console, JSON — and the wrapper that turns the script's
+// Step 7: what a script calls — callTool, parallel, console, JSON — and the wrapper that turns the script's
 // promise into one result for the host. Data leaves the sandbox only as JSON text made by ext.js's copy walk.
 
 (function makeApi(/** @type {Sandbox.Intrinsics} */ I, /** @type {Sandbox.Budget} */ b, /** @type {Sandbox.Host} */ host) {
@@ -24,22 +24,30 @@
     if (args === undefined) args = {};
     if (args === null || typeof args !== 'object' || isArray(args)) throw new TypeErr('callTool(name, args): args must be an object, e.g. { query: "x" }.');
     if (++st.toolCalls > cfg.maxToolCalls) b.fatal('MAX_TOOL_CALLS');
-    const text = /** @type {string} */ (ext().text(args, true, cfg.maxStringLength, 'json'));
     const site = new Err(); // the script's line of this call: where an uncaught failure is reported
+    /** A failed call as the script sees it: an Error with the code, which only this prelude can make. @param {{ code: string, message: string }} info */
+    const toolError = (info) => {
+      const e = new Err(info.message);
+      e.name = 'ToolError';
+      /** @type {any} */ (e).code = info.code; // scripts read e.code; the WeakMap is what the host trusts
+      /** @type {any} */ (e).tool = name;
+      e.stack = site.stack;
+      apply(I.weakMapSet, toolErrors, [e, { code: info.code, tool: name }]);
+      return e;
+    };
+    // The host parses the arguments on its main thread: they have a budget of their own (cfg.maxToolArgsBytes).
+    const text = ext().text(args, true, cfg.maxToolArgsBytes, 'args');
+    if (text === undefined) {
+      const message = `The arguments of ${name} are larger than ${cfg.maxToolArgsBytes} bytes of JSON. Pass less data per call (split it over several calls), or a reference the tool can read instead.`;
+      return I.Promise.reject(toolError({ code: 'INVALID_TOOL_ARGS', message }));
+    }
     const pending = host.tool(name, text);
     // The host refused the call itself (a policy the script's text hid from the validator): fatal, with its code.
     if (typeof pending === 'string') return b.fatal(pending);
     return apply(I.then, pending, [
       jsonParse,
       (/** @type {string} */ reply) => {
-        const info = jsonParse(reply);
-        const e = new Err(info.message);
-        e.name = 'ToolError';
-        /** @type {any} */ (e).code = info.code; // scripts read e.code; the WeakMap is what the host trusts
-        /** @type {any} */ (e).tool = name;
-        e.stack = site.stack;
-        apply(I.weakMapSet, toolErrors, [e, { code: info.code, tool: name }]);
-        throw e;
+        throw toolError(jsonParse(reply));
       },
     ]);
   };
@@ -89,9 +97,17 @@
       (/** @type {unknown} */ value) => {
         if (st.dead) return;
         const v = value === undefined ? null : value;
-        if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
-          host.done(I.jsonStringify(v), st.iterations, st.toolCalls);
-        } else ext().result(v);
+        try {
+          if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+            // A string result is measured before it is written (escapes make its JSON up to six times longer).
+            if (typeof v === 'string' && v.length + 2 > cfg.maxResultBytes) b.fatal('OUTPUT_LIMIT');
+            host.done(I.jsonStringify(v), st.iterations, st.toolCalls);
+          } else ext().result(v);
+        } catch (e) {
+          // Nothing may be lost here (this handler's own rejection would go unseen): a limit, or else a failure.
+          b.caught(e);
+          if (!st.dead) ext().failed(e);
+        }
       },
       (/** @type {unknown} */ e) => {
         b.caught(e); // an uncaught limit or out-of-memory error is that, not a script error

@@ -33,6 +33,16 @@
   // One loop iteration or one call of a script function. QuickJS polls its interrupt handler only every ~10,000
   // function calls, and never inside a native loop, so each iteration looks at the clock itself and every 10 ms
   // asks the host whether the run was stopped.
+  // The clock, without counting: what long loops of the prelude itself call (a search it does instead of a native one).
+  const tick = () => {
+    const t = now();
+    if (t - st.polled >= 10) {
+      st.polled = t;
+      if (st.dead) alive();
+      if (t > cfg.deadline) fatal('TIMEOUT');
+      if (host.poll()) fatal('CANCELLED');
+    }
+  };
   const iter = () => {
     if (st.credit) {
       st.credit = false; // a counted callback wrapper already charged this call (see counted)
@@ -40,12 +50,7 @@
     }
     if (st.dead) alive();
     if (++st.iterations > cfg.maxIterations) fatal('MAX_ITERATIONS');
-    const t = now();
-    if (t - st.polled >= 10) {
-      st.polled = t;
-      if (t > cfg.deadline) fatal('TIMEOUT');
-      if (host.poll()) fatal('CANCELLED');
-    }
+    tick();
   };
   /**
    * A callback a built-in calls once per element (map, sort, replace, forEach of Map and Set, iterator helpers):
@@ -99,6 +104,6 @@
     if (outOfMemory(e)) fatal('MEMORY_LIMIT', { what: 'heap' });
   };
   /** @type {Sandbox.Budget} */
-  const budget = { st, cfg, fatal, alive, iter, counted, tooBig, size, strLimit, checkLength, caught };
+  const budget = { st, cfg, fatal, alive, iter, tick, counted, tooBig, size, strLimit, checkLength, caught };
   return I.freeze(budget);
 });

@@ -1,5 +1,5 @@
 // @ts-check
-// Step 5: the guards the transform writes into every script (see transform.ts GUARD), and the restricted
+// Step 6: the guards the transform writes into every script (see transform.ts GUARD), and the restricted
 // stand-ins for the built-ins a script may name whose full versions are escape hatches: the Array global, the
 // Object namespace, and promise handlers (where a caught limit would otherwise go on).
 
@@ -92,10 +92,22 @@
     return o;
   };
 
-  // A rejection handler is a catch block too: a limit or out-of-memory error reaching it ends the run.
+  // A rejection handler is a catch block too: a limit or out-of-memory error reaching it ends the run. And what a
+  // fulfilment handler throws becomes a rejection nobody may look at (`p.then(f);` alone): checked where it is thrown.
   const PP = I.Promise.prototype;
   defineProperty(PP, 'then', {
     value: /** @this {Promise<unknown>} */ function then(/** @type {unknown} */ ok, /** @type {unknown} */ bad) {
+      const onOk =
+        typeof ok === 'function'
+          ? (/** @type {unknown} */ v) => {
+              try {
+                return /** @type {Sandbox.Fn} */ (ok)(v);
+              } catch (e) {
+                b.caught(e);
+                throw e;
+              }
+            }
+          : ok;
       const onBad =
         typeof bad === 'function'
           ? (/** @type {unknown} */ e) => {
@@ -103,7 +115,7 @@
               return /** @type {Sandbox.Fn} */ (bad)(e);
             }
           : bad;
-      return apply(I.then, this, [ok, onBad]);
+      return apply(I.then, this, [onOk, onBad]);
     },
     writable: true,
     configurable: true,

@@ -67,6 +67,8 @@
     weakMapGet: G.WeakMap.prototype.get,
     weakMapSet: G.WeakMap.prototype.set,
     stringSlice: G.String.prototype.slice,
+    stringStartsWith: G.String.prototype.startsWith,
+    random: G.Math.random,
   };
   return O.freeze(I);
 });

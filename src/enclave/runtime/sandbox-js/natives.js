@@ -1,9 +1,10 @@
 // @ts-check
-// Step 3: the built-ins that loop, grow or call back, guarded where they are defined. QuickJS polls its
-// interrupt handler only between calls: a native loop over `[].includes.call({ length: 1e15 }, 1)`, a join
-// over `length = 2**32 - 1` or a default sort never polls, and only the watchdog could stop it. So every
-// Array.prototype method checks the length it is about to walk first, callbacks a built-in calls are counted
-// as iterations (arr.map(Math.abs) too), and string-building methods check their result size.
+// Step 3: arrays, iterators, Map and Set, guarded where they are defined. QuickJS polls its interrupt handler
+// only between calls: a native loop over `[].includes.call({ length: 1e15 }, 1)`, a join over `length = 2**32 - 1`
+// or a default sort of long strings never polls, and only the watchdog could stop it. So every Array.prototype
+// method checks the length it is about to walk first (and the lengths of arrays it will spread or flatten), work
+// that grows with the size of each element (a search for a long string, a default sort) runs here when it is
+// large, and callbacks a built-in calls are counted as iterations (arr.map(Math.abs) too).
 
 (function guardNatives(/** @type {Sandbox.Intrinsics} */ I, /** @type {Sandbox.Budget} */ b) {
   'use strict';
@@ -49,7 +50,6 @@
     ['findIndex', 0],
     ['findLast', 0],
     ['findLastIndex', 0],
-    ['flatMap', 0],
     ['forEach', 0],
     ['map', 0],
     ['reduce', 0],
@@ -58,12 +58,165 @@
     ['sort', 0],
     ['toSorted', 0],
   ]);
+  const max = () => b.cfg.maxArrayLength;
+  /** Comparisons one native call may make: beyond, the work runs here, looking at the clock (as strings.js does). */
+  const WORK = 1e7;
+
+  /**
+   * flat(depth) walks every array it meets down to depth, holes included, and a shared-reference tree of empty
+   * arrays makes that 2^depth visits with nothing allocated. The walk is counted here first, within the array budget.
+   * @param {unknown} root @param {number} depth
+   */
+  const flatVisits = (root, depth) => {
+    // Two stacks side by side: no tuple per entry, and no destructuring through the guarded array iterator.
+    /** @type {unknown[]} */
+    const arrays = [root];
+    /** @type {number[]} */
+    const depths = [depth];
+    let visits = 0;
+    while (arrays.length > 0) {
+      const a = arrays[arrays.length - 1];
+      const d = /** @type {number} */ (depths[depths.length - 1]);
+      arrays.length--;
+      depths.length--;
+      const n = lengthOf(a);
+      visits += n;
+      if (visits > max()) b.tooBig('array', visits);
+      if (d < 1) continue;
+      const o = /** @type {Record<number, unknown>} */ (a);
+      for (let i = 0; i < n; i++) {
+        if ((i & 1023) === 0) b.tick();
+        const x = o[i];
+        if (I.isArray(x)) {
+          arrays[arrays.length] = x;
+          depths[depths.length] = d - 1;
+        }
+      }
+    }
+    return undefined;
+  };
+
+  /**
+   * indexOf / includes / lastIndexOf looking for a long string: each element equal in length is compared character
+   * by character, so 2,000 elements of 1 MB cost two billion comparisons in one native call. Then the loop runs
+   * here. Returns undefined when the native call is cheap enough.
+   * @param {string} name @param {unknown} o @param {unknown[]} a
+   */
+  const searchHere = (name, o, a) => {
+    const v = a[0];
+    const n = lengthOf(o);
+    if (typeof v !== 'string' || v.length < 256 || n * v.length <= WORK) return undefined;
+    const at = (/** @type {unknown} */ x, /** @type {number} */ fallback) => {
+      if (x === undefined) return fallback;
+      const k = +(/** @type {number} */ (x));
+      return I.isNaN(k) ? 0 : Math.trunc(k);
+    };
+    const items = /** @type {Record<number, unknown>} */ (o);
+    if (name === 'lastIndexOf') {
+      const k = at(a[1], n - 1);
+      for (let i = k < 0 ? n + k : Math.min(k, n - 1); i >= 0; i--) {
+        b.tick(); // each comparison may cost a million characters
+        if (items[i] === v) return i;
+      }
+      return -1;
+    }
+    const k = at(a[1], 0);
+    for (let i = k < 0 ? Math.max(n + k, 0) : k; i < n; i++) {
+      b.tick();
+      if (items[i] === v) return name === 'includes' ? true : i;
+    }
+    return name === 'includes' ? false : -1;
+  };
+
+  /**
+   * The default sort compares the elements' strings: n·log n comparisons of up to the longest string each, in one
+   * native call. When that could pass WORK, the same order comes from a comparator that looks at the clock.
+   * @param {unknown} o
+   */
+  const sortHere = (o) => {
+    const n = lengthOf(o);
+    if (n < 2) return undefined;
+    const items = /** @type {Record<number, unknown>} */ (o);
+    let longest = 0;
+    for (let i = 0; i < n; i++) {
+      const x = items[i];
+      if (typeof x === 'string' && x.length > longest) longest = x.length;
+      if ((i & 1023) === 0) b.tick();
+    }
+    if (n * Math.log2(n) * Math.max(longest, 16) <= WORK) return undefined;
+    return (/** @type {unknown} */ x, /** @type {unknown} */ y) => {
+      b.tick();
+      const p = I.String(x);
+      const q = I.String(y);
+      return p < q ? -1 : p > q ? 1 : 0;
+    };
+  };
+
+  /**
+   * What each method needs besides the check of its receiver's length, before the native call. It may rewrite the
+   * arguments, or answer itself (a value other than undefined).
+   * @type {Map<string, (o: unknown, a: unknown[]) => unknown>}
+   */
+  const BEFORE = new I.Map([
+    [
+      // Arrays given as arguments are spread into the result: their lengths count too.
+      'concat',
+      (/** @type {unknown} */ o, /** @type {unknown[]} */ a) => {
+        let n = lengthOf(o);
+        for (let i = 0; i < a.length; i++) n += I.isArray(a[i]) ? lengthOf(a[i]) : 1;
+        b.checkLength(n);
+        return undefined;
+      },
+    ],
+    [
+      'flat',
+      (/** @type {unknown} */ o, /** @type {unknown[]} */ a) => {
+        const d = a[0] === undefined ? 1 : +(/** @type {number} */ (a[0]));
+        a[0] = I.isNaN(d) || d < 0 ? 0 : d; // read once, as ToIntegerOrInfinity would (NaN and negatives flatten nothing)
+        return flatVisits(o, /** @type {number} */ (a[0]));
+      },
+    ],
+    [
+      // Each array the callback returns is spread into the result: their lengths add up within the budget.
+      'flatMap',
+      (/** @type {unknown} */ _o, /** @type {unknown[]} */ a) => {
+        if (typeof a[0] !== 'function') return undefined;
+        const fn = b.counted(/** @type {Sandbox.Fn} */ (a[0]));
+        let total = 0;
+        a[0] = /** @this {unknown} */ function flatMapped(/** @type {unknown[]} */ ...x) {
+          const r = apply(fn, this, x);
+          if (I.isArray(r)) b.checkLength((total += lengthOf(r)));
+          return r;
+        };
+        return undefined;
+      },
+    ],
+    ['indexOf', (/** @type {unknown} */ o, /** @type {unknown[]} */ a) => searchHere('indexOf', o, a)],
+    ['includes', (/** @type {unknown} */ o, /** @type {unknown[]} */ a) => searchHere('includes', o, a)],
+    ['lastIndexOf', (/** @type {unknown} */ o, /** @type {unknown[]} */ a) => searchHere('lastIndexOf', o, a)],
+    [
+      'sort',
+      (/** @type {unknown} */ o, /** @type {unknown[]} */ a) => {
+        if (a[0] === undefined) a[0] = sortHere(o);
+        return undefined;
+      },
+    ],
+    [
+      'toSorted',
+      (/** @type {unknown} */ o, /** @type {unknown[]} */ a) => {
+        if (a[0] === undefined) a[0] = sortHere(o);
+        return undefined;
+      },
+    ],
+  ]);
+
   const AP = I.ArrayC.prototype;
   // The iterator prototype, found before Array.prototype.values is wrapped.
   const IteratorProto = /** @type {object} */ (getPrototypeOf(getPrototypeOf(apply(AP.values, [], []))));
   for (const name of ownKeys(AP)) {
     if (name === 'constructor') continue;
     const at = typeof name === 'string' ? apply(mapGet, ARRAY_CALLBACK, [name]) : undefined;
+    const before = typeof name === 'string' ? apply(mapGet, BEFORE, [name]) : undefined;
     method(
       AP,
       name,
@@ -72,13 +225,15 @@
         function guardedArrayMethod(/** @type {unknown[]} */ ...a) {
           b.checkLength(lengthOf(this));
           if (at !== undefined && typeof a[at] === 'function') a[at] = b.counted(/** @type {Sandbox.Fn} */ (a[at]));
+          if (before !== undefined) {
+            const answer = before(this, a);
+            if (answer !== undefined) return answer;
+          }
           return b.size(apply(original, this, a));
         },
     );
   }
 
-  // Iterator helpers ([].values().map(f), .drop(n)…): their callbacks are counted; drop/take stop with the
-  // iterator under them, whose length the wrapped values()/keys()/entries() already checked.
   /** The built-in with its first argument, when a function, counted per call. @param {Sandbox.Fn} original */
   const countingFirst = (original) =>
     /** @this {unknown} */
@@ -88,49 +243,6 @@
     };
   for (const name of ['every', 'filter', 'find', 'flatMap', 'forEach', 'map', 'reduce', 'some']) method(IteratorProto, name, countingFirst);
   for (const proto of [I.Map.prototype, I.Set.prototype]) method(proto, 'forEach', countingFirst);
-
-  // Strings that grow: checked before the native call (so nothing is built) and after it.
-  const SP = I.String.prototype;
-  /** @param {string} name @param {(s: string, a: unknown[]) => void} check */
-  const growing = (name, check) =>
-    method(
-      SP,
-      name,
-      (original) =>
-        /** @this {unknown} */
-        function guardedStringMethod(/** @type {unknown[]} */ ...a) {
-          check(I.String(this), a);
-          return b.size(apply(original, this, a));
-        },
-    );
-  growing('repeat', (s, a) => {
-    if (typeof a[0] === 'number') b.strLimit(s.length * a[0]);
-  });
-  growing('padStart', (_s, a) => {
-    if (typeof a[0] === 'number') b.strLimit(a[0]);
-  });
-  growing('padEnd', (_s, a) => {
-    if (typeof a[0] === 'number') b.strLimit(a[0]);
-  });
-  growing('concat', (s, a) => {
-    let n = s.length;
-    for (let i = 0; i < a.length; i++) n += typeof a[i] === 'string' ? /** @type {string} */ (a[i]).length : 0;
-    b.strLimit(n);
-  });
-  // replace/replaceAll: an empty string pattern matches between every character; a function replacer is a callback.
-  /** @param {boolean} all */
-  const replacing = (all) =>
-    /** @type {(s: string, a: unknown[]) => void} */ (
-      (s, a) => {
-        if (typeof a[1] === 'function') a[1] = b.counted(/** @type {Sandbox.Fn} */ (a[1]));
-        else if (typeof a[0] === 'string' && typeof a[1] === 'string') {
-          const hits = !all ? 1 : a[0] === '' ? s.length + 1 : Math.floor(s.length / a[0].length);
-          b.strLimit(s.length + hits * a[1].length);
-        }
-      }
-    );
-  growing('replace', replacing(false));
-  growing('replaceAll', replacing(true));
 
   return { lengthOf };
 });

@@ -5,13 +5,14 @@
 // apply to it); the steps are the files of this folder, each one function, called here in order.
 
 // steps: this folder's files, evaluated (see ../sandbox-source.ts STEPS)
-// constantsText: JSON: { blocked: string[], keep: string[], guard: Record<string, string> }
+// constantsText: JSON: { blocked: string[], keep: string[], members: Record<string, string[]>, guard: Record<string, string> }
 (function prelude(/** @type {Sandbox.Host} */ host, /** @type {Record<string, Sandbox.Fn>} */ steps, /** @type {string} */ constantsText) {
   'use strict';
   const constants = JSON.parse(constantsText); // the real JSON: nothing has been replaced yet
   const I = steps.intrinsics(globalThis);
   const b = steps.budget(I, host);
   const natives = steps.natives(I, b);
+  steps.strings(I, b);
   const checkRegex = steps.regex(I, b, host);
   const g = steps.guards(I, b, natives, checkRegex, constants.blocked);
   const api = steps.api(I, b, host);
@@ -36,7 +37,7 @@
     [names.regex]: g.regex,
     [names.caught]: b.caught,
   };
-  steps.realm(I, constants.keep, install);
+  steps.realm(I, constants.keep, constants.members, install);
   return (/** @type {string} */ cfgText) => {
     I.assign(b.cfg, I.jsonParse(cfgText));
     const extra = I.jsonParse(b.cfg.globals);

@@ -1,5 +1,5 @@
 // @ts-check
-// Step 7, last: the script's world. After this, a bare name resolves to a listed global or to nothing (the
+// Step 8, last: the script's world. After this, a bare name resolves to a listed global or to nothing (the
 // global object has no prototype, so `constructor`, `__proto__` or `hasOwnProperty` are not found on it), and
 // no value leads to a constructor a script could not name anyway: built-in prototypes lose their `constructor`
 // property, so neither `(() => 1).constructor` nor the prototype of an async function or generator reaches
@@ -8,7 +8,12 @@
 
 // keep: the built-in globals a script may name (DESIGN §3), kept as they are
 // install: the prelude's own globals (restricted namespaces, callTool, guards)
-(function lockdown(/** @type {Sandbox.Intrinsics} */ I, /** @type {string[]} */ keep, /** @type {Record<string, unknown>} */ install) {
+(function lockdown(
+  /** @type {Sandbox.Intrinsics} */ I,
+  /** @type {string[]} */ keep,
+  /** @type {Record<string, string[]>} */ members,
+  /** @type {Record<string, unknown>} */ install,
+) {
   'use strict';
   const { G, apply, ownKeys, getPrototypeOf, deleteProperty, defineProperty, freeze } = I;
 
@@ -66,6 +71,18 @@
     if (!apply(I.setHas, kept, [name]) || I.hasOwn(install, name)) deleteProperty(G, name);
   }
   I.setPrototypeOf(G, null);
+  // The listed globals keep only the members a script may use: Promise.try, Map.groupBy or Set.groupBy would
+  // otherwise call back natively, uncounted, on an alias the validator cannot see through.
+  const always = new I.Set(['length', 'name', 'prototype']);
+  for (const name of ownKeys(members)) {
+    const v = G[/** @type {string} */ (name)];
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || I.hasOwn(install, name)) continue;
+    const allowed = new I.Set(members[/** @type {string} */ (name)]);
+    // Symbol-keyed members stay: only Symbol.species is there, and Promise.prototype.finally needs Promise's.
+    for (const key of ownKeys(v)) {
+      if (typeof key === 'string' && !apply(I.setHas, allowed, [key]) && !apply(I.setHas, always, [key])) deleteProperty(v, key);
+    }
+  }
   // Namespaces a script can name are frozen: `const M = Math; M.max = f` or Object.assign(Promise, …) would
   // otherwise change what the rest of the script (and this prelude) calls. Prototypes stay unfrozen (frozen,
   // `e.name = …` on an Error would throw: the override mistake); a script cannot reach them.

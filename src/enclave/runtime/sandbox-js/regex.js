@@ -1,5 +1,5 @@
 // @ts-check
-// Step 4: regular expressions. At STRICT the context is made without a regular-expression engine, so no pattern
+// Step 5: regular expressions. At STRICT the context is made without a regular-expression engine, so no pattern
 // reaches one by any path (literals fail to compile; match/matchAll/search end the run with a clear code). From
 // SECURE up, every pattern, literal or built at run time ('abc'.match(['[0-9]+']) compiles an array's text),
 // passes the host's ReDoS check (which understands flags) before it runs: every matching operation goes through

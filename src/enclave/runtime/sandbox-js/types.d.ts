@@ -44,6 +44,8 @@ declare namespace Sandbox {
     maxMessageLength: number;
     /** Longest tool name a call may use. */
     maxToolNameLength: number;
+    /** Largest JSON text of one call's arguments (the host parses it on its main thread). */
+    maxToolArgsBytes: number;
     deadline: number;
     /** JSON object of extra read-only globals. */
     globals: string;
@@ -118,6 +120,8 @@ declare namespace Sandbox {
     weakMapGet: Fn;
     weakMapSet: Fn;
     stringSlice: Fn;
+    stringStartsWith: Fn;
+    random: () => number;
   }
 
   /** budget.js: the counters and the one way a limit ends the run. */
@@ -127,6 +131,8 @@ declare namespace Sandbox {
     fatal(code: string, detail?: unknown): never;
     alive(): void;
     iter(): void;
+    /** Looks at the clock (and for a cancel) every 10 ms, without counting an iteration. */
+    tick(): void;
     counted<F extends Fn>(fn: F): F;
     tooBig(what: string, n: number): never;
     size<T>(v: T): T;
