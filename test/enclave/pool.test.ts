@@ -1,11 +1,20 @@
 // The worker pool (runtime/pool.ts): one execution per worker; workers are added when every one is held by a long
 // execution (a script waiting on tools or computing until its deadline), not for a queue of short scripts, which
 // more threads than cores only slow down; workers beyond poolSize retire when idle; a killed worker ran nothing else.
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Enclave, type ToolHandler } from '../../src/enclave/index.js';
+import { WorkerPool } from '../../src/enclave/runtime/pool.js';
 
 let enclave: Enclave | undefined;
-afterEach(() => enclave?.dispose());
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await enclave?.dispose();
+});
+
+/** The pool's one place that makes a thread (private): the tests below make it fail, or start slowly. */
+type MakesWorkers = { newWorker(entry: string | URL, isEval: boolean): Worker };
+const newWorker = () => vi.spyOn(WorkerPool.prototype as unknown as MakesWorkers, 'newWorker');
 
 const waitFor = async (check: () => boolean, ms = 30_000): Promise<void> => {
   const end = Date.now() + ms;
@@ -51,5 +60,38 @@ describe('the worker pool', () => {
     await waitFor(() => release.length === 2);
     release.forEach((f) => f());
     expect((await Promise.all(held)).every((r) => r.success)).toBe(true);
+  });
+
+  it('answers INTERNAL_ERROR when no thread can be made, and serves again once one can', async () => {
+    const spy = newWorker().mockImplementation(() => {
+      throw new Error('ERR_WORKER_INIT_FAILED (simulated: the host is out of threads)');
+    });
+    enclave = new Enclave({ poolSize: 1 });
+    const refused = await enclave.run('return 1;');
+    expect(refused.success).toBe(false);
+    expect(refused.error).toMatchObject({ code: 'INTERNAL_ERROR', message: expect.stringMatching(/No sandbox worker could be started/) });
+    spy.mockRestore();
+    expect(await enclave.run('return 2;')).toMatchObject({ success: true, value: 2 });
+  });
+
+  it('a worker that frees takes the job promised to one still starting (a slow start holds nobody up)', async () => {
+    // The first worker starts as usual; any later one takes 20 s to start.
+    const real = (WorkerPool.prototype as unknown as MakesWorkers).newWorker;
+    let made = 0;
+    newWorker().mockImplementation(function (this: WorkerPool, entry, isEval) {
+      const slow = made++ > 0;
+      expect(isEval).toBe(true); // from source, the entry is a bootstrap script that can be wrapped
+      return real.call(this, slow ? `setTimeout(() => { ${String(entry)} }, 20000);` : entry, isEval);
+    });
+    enclave = new Enclave({ poolSize: 1, maxWorkers: 2, toolHandler: () => new Promise((resolve) => setTimeout(() => resolve(1), 600)) });
+    await enclave.run('return 0;');
+    const long = enclave.run("return await callTool('a:wait', {});");
+    // Held past LONG_MS, the only worker makes the pool start a second one: the slow one.
+    await waitFor(() => enclave!.stats.starting === 1);
+    const short = enclave.run('return 2;');
+    expect(enclave.stats.queued).toBe(1); // promised to the starting worker
+    expect(await long).toMatchObject({ success: true, value: 1 });
+    expect(await short).toMatchObject({ success: true, value: 2 });
+    expect(enclave.stats.starting).toBe(1); // the slow worker had not started: the first one ran it
   });
 });
