@@ -15,7 +15,6 @@ import {
   type CallToolResult,
   type JSONRPCMessage,
   type LoggingMessageNotification,
-  type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
 import { processesMarked } from '../processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,9 +68,9 @@ async function connect(): Promise<{ client: Client; stderr: () => string }> {
   await client.connect(transport);
   // Every message as it comes off the pipe, before the client handles it (see the progress test).
   const handle = transport.onmessage!;
-  transport.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
+  transport.onmessage = (message: JSONRPCMessage) => {
     wire.push(message);
-    handle(message, extra);
+    handle(message); // a stdio transport passes no extra
   };
   return { client, stderr: () => stderr };
 }
