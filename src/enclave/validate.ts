@@ -9,6 +9,29 @@ import { BLOCKED_GLOBALS, BLOCKED_PROPERTIES, GLOBALS, LEVEL_RULES, NEW_ALLOWED,
 import { regexRisk } from './regex-safety.js';
 
 const MAX_ISSUES = 20;
+/**
+ * Blocks, loops, catch clauses, switches, try statements and functions per script, at most. QuickJS numbers the
+ * scopes of one function with 16 bits: past 65,535 it resolves names to the wrong variables (measured: a 1 MB
+ * script of nested blocks read `let s` as another, uninitialized binding). With the scopes the transform adds,
+ * QuickJS opens at most 2.3 per one counted here (a loop body without a block); 10,000 keeps every shape clear
+ * of that bound (test/security/scope-limit.test.ts), and a realistic script opens a few hundred.
+ */
+export const MAX_SCOPES = 10_000;
+const SCOPE_NODES: ReadonlySet<string> = new Set([
+  'BlockStatement',
+  'StaticBlock',
+  'ForStatement',
+  'ForInStatement',
+  'ForOfStatement',
+  'SwitchStatement',
+  'TryStatement',
+  'CatchClause',
+  'ArrowFunctionExpression',
+  'FunctionExpression',
+  'FunctionDeclaration',
+  'ClassExpression',
+  'ClassDeclaration',
+]);
 const ASCII_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export interface ValidateOptions {
@@ -225,8 +248,16 @@ export function validateAst(program: acorn.Program, options: ValidateOptions): I
     issues.push({ rule, message, ...pos });
   };
   const ctx: Context = { level: options.level, scopes: options.scopes ?? new Scopes(program), extraGlobals: options.extraGlobals ?? new Set(), report };
+  let scopes = 0;
   fullAncestor(program, (n, _state, ancestors) => {
     const node = n as acorn.AnyNode;
+    if (SCOPE_NODES.has(node.type) && ++scopes === MAX_SCOPES + 1) {
+      report(
+        node,
+        'too-many-blocks',
+        `The script opens more than ${MAX_SCOPES.toLocaleString('en-US')} blocks, loops and functions. Loop over data instead of repeating code.`,
+      );
+    }
     const verdict = NODE_RULES.get(node.type);
     if (verdict === undefined)
       report(node, 'unsupported-syntax', `\`${node.type}\` syntax is not part of AgentScript. Rewrite it with plain statements and expressions.`);
