@@ -187,7 +187,8 @@ describe('event-loop stalls in name resolution', () => {
     const parsed = parseScript(code);
     if (!parsed.ok) throw new Error(parsed.issue.message);
     const ast: acorn.Program = parsed.ast;
-    expect(validateAst(ast, { level })).toEqual([]);
+    // From 64 KB the arrow list opens more than MAX_SCOPES functions: refused for that, but after the whole walk.
+    expect(validateAst(ast, { level }).filter((i) => i.rule !== 'too-many-blocks')).toEqual([]);
     const [walk, validation] = fastest(
       runs,
       () => fullAncestor(ast, () => undefined),
