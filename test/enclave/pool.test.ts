@@ -94,4 +94,22 @@ describe('the worker pool', () => {
     expect(await short).toMatchObject({ success: true, value: 2 });
     expect(enclave.stats.starting).toBe(1); // the slow worker had not started: the first one ran it
   });
+
+  it('when a killed worker cannot be replaced, the scripts waiting for it fail at once instead of waiting forever', async () => {
+    const real = (WorkerPool.prototype as unknown as MakesWorkers).newWorker;
+    let made = 0;
+    newWorker().mockImplementation(function (this: WorkerPool, entry, isEval) {
+      if (made++ > 0) throw new Error('ERR_WORKER_INIT_FAILED (simulated)');
+      return real.call(this, entry, isEval);
+    });
+    enclave = new Enclave({ securityLevel: 'PERMISSIVE', poolSize: 1, maxWorkers: 1, limits: { timeoutMs: 500 } });
+    await enclave.run('return 0;');
+    // QuickJS compiles the variables of one function in quadratic time and cannot be interrupted while it does:
+    // 20,000 declarations take seconds, so only the watchdog ends this one, by terminating its worker.
+    const slow = enclave.run(`let v = 0;\n${Array.from({ length: 20_000 }, (_, i) => `const a${i} = v + ${i};`).join('\n')}\nreturn v;`);
+    const waiting = enclave.run('return 2;');
+    expect((await slow).error).toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/by force/) });
+    expect((await waiting).error).toMatchObject({ code: 'INTERNAL_ERROR', message: expect.stringMatching(/No sandbox worker could be started/) });
+    expect(enclave.stats).toMatchObject({ workers: 0, queued: 0 });
+  });
 });

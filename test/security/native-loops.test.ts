@@ -63,7 +63,9 @@ describe('work that grows with each element runs in steps that watch the deadlin
     [
       'flat(Infinity) of a shared-reference tree of empty arrays (2^34 visits)',
       'let a = [];\nfor (let i = 0; i < 34; i++) a = [a, a];\nreturn a.flat(Infinity).length;',
-      'MEMORY_LIMIT',
+      // The count of visits passes the budget after ~0.9 s of counting: a worker whose JIT is still cold can take
+      // longer than this 1.5 s deadline (resources.ts checks MEMORY_LIMIT under the level's own deadline).
+      'MEMORY_LIMIT|TIMEOUT',
     ],
     ['JSON.stringify with a key list of 200,000 names', 'return JSON.stringify({}, [...Array(200000).keys()]);', 'RUNTIME_ERROR'],
     ["a search for 'a'×255+'b' in 'a'×8e6", "return 'a'.repeat(8e6).indexOf('a'.repeat(255) + 'b');", 'ok-or-TIMEOUT'],
@@ -75,12 +77,39 @@ describe('work that grows with each element runs in steps that watch the deadlin
       'ok-or-TIMEOUT',
     ],
     ['the default sort of 300 strings of a megabyte', "const xs = new Array(300).fill('x'.repeat(1e6));\nxs.sort();\nreturn xs.length;", 'ok-or-TIMEOUT'],
+    // Second review: a needle that is not a string is converted by the built-in, so the size check must see it converted.
+    ...['indexOf', 'lastIndexOf', 'includes', 'split', 'replace', 'replaceAll'].map((m): [string, string, string] => [
+      `${m} with the needle wrapped in an array`,
+      `const h = 'a'.repeat(8e6);\nconst n = 'a'.repeat(1000) + 'b';\nreturn String(h.${m}([n]${m.startsWith('replace') ? ", 'c'" : ''})).length;`,
+      'ok-or-TIMEOUT',
+    ]),
+    // Native loops calling a guarded method per element through an object's toString: each call looks at the clock.
+    [
+      'Object.fromEntries over keys whose toString is a 5 MB search',
+      "const h = 'a'.repeat(5e6);\nconst k = { toString: h.indexOf.bind(h, 'ab') };\nreturn Object.keys(Object.fromEntries(new Array(3000).fill([k, 1]))).length;",
+      'ok-or-TIMEOUT',
+    ],
+    [
+      'the default sort of objects whose toString is a 5 MB search',
+      "const h = 'a'.repeat(5e6);\nconst k = { toString: h.indexOf.bind(h, 'ab') };\nreturn new Array(3000).fill(k).sort().length;",
+      'ok-or-TIMEOUT',
+    ],
+    [
+      'Object.fromEntries over array keys (each key is a join of 100,000 strings)',
+      "const inner = new Array(1e5).fill('ab');\nreturn Object.keys(Object.fromEntries(new Array(10000).fill([inner, 1]))).length;",
+      'ok-or-TIMEOUT',
+    ],
+    [
+      'JSON.stringify with 1,000 names over 10,000 objects (names × objects lookups in one native call)',
+      'const keys = [...Array(1000).keys()];\nreturn JSON.stringify(new Array(10000).fill({}), keys).length;',
+      'RUNTIME_ERROR',
+    ],
   ])('%s', async (_name, code, expected) => {
     const t0 = performance.now();
     const r = await quick.run(code);
     const ms = performance.now() - t0;
     if (expected === 'ok-or-TIMEOUT') expect(r.success || r.error?.code === 'TIMEOUT', JSON.stringify(r.error)).toBe(true);
-    else expect(r.error?.code).toBe(expected);
+    else expect(expected.split('|')).toContain(r.error?.code);
     expect(r.error?.message ?? '').not.toMatch(/by force/);
     expect(ms).toBeLessThan(BOUND);
   });
@@ -113,14 +142,14 @@ return [h.indexOf(n), h.lastIndexOf(n), h.includes(n), h.split(n).length, h.repl
   });
 });
 
-describe('long needles: the rolling-hash search', () => {
+describe('long needles: the linear search (Knuth–Morris–Pratt)', () => {
   const enclave = new Enclave();
   afterAll(() => enclave.dispose());
   it('gives the native answers, forwards and backwards', async () => {
-    const code = `const n = 'ab'.repeat(1100) + 'needle';
+    const code = `const n = 'ab'.repeat(8300) + 'needle';
 const h = 'ab'.repeat(5000) + n + 'ba'.repeat(5000) + n + 'ab'.repeat(10);
 return [h.indexOf(n), h.lastIndexOf(n), h.indexOf(n, 12000), h.lastIndexOf(n, 20000), h.includes(n + 'x'), h.split(n).length, h.replaceAll(n, '-').length];`;
-    const n = `${'ab'.repeat(1100)}needle`;
+    const n = `${'ab'.repeat(8300)}needle`;
     const h = 'ab'.repeat(5000) + n + 'ba'.repeat(5000) + n + 'ab'.repeat(10);
     const r = await enclave.run(code);
     expect(r).toMatchObject({
@@ -135,5 +164,85 @@ return [h.indexOf(n), h.lastIndexOf(n), h.indexOf(n, 12000), h.lastIndexOf(n, 20
         h.replaceAll(n, '-').length,
       ],
     });
+  });
+});
+
+describe('the searches done here give the native answers on every shape (second review)', () => {
+  /** A small deterministic generator: the same cases on every run. */
+  const random = (seed: number) => () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  /** Cases over a two-letter alphabet (the most repetition, the most partial matches): [text, needle]. */
+  const cases = (): Array<[string, string]> => {
+    const next = random(42);
+    const out: Array<[string, string]> = [];
+    for (let c = 0; c < 12; c++) {
+      const period = 1 + Math.floor(next() * 5);
+      const unit = Array.from({ length: period }, () => (next() < 0.5 ? 'a' : 'b')).join('');
+      let h = unit.repeat(Math.ceil(50_000 / period));
+      // A few flipped letters, so that most windows almost match.
+      for (let f = 0; f < 3; f++) {
+        const i = Math.floor(next() * h.length);
+        h = h.slice(0, i) + (h[i] === 'a' ? 'b' : 'a') + h.slice(i + 1);
+      }
+      const at = Math.floor(next() * 20_000);
+      let n = h.slice(at, at + 16_500 + Math.floor(next() * 3_000)); // past WINDOWED: the linear search
+      if (c % 3 === 0) n = `${n.slice(0, -1)}${n.endsWith('a') ? 'b' : 'a'}`; // often not there at all
+      if (c % 4 === 1) n = n.slice(0, 40 + Math.floor(next() * 400)); // short: the windowed native search
+      out.push([h, n]);
+    }
+    return out;
+  };
+  const data = cases();
+  const enclave = new Enclave({ securityLevel: 'STANDARD', toolHandler: async (_name, args) => data[(args as { i: number }).i] });
+  afterAll(() => enclave.dispose());
+  const probe = (h: string, n: string) => [
+    h.indexOf(n),
+    h.lastIndexOf(n),
+    h.indexOf(n, 25_000),
+    h.lastIndexOf(n, 25_000),
+    h.includes(n, 30_000),
+    h.split(n).length,
+    h.split(n, 2).map((p) => p.length),
+    h.replace(n, '<$&>').length,
+    h.replaceAll(n, "$'").length > 0,
+  ];
+
+  it.each(data.map((_, i) => [i]))('case %i', async (i) => {
+    const [h, n] = data[i]!;
+    const r = await enclave.run(`const [h, n] = await callTool('t:data', { i: ${i} });
+return [h.indexOf(n), h.lastIndexOf(n), h.indexOf(n, 25000), h.lastIndexOf(n, 25000), h.includes(n, 30000), h.split(n).length, h.split(n, 2).map((p) => p.length), h.replace(n, '<$&>').length, h.replaceAll(n, "$'").length > 0];`);
+    expect(r.error).toBeUndefined();
+    expect(r.value).toEqual(probe(h, n));
+  });
+
+  it('Array lastIndexOf with an explicit undefined position searches from 0, as the built-in does', async () => {
+    const r = await enclave.run(
+      "const s = 'x'.repeat(300);\nconst xs = new Array(40000).fill(s);\nreturn [xs.lastIndexOf(s, undefined), xs.lastIndexOf(s), xs.indexOf(s, undefined)];",
+    );
+    expect(r.value).toEqual([0, 39999, 0]);
+  });
+});
+
+describe('many hits: a search in steps costs about the distance to its hit (second review)', () => {
+  const enclave = new Enclave({ securityLevel: 'STANDARD', limits: { timeoutMs: 5000 } });
+  afterAll(() => enclave.dispose());
+  it.each([
+    [
+      "a split of 10 MB of non-Latin-1 text on 'ab' every 100 characters",
+      "const h = ('\\u0100'.repeat(98) + 'ab').repeat(1e5);\nreturn h.split('ab').length;",
+      100001,
+    ],
+    ['a 6 MB CSV split on its line ends', "const h = 'id,name,amount,comment\\r\\n'.repeat(26e4);\nreturn h.split('\\r\\n').length;", 260001],
+    [
+      'a tokenizer: 5,000 indexOf calls through 6 M non-Latin-1 characters',
+      "const h = ('\\u0100'.repeat(1198) + ', ').repeat(5000);\nlet n = 0;\nfor (let p = h.indexOf(', '); p >= 0; p = h.indexOf(', ', p + 2)) n++;\nreturn n;",
+      5000,
+    ],
+  ])('%s', async (_name, code, expected) => {
+    const r = await enclave.run(code);
+    expect(r.error).toBeUndefined();
+    expect(r.value).toBe(expected);
   });
 });

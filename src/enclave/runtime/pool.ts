@@ -80,6 +80,8 @@ const LONG_MS = 100;
 /** How often a busy pool looks for workers held that long. */
 const CHECK_MS = 50;
 
+const NO_WORKER = 'No sandbox worker could be started. Run the script again; if it fails again, the host is out of resources.';
+
 /** Values of a run's shared stop flag. */
 export const STOP_CANCELLED = 1;
 
@@ -127,9 +129,7 @@ export class WorkerPool {
   submit(job: PoolJob): boolean {
     if (this.disposed) return false;
     if (this.slots.length === 0 && !this.add()) {
-      job.onDone(
-        failed(job.id, 'INTERNAL_ERROR', 'No sandbox worker could be started. Run the script again; if it fails again, the host is out of resources.'),
-      );
+      job.onDone(failed(job.id, 'INTERNAL_ERROR', NO_WORKER));
       return true;
     }
     const slot = this.idleSlot();
@@ -338,6 +338,11 @@ export class WorkerPool {
     for (const s of this.slots) if (this.queue.length > 0 && s.ready && !s.running) this.next(s);
   }
 
+  /** No worker is left and none could be started: what waits fails now rather than never. The next submit tries again. */
+  private failWaiting(): void {
+    for (const job of this.queue.splice(0)) job.onDone(failed(job.id, 'INTERNAL_ERROR', NO_WORKER));
+  }
+
   private idleSlot(): Slot | undefined {
     let best: Slot | undefined;
     for (const s of this.slots) if (s.ready && !s.running && (!best || s.idleSince < best.idleSince)) best = s;
@@ -384,6 +389,7 @@ export class WorkerPool {
     if (!this.slots.includes(slot)) return;
     const retired = this.retire(slot, code, message);
     if (this.slots.length < this.options.size) this.add();
+    if (this.slots.length === 0) this.failWaiting(); // nothing left to run them, and waiting jobs have no watchdog
     this.drain();
     this.grow();
     await retired;

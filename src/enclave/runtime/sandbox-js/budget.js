@@ -35,6 +35,7 @@
   // asks the host whether the run was stopped.
   // The clock, without counting: what long loops of the prelude itself call (a search it does instead of a native one).
   const tick = () => {
+    if (cfg.deadline === undefined) return; // the prelude itself, before a run is bound: nothing to look at yet
     const t = now();
     if (t - st.polled >= 10) {
       st.polled = t;

@@ -47,6 +47,10 @@
     RegExp: G.RegExp, // absent at STRICT: that context is made without a regular-expression engine
     iteratorSymbol: G.Symbol.iterator,
     hasInstanceSymbol: G.Symbol.hasInstance,
+    matchSymbol: G.Symbol.match,
+    replaceSymbol: G.Symbol.replace,
+    splitSymbol: G.Symbol.split,
+    Int32Array: G.Int32Array,
     jsonParse: G.JSON.parse,
     jsonStringify: G.JSON.stringify,
     now: G.Date.now,
@@ -67,8 +71,6 @@
     weakMapGet: G.WeakMap.prototype.get,
     weakMapSet: G.WeakMap.prototype.set,
     stringSlice: G.String.prototype.slice,
-    stringStartsWith: G.String.prototype.startsWith,
-    random: G.Math.random,
   };
   return O.freeze(I);
 });

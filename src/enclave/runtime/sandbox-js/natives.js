@@ -106,21 +106,21 @@
     const v = a[0];
     const n = lengthOf(o);
     if (typeof v !== 'string' || v.length < 256 || n * v.length <= WORK) return undefined;
-    const at = (/** @type {unknown} */ x, /** @type {number} */ fallback) => {
-      if (x === undefined) return fallback;
+    /** ToIntegerOrInfinity: undefined and NaN are 0. @param {unknown} x */
+    const at = (x) => {
       const k = +(/** @type {number} */ (x));
       return I.isNaN(k) ? 0 : Math.trunc(k);
     };
     const items = /** @type {Record<number, unknown>} */ (o);
     if (name === 'lastIndexOf') {
-      const k = at(a[1], n - 1);
+      const k = a.length > 1 ? at(a[1]) : n - 1; // a position given, even undefined, counts (as 0)
       for (let i = k < 0 ? n + k : Math.min(k, n - 1); i >= 0; i--) {
         b.tick(); // each comparison may cost a million characters
         if (items[i] === v) return i;
       }
       return -1;
     }
-    const k = at(a[1], 0);
+    const k = at(a[1]);
     for (let i = k < 0 ? Math.max(n + k, 0) : k; i < n; i++) {
       b.tick();
       if (items[i] === v) return name === 'includes' ? true : i;
@@ -223,6 +223,7 @@
       (original) =>
         /** @this {unknown} */
         function guardedArrayMethod(/** @type {unknown[]} */ ...a) {
+          b.tick(); // a native loop may call this thousands of times (an array key's toString is its join)
           b.checkLength(lengthOf(this));
           if (at !== undefined && typeof a[at] === 'function') a[at] = b.counted(/** @type {Sandbox.Fn} */ (a[at]));
           if (before !== undefined) {

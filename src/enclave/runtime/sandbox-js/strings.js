@@ -2,9 +2,11 @@
 // Step 4: strings. Methods that build are checked before they build (the result could pass the memory budget).
 // Methods that search never run a long native search: QuickJS compares naively, up to haystack × needle
 // characters in one native call that polls nothing ('a'.repeat(8e6).indexOf('a'.repeat(255) + 'b') is two billion
-// comparisons, seconds past any deadline). Past WORK comparisons, the search runs here instead, in linear time (a
-// rolling hash whose base is chosen at random per sandbox, each hit confirmed natively), looking at the clock as
-// it goes. Results are the same; only who does the searching changes.
+// comparisons, seconds past any deadline). Past WORK comparisons, the search runs on windows of the text (each
+// native call WORK comparisons at most) or, for a long needle, here in linear time (Knuth–Morris–Pratt), looking
+// at the clock as it goes. Results are the same; only who does the searching changes. Every wrapper looks at
+// the clock on entry too: a native loop (sort, Object.fromEntries) may call one thousands of times through an
+// object's toString, and QuickJS polls its interrupt handler only every ~10,000 calls.
 (function guardStrings(/** @type {Sandbox.Intrinsics} */ I, /** @type {Sandbox.Budget} */ b) {
   'use strict';
   const { apply, defineProperty, getOwnPropertyDescriptor } = I;
@@ -12,9 +14,10 @@
   const SP = Str.prototype;
   /** Character comparisons one native search may make at most. */
   const WORK = 1e7;
-  /** A prime below 2^24: h * BASE + c stays an exact integer in a double. */
-  const P = 16777213;
-  const BASE = 256 + Math.floor(I.random() * (P - 512));
+  /** Up to this needle length, the native search runs on windows of the text; beyond, the search runs here. */
+  const WINDOWED = 16384;
+  /** The first window: a hit is usually near, and a split with many hits must not copy much per hit. */
+  const FIRST_SPAN = 64;
 
   /** @param {string} name @param {(original: Sandbox.Fn) => Sandbox.Fn} wrap */
   const method = (name, wrap) => {
@@ -25,80 +28,93 @@
 
   const nativeIndexOf = SP.indexOf;
   const nativeLastIndexOf = SP.lastIndexOf;
-  /** Up to this needle length, the native search runs on windows of the text; beyond, the rolling hash does. */
-  const WINDOWED = 2048;
 
   /**
-   * The native search, on windows of the text small enough that each call compares at most WORK characters,
-   * looking at the clock between them: as fast as native for ordinary text, bounded by the deadline for hostile text.
+   * The native search on windows of the text: each window at most WORK / needle start positions (so at most
+   * WORK comparisons), the first one small and each miss doubling it, so that a search costs about the distance
+   * to its hit. Looks at the clock before each window.
    * @param {string} h @param {string} n @param {number} from @param {boolean} backwards
    */
   const windowed = (h, n, from, backwards) => {
     const m = n.length;
-    const w = Math.max(1, Math.floor(WORK / m)); // start positions per window
+    const most = Math.max(1, Math.floor(WORK / m));
+    let span = Math.min(most, FIRST_SPAN);
     if (!backwards) {
-      for (let s = from; s <= h.length - m; s += w) {
-        const k = apply(nativeIndexOf, apply(I.stringSlice, h, [s, s + w + m - 1]), [n]);
-        if (k >= 0) return s + k;
+      for (let s = from; s <= h.length - m; s += span, span = Math.min(most, span * 2)) {
         b.tick();
+        const k = apply(nativeIndexOf, apply(I.stringSlice, h, [s, s + span + m - 1]), [n]);
+        if (k >= 0) return s + k;
       }
       return -1;
     }
-    for (let e = Math.min(from, h.length - m); e >= 0; e -= w) {
-      const s = Math.max(0, e - w + 1);
+    for (let e = Math.min(from, h.length - m); e >= 0; e -= span, span = Math.min(most, span * 2)) {
+      b.tick();
+      const s = Math.max(0, e - span + 1);
       const k = apply(nativeLastIndexOf, apply(I.stringSlice, h, [s, e + m]), [n]);
       if (k >= 0) return s + k;
-      b.tick();
     }
     return -1;
   };
 
   /**
-   * A long needle: a rolling hash (linear in the text; its base is random per sandbox, so text cannot be made to
-   * collide), each hit confirmed natively.
+   * A long needle: Knuth–Morris–Pratt, linear in text and needle whatever they hold (no hash to make collide).
+   * Backwards, the reversed needle is matched against the text read right to left.
    * @param {string} h @param {string} n @param {number} from @param {boolean} backwards
    */
-  const rolling = (h, n, from, backwards) => {
+  const linear = (h, n, from, backwards) => {
     const m = n.length;
     const last = h.length - m;
     const start = backwards ? Math.min(from, last) : Math.max(from, 0);
     if (backwards ? start < 0 : start > last) return -1;
-    let hn = 0;
-    let hh = 0;
-    let pow = 1; // BASE^(m-1)
-    for (let i = 0; i < m; i++) {
-      hn = (hn * BASE + n.charCodeAt(i)) % P;
-      hh = (hh * BASE + h.charCodeAt(start + i)) % P;
-      if (i > 0) pow = (pow * BASE) % P;
+    /** The needle's i-th character, in the direction of the search. @param {number} i */
+    const at = backwards ? (/** @type {number} */ i) => n.charCodeAt(m - 1 - i) : (/** @type {number} */ i) => n.charCodeAt(i);
+    // fail[i]: the length of the longest proper prefix of the needle's first i + 1 characters that is also a suffix.
+    const fail = new I.Int32Array(m);
+    for (let i = 1, k = 0; i < m; i++) {
+      const c = at(i);
+      while (k > 0 && c !== at(k)) k = fail[k - 1];
+      if (c === at(k)) k++;
+      fail[i] = k;
       if ((i & 8191) === 0) b.tick();
     }
-    for (let i = start; ; ) {
-      if (hh === hn && apply(I.stringStartsWith, h, [n, i])) return i;
-      if (backwards ? i === 0 : i === last) return -1;
-      // Roll the window one place: drop the character leaving it, take the one entering.
-      if (backwards) {
-        hh = (((hh - h.charCodeAt(i + m - 1) + P) % P) * inverse) % P;
-        hh = (hh + h.charCodeAt(i - 1) * pow) % P;
-        i--;
-      } else {
-        hh = (((hh - ((h.charCodeAt(i) * pow) % P) + P) % P) * BASE + h.charCodeAt(i + m)) % P;
-        i++;
-      }
-      if ((i & 8191) === 0) b.tick();
+    const step = backwards ? -1 : 1;
+    const end = backwards ? -1 : h.length;
+    for (let j = backwards ? start + m - 1 : start, k = 0; j !== end; j += step) {
+      const c = h.charCodeAt(j);
+      while (k > 0 && c !== at(k)) k = fail[k - 1];
+      if (c === at(k)) k++;
+      if (k === m) return backwards ? j : j - m + 1;
+      if ((j & 8191) === 0) b.tick();
     }
+    return -1;
   };
-  // Backwards, the window loses its last character: multiply by BASE's inverse modulo P (Fermat: BASE^(P-2)).
-  let inverse = 1;
-  for (let e = P - 2, x = BASE; e > 0; e = Math.floor(e / 2), x = (x * x) % P) if (e % 2 === 1) inverse = (inverse * x) % P;
 
   /**
    * The first index ≥ from (or, backwards, the last ≤ from) where `n` occurs in `h`, or -1.
    * @param {string} h @param {string} n @param {number} from @param {boolean} backwards
    */
-  const find = (h, n, from, backwards) => (n.length <= WINDOWED ? windowed : rolling)(h, n, from, backwards);
+  const find = (h, n, from, backwards) => (n.length <= WINDOWED ? windowed : linear)(h, n, from, backwards);
 
-  /** Would the native search compare more than WORK characters? @param {string} h @param {unknown} n */
-  const heavy = (h, n) => typeof n === 'string' && n.length > 1 && (h.length - n.length + 1) * n.length > WORK;
+  /**
+   * What the built-in searches for, read once: undefined when the built-in hands the argument to its own matcher
+   * (a RegExp, or anything with a `symbol` method) or, for split, when there is no separator; otherwise the
+   * argument as a string (a template literal converts exactly as the built-in does, and throws for a Symbol),
+   * stored back so that the built-in does not convert it again.
+   * @param {unknown[]} a @param {symbol} symbol @param {boolean} [absent] undefined means no separator (split)
+   */
+  const needle = (a, symbol, absent = false) => {
+    const v = a[0];
+    if (typeof v === 'string') return v;
+    if (v === undefined && absent) return undefined;
+    if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
+      const own = /** @type {Record<symbol, unknown>} */ (v)[symbol];
+      if (own !== undefined && own !== null) return undefined;
+    }
+    a[0] = `${v}`;
+    return /** @type {string} */ (a[0]);
+  };
+  /** Would the native search compare more than WORK characters? @param {string} h @param {string | undefined} n */
+  const heavy = (h, n) => n !== undefined && n.length > 1 && (h.length - n.length + 1) * n.length > WORK;
   /** ToIntegerOrInfinity of a position, read once. @param {unknown} v @param {number} fallback */
   const position = (v, fallback) => {
     if (v === undefined) return fallback;
@@ -106,38 +122,26 @@
     return I.isNaN(x) ? 0 : Math.trunc(x);
   };
 
-  method(
-    'indexOf',
-    (original) =>
-      /** @this {unknown} */ function indexOf(/** @type {unknown[]} */ ...a) {
-        if (this === null || this === undefined) return apply(original, this, a); // the built-in's own TypeError
-        const h = Str(this);
-        if (!heavy(h, a[0])) return apply(original, h, a);
-        return find(h, /** @type {string} */ (a[0]), Math.min(Math.max(position(a[1], 0), 0), h.length), false);
-      },
-  );
-  method(
-    'includes',
-    (original) =>
-      /** @this {unknown} */ function includes(/** @type {unknown[]} */ ...a) {
-        if (this === null || this === undefined) return apply(original, this, a);
-        const h = Str(this);
-        if (!heavy(h, a[0])) return apply(original, h, a);
-        return find(h, /** @type {string} */ (a[0]), Math.min(Math.max(position(a[1], 0), 0), h.length), false) >= 0;
-      },
-  );
-  method(
-    'lastIndexOf',
-    (original) =>
-      /** @this {unknown} */ function lastIndexOf(/** @type {unknown[]} */ ...a) {
-        if (this === null || this === undefined) return apply(original, this, a);
-        const h = Str(this);
-        if (!heavy(h, a[0])) return apply(original, h, a);
-        const x = a[1] === undefined ? Infinity : +(/** @type {number} */ (a[1]));
-        const from = I.isNaN(x) ? Infinity : Math.trunc(x);
-        return find(h, /** @type {string} */ (a[0]), Math.min(Math.max(from, 0), h.length), true);
-      },
-  );
+  /** @param {string} name @param {(h: string, n: string, a: unknown[]) => unknown} searchHere */
+  const searching = (name, searchHere) =>
+    method(
+      name,
+      (original) =>
+        /** @this {unknown} */ function search(/** @type {unknown[]} */ ...a) {
+          if (this === null || this === undefined) return apply(original, this, a); // the built-in's own TypeError
+          b.tick();
+          const h = Str(this);
+          const n = needle(a, I.matchSymbol);
+          return heavy(h, n) ? searchHere(h, /** @type {string} */ (n), a) : apply(original, h, a);
+        },
+    );
+  searching('indexOf', (h, n, a) => find(h, n, Math.min(Math.max(position(a[1], 0), 0), h.length), false));
+  searching('includes', (h, n, a) => find(h, n, Math.min(Math.max(position(a[1], 0), 0), h.length), false) >= 0);
+  searching('lastIndexOf', (h, n, a) => {
+    const x = a[1] === undefined ? Infinity : +(/** @type {number} */ (a[1]));
+    const from = I.isNaN(x) ? Infinity : Math.trunc(x);
+    return find(h, n, Math.min(Math.max(from, 0), h.length), true);
+  });
 
   /**
    * The replacement of one match, as String.prototype.replace makes it from a string pattern: $$, $&, $` and $'.
@@ -181,22 +185,24 @@
       (original) =>
         /** @this {unknown} */ function replace(/** @type {unknown[]} */ ...a) {
           if (this === null || this === undefined) return apply(original, this, a);
+          b.tick();
           const h = Str(this);
+          const n = needle(a, I.replaceSymbol);
           if (typeof a[1] === 'function') a[1] = b.counted(/** @type {Sandbox.Fn} */ (a[1]));
-          else if (typeof a[0] === 'string' && typeof a[1] === 'string') {
-            const hits = !all ? 1 : a[0] === '' ? h.length + 1 : Math.floor(h.length / a[0].length);
-            b.strLimit(h.length + hits * a[1].length);
+          else if (n !== undefined) {
+            if (typeof a[1] !== 'string') a[1] = `${a[1]}`;
+            const hits = !all ? 1 : n === '' ? h.length + 1 : Math.floor(h.length / n.length);
+            b.strLimit(h.length + hits * /** @type {string} */ (a[1]).length);
           }
-          if (!heavy(h, a[0])) return b.size(apply(original, h, a));
-          const n = /** @type {string} */ (a[0]);
+          if (!heavy(h, n)) return b.size(apply(original, h, a));
+          const found = /** @type {string} */ (n);
           /** @type {string[]} */
           const parts = [];
           let from = 0;
-          for (let at = find(h, n, 0, false); at >= 0; at = all ? find(h, n, at + n.length, false) : -1) {
+          for (let at = find(h, found, 0, false); at >= 0; at = all ? find(h, found, at + found.length, false) : -1) {
             parts[parts.length] = apply(I.stringSlice, h, [from, at]);
-            parts[parts.length] = substitute(h, n, at, a[1]);
-            from = at + n.length;
-            b.tick();
+            parts[parts.length] = substitute(h, found, at, a[1]);
+            from = at + found.length;
           }
           parts[parts.length] = apply(I.stringSlice, h, [from]);
           return b.size(parts.join(''));
@@ -210,16 +216,18 @@
     (original) =>
       /** @this {unknown} */ function split(/** @type {unknown[]} */ ...a) {
         if (this === null || this === undefined) return apply(original, this, a);
+        b.tick();
         const h = Str(this);
-        if (!heavy(h, a[0])) return apply(original, h, a);
-        const n = /** @type {string} */ (a[0]);
+        const n = needle(a, I.splitSymbol, true);
+        if (!heavy(h, n)) return apply(original, h, a);
+        const sep = /** @type {string} */ (n);
         const limit = a[1] === undefined ? 4294967295 : +(/** @type {number} */ (a[1])) >>> 0;
         /** @type {string[]} */
         const out = [];
         let from = 0;
-        for (let at = find(h, n, 0, false); at >= 0 && out.length < limit; at = find(h, n, at + n.length, false)) {
+        for (let at = find(h, sep, 0, false); at >= 0 && out.length < limit; at = find(h, sep, at + sep.length, false)) {
           out[out.length] = apply(I.stringSlice, h, [from, at]);
-          from = at + n.length;
+          from = at + sep.length;
         }
         if (out.length < limit) out[out.length] = apply(I.stringSlice, h, [from]);
         return out;
@@ -234,6 +242,7 @@
       (original) =>
         /** @this {unknown} */ function guardedStringMethod(/** @type {unknown[]} */ ...a) {
           if (this === null || this === undefined) return apply(original, this, a);
+          b.tick();
           const s = Str(this);
           check(s, a);
           return b.size(apply(original, s, a));

@@ -101,6 +101,10 @@ declare namespace Sandbox {
     RegExp: RegExpConstructor | undefined;
     iteratorSymbol: symbol;
     hasInstanceSymbol: symbol;
+    matchSymbol: symbol;
+    replaceSymbol: symbol;
+    splitSymbol: symbol;
+    Int32Array: Int32ArrayConstructor;
     jsonParse: JSON['parse'];
     jsonStringify: (value: unknown, replacer?: any, space?: any) => string;
     now: () => number;
@@ -120,8 +124,6 @@ declare namespace Sandbox {
     weakMapGet: Fn;
     weakMapSet: Fn;
     stringSlice: Fn;
-    stringStartsWith: Fn;
-    random: () => number;
   }
 
   /** budget.js: the counters and the one way a limit ends the run. */
