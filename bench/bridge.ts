@@ -35,7 +35,7 @@ export async function benchBridge(): Promise<void> {
   const signal = new AbortController().signal;
   const args = { message: 'hello' };
   const viaClient = () => direct.callTool({ name: 'echo', arguments: args });
-  const viaBridge = () => open.bridge.toolHandler('everything:echo', args, { signal });
+  const viaBridge = () => open.bridge.toolHandler('everything:echo', args, { signal, run: {}, untimed: (work) => work });
   const script = `let n = 0; for (let i = 0; i < ${SCRIPT_CALLS}; i++) { const r = await callTool('everything:echo', { message: 'hello' }); n += r.length > 0 ? 1 : 0; } return n;`;
   await time(50, viaClient);
   await time(50, viaBridge);

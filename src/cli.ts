@@ -7,6 +7,9 @@ import { parseArgs } from 'node:util';
 import { Enclave, isSecurityLevel, SECURITY_LEVELS, validate, type SecurityLevel } from './enclave/index.js';
 import { renderDeclarations } from './tool-bridge/declarations.js';
 import { openManifest, type OpenManifest } from './tool-bridge/open.js';
+import { writePins } from './tool-bridge/pins.js';
+import type { DownstreamTool, WithheldTool } from './tool-bridge/types.js';
+import { terminalApprover } from './terminal-approval.js';
 import { readyText } from './mcp/ready-text.js';
 import { serve } from './mcp/serve.js';
 
@@ -15,7 +18,8 @@ const DEFAULT_MANIFEST = fileURLToPath(new URL('../manifests/default.json', impo
 const USAGE = `Usage:
   enclave-mcp run <file|-> [--manifest F] [--level L]   run a script, print its result as JSON
   enclave-mcp check <file|-> [--level L]                validate only, print the issues as JSON
-  enclave-mcp tools [--manifest F]                      print the allowed tools as TypeScript declarations
+  enclave-mcp tools [--manifest F] [--pin]              print the allowed tools as TypeScript declarations;
+                                                        --pin writes their pins into the manifest
   enclave-mcp serve [--manifest F] [--transport stdio|http] [--host H] [--port P] [--token T] [--stateless] [--allowed-host H]... [--level L]
                                                         serve execute_agentscript over MCP (default: stdio)
   enclave-mcp --help
@@ -66,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
       token: { type: 'string' },
       stateless: { type: 'boolean' },
       'allowed-host': { type: 'string', multiple: true },
+      pin: { type: 'boolean' },
     },
   });
   const [command, file, ...extra] = positionals;
@@ -93,16 +98,26 @@ async function main(argv: string[]): Promise<number> {
           await enclave.dispose();
         }
       }
-      return withManifest(values.manifest, level, async ({ enclave }) => {
-        const result = await enclave.run(code);
+      return withManifest(values.manifest, level, async ({ enclave, bridge }) => {
+        // Approval is asked on the terminal when there is one; otherwise approval-needing calls are refused.
+        const approver = terminalApprover();
+        const result = await enclave.run(code, { toolHandler: bridge.handlerFor(approver ? { approver } : {}) });
         await print(result);
         return result.success ? 0 : 1;
       });
     }
     case 'tools': {
       if (file !== undefined) throw new UsageError(`tools takes no file (got "${file}").`);
-      return withManifest(values.manifest ?? DEFAULT_MANIFEST, level, async ({ bridge }) => {
-        process.stdout.write(`${renderDeclarations(bridge.tools)}\n`);
+      const manifest = values.manifest ?? DEFAULT_MANIFEST;
+      return withManifest(manifest, level, async ({ bridge }) => {
+        if (values.pin) {
+          const { pins, tools } = bridge.pinnable();
+          await writePins(manifest, pins);
+          process.stderr.write(`enclave-mcp: pinned ${Object.keys(pins).length} tool(s) in ${manifest}\n`);
+          process.stdout.write(`${toolsListing([], tools)}\n`);
+          return 0;
+        }
+        process.stdout.write(`${toolsListing(bridge.withheld, bridge.tools)}\n`);
         return 0;
       });
     }
@@ -136,6 +151,19 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
+}
+
+/**
+ * `tools` output: the declarations, each flagged tool with a warning comment above it, and the withheld tools named
+ * in a comment at the end (their texts are what must not be shown).
+ */
+function toolsListing(withheld: readonly WithheldTool[], tools: readonly DownstreamTool[]): string {
+  const flagged = tools.filter((t) => t.flags?.length);
+  const warnings = flagged.map((t) => `// warning: ${t.qualifiedName}'s texts look like instructions to the model: ${t.flags!.join('; ')}`);
+  const held = withheld.map(
+    (w) => `// withheld: ${w.qualifiedName} (${w.reason === 'changed' ? 'definition changed since pinned' : 'new, not pinned'}; review, then run tools --pin)`,
+  );
+  return [renderDeclarations(tools), ...warnings, ...held].filter(Boolean).join('\n\n');
 }
 
 /** Opens the manifest's servers for one command and closes them on every path, Ctrl-C included. */

@@ -67,4 +67,22 @@ describe('docs/errors', () => {
     const text = page('SCORING_BLOCKED');
     for (const rule of rules) expect(text, rule).toContain(`\`${rule}\``);
   });
+
+  it("POLICY_BLOCKED's table quotes messages the code writes", () => {
+    const quoted = page('POLICY_BLOCKED')
+      .split('\n')
+      .flatMap((line) => {
+        const message = line.startsWith('| ') ? /`([^`]+)`/.exec(line.split('|')[2] ?? '')?.[1] : undefined;
+        return message ? [message] : [];
+      });
+    expect(quoted.length).toBe(7);
+    const text = src.map((f) => f.text).join('\n');
+    for (const message of quoted) {
+      for (const fragment of message
+        .split('…')
+        .map((f) => f.trim())
+        .filter(Boolean))
+        expect(text, message).toContain(fragment);
+    }
+  });
 });

@@ -11,7 +11,17 @@ import { MAX_TOOL_ARGS_BYTES } from './runtime/sandbox-config.js';
 import { capLogs, Redactor, secretsFromEnv } from './sanitize.js';
 import { toolReply, type ToolReply } from './tool-reply.js';
 import { log } from './log.js';
-import type { EnclaveOptions, ExecutionEvent, ExecutionResult, JsonValue, LogEntry, RunOptions, ToolHandler, ValidationResult } from './types.js';
+import type {
+  EnclaveOptions,
+  ExecutionEvent,
+  ExecutionResult,
+  JsonValue,
+  LogEntry,
+  RunOptions,
+  ToolCallContext,
+  ToolHandler,
+  ValidationResult,
+} from './types.js';
 
 const GRACE_MS = 500;
 
@@ -102,7 +112,15 @@ export class Enclave {
     const id = this.nextId++;
     const logs: LogEntry[] = [];
     const calls = new Map<number, AbortController>();
+    const run = Object.freeze({}); // this execution, for handlers that keep per-run state (ToolCallContext.run)
     let served = 0;
+    let waiting = 0; // untimed waits in progress: the clock runs again when the last one ends
+    const untimed = <T>(work: Promise<T>): Promise<T> => {
+      if (waiting++ === 0) pool.pause(id);
+      return work.finally(() => {
+        if (--waiting === 0) pool.resume(id);
+      });
+    };
     return new Promise((resolve) => {
       const onAbort = (): void => pool.cancel(id, 'CANCELLED', 'The script was cancelled by the caller.');
       const job = {
@@ -116,7 +134,7 @@ export class Enclave {
           served++;
           const controller = new AbortController();
           calls.set(callId, controller);
-          void this.serveTool(handler, name, args, controller.signal, options, served)
+          void this.serveTool(handler, name, args, { signal: controller.signal, run, untimed }, options, served)
             .then((reply) => {
               calls.delete(callId);
               if (!controller.signal.aborted) pool.send(id, { type: 'tool-result', id, callId, ...reply });
@@ -156,7 +174,7 @@ export class Enclave {
     handler: ToolHandler | undefined,
     name: string,
     argsText: string,
-    signal: AbortSignal,
+    { signal, run, untimed }: ToolCallContext,
     options: RunOptions,
     callNo: number,
   ): Promise<ToolReply> {
@@ -168,6 +186,8 @@ export class Enclave {
       name,
       argsText,
       signal,
+      run,
+      untimed,
       maxResultBytes: Math.floor(this.limits.memoryBytes / 2),
       maxArgsBytes: MAX_TOOL_ARGS_BYTES,
       redactor: this.redactor,

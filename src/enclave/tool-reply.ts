@@ -6,7 +6,7 @@ import { types } from 'node:util';
 import { isToolErrorCode, type ErrorCode } from './errors.js';
 import { toJsonTextAsync } from './json-data.js';
 import type { Redactor } from './sanitize.js';
-import type { JsonObject, ToolHandler } from './types.js';
+import type { JsonObject, ToolCallContext, ToolHandler } from './types.js';
 
 export type ToolReply = { ok: true; value: string } | { ok: false; error: { code: ErrorCode; message: string } };
 
@@ -18,6 +18,9 @@ export interface ToolCall {
   argsText: string;
   /** Aborted when the script no longer waits for this call: the handler is told, and the reply is not awaited. */
   signal: AbortSignal;
+  /** The execution's identity and clock, passed to the handler (ToolCallContext). */
+  run: object;
+  untimed: ToolCallContext['untimed'];
   /** Largest JSON text of a result the sandbox is given. */
   maxResultBytes: number;
   /** Largest JSON text of the arguments parsed here (the sandbox refuses larger ones first). */
@@ -42,7 +45,7 @@ export async function toolReply(call: ToolCall): Promise<ToolReply> {
   }
 }
 
-async function serve({ handler, name, argsText, signal, maxResultBytes, maxArgsBytes, redactor }: ToolCall): Promise<ToolReply> {
+async function serve({ handler, name, argsText, signal, run, untimed, maxResultBytes, maxArgsBytes, redactor }: ToolCall): Promise<ToolReply> {
   if (!handler) return failed('UNKNOWN_TOOL', `Unknown tool ${quoted(name)}: no tools are available in this sandbox.`);
   // Parsed on this (main) thread: its size is checked before any of it is read.
   if (argsText.length > maxArgsBytes) {
@@ -60,7 +63,7 @@ async function serve({ handler, name, argsText, signal, maxResultBytes, maxArgsB
   // Nobody reads this reply (the script has moved on), but the call still ends with one.
   const cancelled = failed('TOOL_ERROR', `The call to ${quoted(name)} was cancelled.`);
   if (signal.aborted) return cancelled;
-  const settled = await untilAborted(callHandler(handler, name, args, signal), signal);
+  const settled = await untilAborted(callHandler(handler, name, args, { signal, run, untimed }), signal);
   if (settled === ABORTED) return cancelled;
   if (!settled.ok) return await failure(settled.reason, name, redactor);
   const json = await toJsonTextAsync(settled.value, maxResultBytes, { signal });
@@ -72,10 +75,10 @@ type Settled = { ok: true; value: unknown } | { ok: false; reason: unknown };
 const ABORTED = Symbol('aborted');
 
 /** The handler's outcome, with a synchronous throw, a rejection and a bad thenable all as `{ ok: false }`. */
-async function callHandler(handler: ToolHandler, name: string, args: JsonObject, signal: AbortSignal): Promise<Settled> {
+async function callHandler(handler: ToolHandler, name: string, args: JsonObject, context: ToolCallContext): Promise<Settled> {
   try {
     // Awaiting adopts a thenable's state, reading its `then` as the language does; a throwing `then` is a rejection.
-    return { ok: true, value: await handler(name, args, { signal }) };
+    return { ok: true, value: await handler(name, args, context) };
   } catch (reason) {
     return { ok: false, reason };
   }

@@ -30,6 +30,17 @@ export interface ExecutionResult {
 export interface ToolCallContext {
   /** Aborted when the script is cancelled, times out or otherwise ends while the call is in flight. */
   signal: AbortSignal;
+  /**
+   * Stands for the execution making the call: the same object for every call of one run, another for each run. A
+   * handler keys per-execution state on it (a WeakMap), such as how often a tool was called or what data it read.
+   */
+  run: object;
+  /**
+   * Waits for `work` with the script's clock stopped: the time is not counted against its time limit (a person
+   * answering an approval). The script's own code, if it runs meanwhile, still meets the deadline as it was. The
+   * caller bounds the wait (an approval has its own timeout); cancelling the script still ends it at once.
+   */
+  untimed<T>(work: Promise<T>): Promise<T>;
 }
 
 /** Serves the script's `callTool(name, args)`. Whatever it resolves to reaches the script as JSON data. */

@@ -6,6 +6,7 @@ import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type Serv
 import { z } from 'zod';
 import { ERROR_CODES, type ExecutionEvent, type ExecutionResult } from '../enclave/index.js';
 import type { OpenManifest } from '../tool-bridge/open.js';
+import { elicitationApprover } from './approval.js';
 import { describeExecute } from './description.js';
 import { formatResult } from './format.js';
 import { renderSearch, SEARCH_DETAILS, searchTools } from './search.js';
@@ -51,7 +52,9 @@ export class Gateway {
   private running = 0;
   private readonly perSession = new Map<string, number>();
   private readonly executeTools = new Set<RegisteredTool>();
+  private readonly servers = new Set<McpServer>();
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeWarnings: () => void;
 
   constructor(open: OpenManifest, options: GatewayOptions = {}) {
     this.open = open;
@@ -65,6 +68,13 @@ export class Gateway {
       if (description === last) return; // a reconnect with the same tools is no news to clients
       last = description;
       for (const tool of this.executeTools) tool.update({ description });
+    });
+    // What the bridge warns about (a pinned tool changed) is news for every client, not only for our stderr.
+    this.unsubscribeWarnings = open.bridge.onWarning((message) => {
+      for (const server of this.servers) {
+        if (!server.isConnected()) continue;
+        server.server.sendLoggingMessage({ level: 'warning', logger: 'enclave-mcp', data: message }).catch(() => undefined);
+      }
     });
   }
 
@@ -89,14 +99,20 @@ export class Gateway {
     };
   }
 
-  register(tool: RegisteredTool): () => void {
+  register(server: McpServer, tool: RegisteredTool): () => void {
     this.executeTools.add(tool);
-    return () => this.executeTools.delete(tool);
+    this.servers.add(server);
+    return () => {
+      this.executeTools.delete(tool);
+      this.servers.delete(server);
+    };
   }
 
   close(): void {
     this.unsubscribe();
+    this.unsubscribeWarnings();
     this.executeTools.clear();
+    this.servers.clear();
   }
 }
 
@@ -115,9 +131,14 @@ export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer 
     },
     async ({ code }, extra) => {
       const release = gateway.enter(session);
+      const approver = elicitationApprover(server.server, extra);
       const result: ExecutionResult = release
         ? await gateway.open.enclave
-            .run(code, { signal: extra.signal, onEvent: streamer(extra, (level) => LoggingLevelSchema.options.indexOf(level) >= minimum) })
+            .run(code, {
+              signal: extra.signal,
+              toolHandler: gateway.open.bridge.handlerFor(approver ? { approver } : {}),
+              onEvent: streamer(extra, (level) => LoggingLevelSchema.options.indexOf(level) >= minimum),
+            })
             .finally(release)
         : busy();
       return {
@@ -134,7 +155,7 @@ export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer 
     minimum = LoggingLevelSchema.options.indexOf(request.params.level);
     return {};
   });
-  const unregister = gateway.register(execute);
+  const unregister = gateway.register(server, execute);
   server.server.onclose = () => unregister();
 
   server.registerTool(

@@ -52,12 +52,28 @@ export function globMatch(glob: string, text: string): boolean {
   return gi === g.length;
 }
 
-function compile(patterns: readonly string[], field: 'allow' | 'deny'): Pattern[] {
+function compile(patterns: readonly string[], field: string): Pattern[] {
   return patterns.map((pattern, i) => {
     const parts = PATTERN_RE.test(pattern) ? splitName(pattern) : undefined;
     if (!parts) throw new ConfigError(`"${pattern}" is not a tool pattern: ${PATTERN_HELP}.`, `${field}[${i}]`);
     return parts;
   });
+}
+
+const hits = (patterns: readonly Pattern[], name: string): boolean => {
+  const parts = splitName(name);
+  return parts !== undefined && patterns.some((p) => globMatch(p.server, parts.server) && globMatch(p.tool, parts.tool));
+};
+
+/** A list of tool patterns (a policy's `approve`, a label's key…), compiled once. `field` names it in errors. */
+export class PatternSet {
+  readonly #patterns: readonly Pattern[];
+  constructor(patterns: readonly string[], field: string) {
+    this.#patterns = compile(patterns, field);
+  }
+  matches(name: string): boolean {
+    return hits(this.#patterns, name);
+  }
 }
 
 /** The manifest's `allow` and `deny`, compiled once. */
@@ -72,10 +88,7 @@ export class Allowlist {
   }
 
   isAllowed(name: string): boolean {
-    const parts = splitName(name);
-    if (!parts) return false;
-    const hit = (p: Pattern): boolean => globMatch(p.server, parts.server) && globMatch(p.tool, parts.tool);
-    return this.#allow.some(hit) && !this.#deny.some(hit);
+    return hits(this.#allow, name) && !hits(this.#deny, name);
   }
 
   /** `suggest` over the names this policy allows, whatever else the caller passes in. */

@@ -3,15 +3,19 @@
 // with the manifest's secrets taken out.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { Redactor, ToolCallError, type JsonObject, type JsonValue, type ToolCallContext, type ToolHandler } from '../enclave/index.js';
+import { log, Redactor, ToolCallError, type JsonObject, type JsonValue, type ToolCallContext, type ToolHandler } from '../enclave/index.js';
 import { Allowlist } from './allowlist.js';
+import { CallGate, type Caller } from './call-gate.js';
 import { serverUnavailable } from './call-errors.js';
 import { compileArgsValidator, type ArgsValidator } from './arguments.js';
 import { DownstreamServer } from './downstream.js';
 import type { Manifest, ServerConfig } from './manifest.js';
+import { checkPin, pinOf } from './pins.js';
+import { ToolPolicy } from './policy.js';
 import { normalizeResult } from './results.js';
+import { sanitizeTool } from './tool-text.js';
 import { createTransport } from './transports.js';
-import type { DownstreamTool } from './types.js';
+import type { DownstreamTool, WithheldTool } from './types.js';
 
 export interface BridgeOptions {
   /** Strings that must never reach a script, a result or a log (the manifest's ${env:…} values). */
@@ -28,10 +32,22 @@ export class ToolBridge {
   private readonly redactor: Redactor;
   private readonly validators = new Map<Tool, ArgsValidator>();
   private readonly listeners = new Set<() => void>();
+  private readonly warningListeners = new Set<(message: string) => void>();
+  private readonly policy: ToolPolicy;
+  private readonly pins: Readonly<Record<string, string>> | undefined;
+  private readonly pinNewTools: boolean;
+  /** Per-execution policy state, keyed by ToolCallContext.run: it ends with the run. */
+  private readonly gates = new WeakMap<object, CallGate>();
   private catalog: DownstreamTool[] = [];
+  /** The catalog by qualified name. */
+  private offered = new Map<string, DownstreamTool>();
+  private withheldTools: WithheldTool[] = [];
 
   private constructor(manifest: Manifest, options: BridgeOptions) {
     this.allowlist = new Allowlist(manifest.allow, manifest.deny);
+    this.policy = new ToolPolicy(manifest);
+    this.pins = manifest.pins;
+    this.pinNewTools = manifest.pinNewTools;
     this.redactor = new Redactor(options.secrets ?? [], []);
     for (const [name, config] of Object.entries(manifest.servers)) {
       const transport = options.transportFor ? () => options.transportFor!(name, config) : () => createTransport(config);
@@ -68,28 +84,73 @@ export class ToolBridge {
     return [...this.servers.values()].filter((s) => s.state !== 'ready').map((s) => ({ server: s.name, reason: s.reason }));
   }
 
+  /**
+   * Allowed tools that are not offered because of the manifest's pins: their definition changed since it was pinned,
+   * or they are new and unpinned. Their texts are not kept here: a changed description is what must not reach anyone.
+   */
+  get withheld(): readonly WithheldTool[] {
+    return this.withheldTools;
+  }
+
+  /**
+   * Every allowed tool of the servers that are up, withheld ones included, with its pin: what `tools --pin` pins and
+   * shows (the person pinning is the one who reviews the texts).
+   */
+  pinnable(): { pins: Record<string, string>; tools: DownstreamTool[] } {
+    const pins: Record<string, string> = {};
+    const tools: DownstreamTool[] = [];
+    for (const server of this.servers.values()) {
+      if (server.state !== 'ready') continue;
+      for (const tool of server.tools) {
+        const name = `${server.name}:${tool.name}`;
+        if (!this.allowlist.isAllowed(name)) continue;
+        pins[name] = pinOf(tool);
+        tools.push(this.describe(server.name, name, tool));
+      }
+    }
+    tools.sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
+    return { pins, tools };
+  }
+
+  /** Warnings meant for the people watching (a pinned tool changed): also logged on stderr. Returns the unsubscribe function. */
+  onWarning(listener: (message: string) => void): () => void {
+    this.warningListeners.add(listener);
+    return () => this.warningListeners.delete(listener);
+  }
+
   /** Called whenever the allowed catalog may have changed; returns the unsubscribe function. */
   onToolsChanged(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  readonly toolHandler: ToolHandler = async (name: string, args: JsonObject, context: ToolCallContext) => {
-    try {
-      return await this.call(name, args, context.signal);
-    } catch (error) {
-      // Downstream errors can quote anything, including a secret the manifest gave that server.
-      if (error instanceof ToolCallError) throw new ToolCallError(error.code, this.redactor.message(error.message));
-      throw new ToolCallError('TOOL_ERROR', this.redactor.message(error instanceof Error ? error.message : String(error)));
-    }
-  };
+  /**
+   * The tool handler for executions of `caller` (who can be asked for approval, and who they are). Every handler of
+   * this bridge enforces the whole policy; per-execution state is keyed by the run, not by the handler.
+   */
+  handlerFor(caller: Caller): ToolHandler {
+    return async (name: string, args: JsonObject, context: ToolCallContext) => {
+      try {
+        return await this.call(name, args, context, caller);
+      } catch (error) {
+        // Downstream errors can quote anything, including a secret the manifest gave that server.
+        if (error instanceof ToolCallError) throw new ToolCallError(error.code, this.redactor.message(error.message));
+        throw new ToolCallError('TOOL_ERROR', this.redactor.message(error instanceof Error ? error.message : String(error)));
+      }
+    };
+  }
+
+  /** The handler for callers nobody can ask: approval-needing calls are refused. */
+  readonly toolHandler: ToolHandler = this.handlerFor({});
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.warningListeners.clear();
     await Promise.all([...this.servers.values()].map((server) => server.close()));
   }
 
-  private async call(name: string, args: JsonObject, signal: AbortSignal): Promise<unknown> {
+  private async call(name: string, args: JsonObject, context: ToolCallContext, caller: Caller): Promise<unknown> {
+    const { signal } = context;
     const colon = name.indexOf(':');
     const server = colon > 0 ? this.servers.get(name.slice(0, colon)) : undefined;
     // Denied, unlisted and non-existent tools all get the same answer: nothing about them may leak.
@@ -105,12 +166,44 @@ export class ToolBridge {
       throw serverUnavailable(server.name, server.reason);
     }
     if (!tool) throw this.unknown(name);
+    // Checked at the call, not only when the catalog was built: the definition may have changed since.
+    const pin = checkPin(this.pins, name, tool);
+    if (pin.status === 'changed' || (pin.status === 'unpinned' && this.pinNewTools)) throw this.withheldError(name, pin.status);
     this.validatorFor(tool, name)(args);
-    const result = await server.callTool(toolName, args, signal);
-    // Twice: before normalizing, while a secret is still the text the server sent (normalizing parses JSON text, so
-    // a secret that is a number or a JSON document would become a number or an object no string pass can match);
-    // after, for a secret written with JSON escapes in that text.
-    return this.redact(normalizeResult(this.redact(result), { tool: name }));
+    const gate = this.gateFor(context.run);
+    // The person is shown the description the model reads (sanitized and redacted when the catalog was built).
+    const shown = this.offered.get(name)?.description;
+    await gate.before(name, { annotations: tool.annotations, ...(shown ? { description: shown } : {}) }, args, caller, context, () => this.redact(args));
+    let value: JsonValue;
+    try {
+      const result = await server.callTool(toolName, args, signal);
+      // Twice: before normalizing, while a secret is still the text the server sent (normalizing parses JSON text,
+      // so a secret that is a number or a JSON document would become a number or an object no string pass can
+      // match); after, for a secret written with JSON escapes in that text. An isError result throws here.
+      value = this.redact(normalizeResult(this.redact(result), { tool: name }));
+    } catch (error) {
+      gate.after(name, error instanceof Error ? error.message : String(error)); // an error can quote the data it read
+      throw error;
+    }
+    gate.after(name, value);
+    return value;
+  }
+
+  private gateFor(run: object): CallGate {
+    let gate = this.gates.get(run);
+    if (!gate) {
+      gate = new CallGate(this.policy);
+      this.gates.set(run, gate);
+    }
+    return gate;
+  }
+
+  private withheldError(name: string, status: WithheldTool['reason']): ToolCallError {
+    const why =
+      status === 'changed'
+        ? `its definition changed since it was pinned (the manifest's pins), so it is withheld until someone reviews the change and pins it again (\`enclave-mcp tools --pin\`)`
+        : "it is new since the manifest's tools were pinned, so it is withheld until someone reviews and pins it (`enclave-mcp tools --pin`)";
+    return new ToolCallError('POLICY_BLOCKED', `${name} cannot be called: ${why}. Use the other tools, or return what you needed as the result.`);
   }
 
   /** Tool results and schemas are JSON from the SDK's parser: the enclave's Redactor walks them as they are. */
@@ -122,7 +215,10 @@ export class ToolBridge {
    * What the model reads about a tool. A server's own texts and schemas can quote its environment (a server
    * that describes its configuration), and that environment holds the manifest's secrets: redacted like results.
    */
-  private describe(server: string, qualifiedName: string, tool: Tool): DownstreamTool {
+  private describe(server: string, qualifiedName: string, raw: Tool): DownstreamTool {
+    // Tool texts are data, not instructions: control, BiDi and invisible characters out, lengths capped, and what
+    // looks like an injection flagged (for `tools` and the log), before the model ever reads them.
+    const { tool, flags } = sanitizeTool(raw);
     return {
       qualifiedName,
       server,
@@ -131,6 +227,7 @@ export class ToolBridge {
       ...(tool.description ? { description: this.redactor.text(tool.description) } : {}),
       inputSchema: this.redact(tool.inputSchema) as JsonObject,
       ...(tool.outputSchema ? { outputSchema: this.redact(tool.outputSchema) as JsonObject } : {}),
+      ...(flags.length ? { flags: flags.map((f) => this.redactor.text(`${f.where}: ${f.reason}`)) } : {}),
     };
   }
 
@@ -154,6 +251,7 @@ export class ToolBridge {
 
   private rebuildCatalog(): void {
     const catalog: DownstreamTool[] = [];
+    const withheld: WithheldTool[] = [];
     const live = new Set<Tool>();
     for (const server of this.servers.values()) {
       if (server.state !== 'ready') continue;
@@ -161,12 +259,32 @@ export class ToolBridge {
         const qualifiedName = `${server.name}:${tool.name}`;
         if (!this.allowlist.isAllowed(qualifiedName)) continue;
         live.add(tool);
-        catalog.push(this.describe(server.name, qualifiedName, tool));
+        const pin = checkPin(this.pins, qualifiedName, tool);
+        if (pin.status === 'changed' || (pin.status === 'unpinned' && this.pinNewTools)) withheld.push({ qualifiedName, reason: pin.status });
+        else catalog.push(this.describe(server.name, qualifiedName, tool));
       }
     }
     for (const tool of this.validators.keys()) if (!live.has(tool)) this.validators.delete(tool);
     catalog.sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
+    withheld.sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
+    this.warnWithheld(withheld);
     this.catalog = catalog;
+    this.offered = new Map(catalog.map((t) => [t.qualifiedName, t]));
+    this.withheldTools = withheld;
     for (const listener of this.listeners) listener();
+  }
+
+  /** One warning per tool that newly became withheld (a reconnect with the same tools says nothing again). */
+  private warnWithheld(now: readonly WithheldTool[]): void {
+    const before = new Set(this.withheldTools.map((w) => `${w.qualifiedName} ${w.reason}`));
+    for (const w of now) {
+      if (before.has(`${w.qualifiedName} ${w.reason}`)) continue;
+      const message =
+        w.reason === 'changed'
+          ? `tool ${w.qualifiedName} is withheld: its definition changed since it was pinned. Review it (enclave-mcp tools), then pin it again (enclave-mcp tools --pin).`
+          : `tool ${w.qualifiedName} is withheld: it is new and not pinned. Review it (enclave-mcp tools), then pin it (enclave-mcp tools --pin), or set "pinNewTools": false.`;
+      log.warn(message);
+      for (const listener of this.warningListeners) listener(message);
+    }
   }
 }

@@ -12,6 +12,8 @@ export const SERVER_NAME_RE = /^(?!__proto__$)[A-Za-z0-9_-]{1,64}$/;
 const HEADER_NAME_RE = /^(?!__proto__$)[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ENV_NAME_RE = /^(?!__proto__$)[^=\0]+$/;
 
+export const LABELS = ['sensitive', 'egress'] as const;
+
 const timeoutMs = z
   .number()
   .int()
@@ -57,6 +59,59 @@ export const HttpServerSchema = z
 
 export const ServerSchema = z.union([StdioServerSchema, HttpServerSchema]);
 
+const pattern = z.string().regex(PATTERN_RE, PATTERN_HELP);
+/** A record keyed by tool patterns: zod checks a record's keys like its values. */
+const patternKey = z
+  .string()
+  .regex(PATTERN_RE, PATTERN_HELP)
+  .regex(/^(?!__proto__$)/);
+
+/** Trust policy (DESIGN §6): data-flow labels, human approval, per-tool limits and tool pinning. Every key optional. */
+const policyKeys = {
+  labels: z
+    .record(patternKey, z.array(z.enum(LABELS)).min(1))
+    .optional()
+    .describe('Labels by tool pattern: data a "sensitive" tool returned may not reach the arguments of an "egress" tool in the same execution.'),
+  flows: z
+    .array(z.strictObject({ from: pattern, to: pattern }))
+    .optional()
+    .describe('Pairs of tools (patterns) between which sensitive data may flow after all.'),
+  flowTracking: z
+    .enum(['values', 'calls'])
+    .default('values')
+    .describe(
+      '"values" (default): an egress call is refused when its arguments carry data a sensitive tool returned (also case-changed, JSON-, URI-, base64- or hex-encoded). "calls": refused once any sensitive tool was called in the execution, whatever the arguments.',
+    ),
+  flowMinLength: z
+    .number()
+    .int()
+    .min(4)
+    .max(64)
+    .default(8)
+    .describe(
+      'Shortest run of letters and digits of sensitive data that counts as the data when found in egress arguments (default 8: a 9-digit number is tracked, and so is an 8-letter word such as "customer"; raise it for free-text sources).',
+    ),
+  approve: z.array(pattern).optional().describe('Tools whose calls wait for a person to approve them (MCP elicitation; on the terminal for `run`).'),
+  noApproval: z
+    .array(pattern)
+    .optional()
+    .describe('Tools annotated destructiveHint: true that may run without asking (approval is asked for such tools unless listed here).'),
+  unattended: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Callers that may run approval-needing calls without being asked: principal names, or "*" for everyone.'),
+  approvalTimeoutMs: timeoutMs.optional().describe('How long a person has to answer an approval request (default 120000).'),
+  toolLimits: z
+    .record(patternKey, z.strictObject({ maxCalls: z.number().int().nonnegative().describe('Calls allowed per execution.') }))
+    .optional()
+    .describe('Per-tool limits for one execution, by tool pattern; the smallest limit of the patterns a tool matches applies.'),
+  pins: z
+    .record(z.string().regex(/^(?!__proto__$)[^:]+:.+$/, 'a pinned tool is named "server:tool"'), z.string().min(8))
+    .optional()
+    .describe('Written by `enclave-mcp tools --pin`: a hash per tool of its name, description and schemas. A tool whose definition changed is withheld.'),
+  pinNewTools: z.boolean().default(true).describe('With pins, tools that have no pin yet are withheld until pinned (default true).'),
+};
+
 export const ManifestSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -72,6 +127,7 @@ export const ManifestSchema = z
       .default([])
       .describe('Tools a script may call, as "server:tool" globs. Nothing is allowed unless a pattern allows it.'),
     deny: z.array(z.string().regex(PATTERN_RE, PATTERN_HELP)).default([]).describe('Tools a script may never call, even when allowed: deny wins.'),
+    ...policyKeys,
   })
   .meta({ title: 'enclave-mcp manifest', description: 'Downstream MCP servers and the tools scripts may call.' });
 

@@ -45,19 +45,40 @@ function shapeError(json: unknown, issues: Parameters<typeof describeIssues>[0],
   return new ConfigError(first.path ? text : `top level: ${text}`, first.path || undefined);
 }
 
+/** Every tool pattern of the manifest with its JSON path (not pins: stale ones are rewritten by `tools --pin`, which must load). */
+function patternsOf(manifest: Manifest): Array<[pattern: string, path: string]> {
+  const found: Array<[string, string]> = [];
+  const list = (field: string, patterns: readonly string[] | undefined): void =>
+    patterns?.forEach((p, i) => {
+      found.push([p, `${field}[${i}]`]);
+    });
+  list('allow', manifest.allow);
+  list('deny', manifest.deny);
+  list('approve', manifest.approve);
+  list('noApproval', manifest.noApproval);
+  for (const field of ['labels', 'toolLimits'] as const) for (const key of Object.keys(manifest[field] ?? {})) found.push([key, formatPath([field, key])]);
+  manifest.flows?.forEach((flow, i) => {
+    found.push([flow.from, `flows[${i}].from`], [flow.to, `flows[${i}].to`]);
+  });
+  return found;
+}
+
 /** Every pattern whose server half is a plain name must name a server: a misspelt deny would otherwise deny nothing. */
 function checkPatterns(manifest: Manifest): void {
   const names = Object.keys(manifest.servers);
-  for (const field of ['allow', 'deny'] as const) {
-    manifest[field].forEach((pattern, i) => {
-      const server = splitName(pattern)?.server ?? '';
-      if (/[*?]/.test(server) || names.includes(server)) return;
-      throw new ConfigError(
-        `"${pattern}" names no server of this manifest (servers: ${names.join(', ') || 'none'}). Fix the name before ":", or add the server.`,
-        `${field}[${i}]`,
-      );
-    });
+  for (const [pattern, path] of patternsOf(manifest)) {
+    const server = splitName(pattern)?.server ?? '';
+    if (/[*?]/.test(server) || names.includes(server)) continue;
+    throw new ConfigError(
+      `"${pattern}" names no server of this manifest (servers: ${names.join(', ') || 'none'}). Fix the name before ":", or add the server.`,
+      path,
+    );
   }
+  // Principals (who called, over HTTP) are not configured yet: only "*" (every caller) can be named.
+  manifest.unattended?.forEach((name, i) => {
+    if (name === '*') return;
+    throw new ConfigError(`"${name}" names no principal of this manifest. Use "*" to let every caller skip approval.`, `unattended[${i}]`);
+  });
 }
 
 /**

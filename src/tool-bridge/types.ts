@@ -12,4 +12,12 @@ export interface DownstreamTool {
   description?: string;
   inputSchema: JsonObject;
   outputSchema?: JsonObject;
+  /** What the tool-text sanitizer found suspicious in its texts ("where: reason"), for `tools` and the log. */
+  flags?: string[];
+}
+
+/** An allowed tool kept from the model by the manifest's pins. */
+export interface WithheldTool {
+  qualifiedName: string;
+  reason: 'changed' | 'unpinned';
 }

@@ -25,3 +25,55 @@ describe('uncaught tool errors', () => {
     expect(r).toMatchObject({ success: true, value: 'UNKNOWN_TOOL' });
   });
 });
+
+describe('the context a handler is given', () => {
+  it('names the execution: one object for every call of a run, another for the next run', async () => {
+    const seen: object[][] = [];
+    const local = new Enclave({
+      toolHandler: async (_name, _args, context) => {
+        seen.at(-1)!.push(context.run);
+        return 1;
+      },
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        seen.push([]);
+        const r = await local.run("const a = await Promise.all([callTool('t:a', {}), callTool('t:b', {})]);\nreturn a.length + (await callTool('t:c', {}));");
+        expect(r).toMatchObject({ success: true, value: 3 });
+      }
+    } finally {
+      await local.dispose();
+    }
+    const [first, second] = seen as [object[], object[]];
+    expect(first).toHaveLength(3);
+    expect(new Set(first).size).toBe(1);
+    expect(new Set(second).size).toBe(1);
+    expect(first[0]).not.toBe(second[0]);
+    expect(Object.isFrozen(first[0])).toBe(true);
+  });
+});
+
+describe('context.untimed', () => {
+  it('stops the clock while the handler waits for a person, also for calls waiting at once', async () => {
+    const local = new Enclave({
+      limits: { timeoutMs: 800 },
+      toolHandler: async (name, _args, context) => {
+        const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        if (name === 'ask:slow') await context.untimed(wait(1200));
+        if (name === 'ask:slower') await context.untimed(wait(1800));
+        if (name === 'plain:slow') await wait(1200);
+        return name;
+      },
+    });
+    try {
+      const asked = await local.run("return await Promise.all([callTool('ask:slow', {}), callTool('ask:slower', {})]);");
+      expect(asked).toMatchObject({ success: true, value: ['ask:slow', 'ask:slower'] });
+      expect(asked.stats.durationMs).toBeGreaterThan(1800);
+      // Without it, the same wait is past the time limit.
+      const plain = await local.run("return await callTool('plain:slow', {});");
+      expect(plain.error?.code).toBe('TIMEOUT');
+    } finally {
+      await local.dispose();
+    }
+  });
+});

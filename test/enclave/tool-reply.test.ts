@@ -9,6 +9,8 @@ import type { ToolHandler } from '../../src/enclave/types.js';
 const SECRET = 'sk-live-0123456789';
 const redactor = new Redactor([SECRET], ['/srv/app'], [['/srv/home', '<home>']]);
 const MB = 2 ** 20;
+const RUN = {};
+const untimed = <T>(work: Promise<T>): Promise<T> => work;
 
 function reply(
   handler: ToolHandler | undefined,
@@ -18,6 +20,8 @@ function reply(
     handler,
     name: options.name ?? 'crm:lookup',
     argsText: options.args ?? '{"id":1}',
+    run: RUN,
+    untimed,
     signal: options.signal ?? new AbortController().signal,
     maxResultBytes: options.maxResultBytes ?? MB,
     maxArgsBytes: MB,
@@ -345,6 +349,8 @@ describe('arguments too large to parse here', () => {
       name: 'a:b',
       argsText: `{"x":"${'y'.repeat(2000)}"}`,
       signal: new AbortController().signal,
+      run: RUN,
+      untimed,
       maxResultBytes: MB,
       maxArgsBytes: 1000,
       redactor,

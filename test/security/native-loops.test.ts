@@ -40,6 +40,15 @@ describe('refused before the native loop starts', () => {
   });
 });
 
+describe('flat counts each shared array once, and still gives the native answer', () => {
+  it('over shared references, cycles cut by depth, and mixed depths', async () => {
+    const r = await standard.run(
+      'let t = [1];\nfor (let i = 0; i < 12; i++) t = [t, t];\nconst c = [1];\nc.push(c);\nconst d = [[1, [2, [3]]], [[1, [2, [3]]]]];\nconst s = [d[0], [d[0], [d[0]]]];\nreturn [t.flat(Infinity).length, t.flat(3).length, c.flat(4).length, d.flat(Infinity), s.flat(2).length, s.flat(Infinity).length];',
+    );
+    expect(r).toMatchObject({ success: true, value: [4096, 16, 6, [1, 2, 3, 1, 2, 3], 6, 9] });
+  });
+});
+
 describe('native callbacks count as iterations', () => {
   it('new Array(2e5).fill(-1).map(Math.abs) ends with MAX_ITERATIONS (it recorded 0 iterations)', async () => {
     const r = await strict.run('return new Array(2e5).fill(-1).map(Math.abs).length;');
@@ -63,10 +72,16 @@ describe('work that grows with each element runs in steps that watch the deadlin
     [
       'flat(Infinity) of a shared-reference tree of empty arrays (2^34 visits)',
       'let a = [];\nfor (let i = 0; i < 34; i++) a = [a, a];\nreturn a.flat(Infinity).length;',
-      // The count of visits passes the budget after ~0.9 s of counting: a worker whose JIT is still cold can take
-      // longer than this 1.5 s deadline (resources.ts checks MEMORY_LIMIT under the level's own deadline).
-      'MEMORY_LIMIT|TIMEOUT',
+      // Counted once per shared array (34 steps), not per visit: over the budget at once.
+      'MEMORY_LIMIT',
     ],
+    [
+      'flat(40) of a shared-reference tree (2^40 visits at a finite depth)',
+      'let a = [];\nfor (let i = 0; i < 40; i++) a = [a, a];\nreturn a.flat(40).length;',
+      'MEMORY_LIMIT',
+    ],
+    ['flat(Infinity) of an array that holds itself', 'const a = [1];\na.push(a);\nreturn a.flat(Infinity).length;', 'MEMORY_LIMIT'],
+    ['flat(Infinity) of a two-array cycle', 'const a = [1], b = [a];\na.push(b);\nreturn a.flat(Infinity).length;', 'MEMORY_LIMIT'],
     ['JSON.stringify with a key list of 200,000 names', 'return JSON.stringify({}, [...Array(200000).keys()]);', 'RUNTIME_ERROR'],
     ["a search for 'a'×255+'b' in 'a'×8e6", "return 'a'.repeat(8e6).indexOf('a'.repeat(255) + 'b');", 'ok-or-TIMEOUT'],
     ["a split on 'a'×300+'b' of 'a'×4e6", "return 'a'.repeat(4e6).split('a'.repeat(300) + 'b').length;", 'ok-or-TIMEOUT'],

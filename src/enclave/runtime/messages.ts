@@ -95,5 +95,8 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
     error: z.object({ code: Code, message: z.string() }).optional(),
   }),
   z.object({ type: z.literal('cancel'), id: z.number(), code: Code, message: z.string() }),
+  // The host waits for a person (ToolCallContext.untimed): the clock stops for an idle script, and resumes after.
+  z.object({ type: z.literal('pause'), id: z.number() }),
+  z.object({ type: z.literal('resume'), id: z.number() }),
 ]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;

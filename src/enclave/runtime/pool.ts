@@ -54,6 +54,9 @@ interface Running {
   /** performance.now() when it was sent to the worker. */
   since: number;
   watchdog: NodeJS.Timeout;
+  /** When the watchdog's current period would end (performance.now()), and when the clock was stopped, if it is. */
+  watchdogEnd?: number;
+  pausedAt?: number;
   stop: Int32Array<SharedArrayBuffer>;
 }
 
@@ -144,6 +147,30 @@ export class WorkerPool {
 
   send(id: number, message: ToWorker): void {
     this.slotOf(id)?.worker.postMessage(message);
+  }
+
+  /**
+   * The host waits for a person on this run's behalf (ToolCallContext.untimed): the worker stops the run's clock and
+   * the watchdog stops with it; resume() starts both again, the deadline moved later by the time stopped. The wait is
+   * bounded by whoever asks (an approval has its own timeout).
+   */
+  pause(id: number): void {
+    const slot = this.slotOf(id);
+    const running = slot?.running;
+    if (!slot || !running || running.pausedAt !== undefined || running.watchdogEnd === undefined) return;
+    running.pausedAt = performance.now();
+    clearTimeout(running.watchdog);
+    slot.worker.postMessage({ type: 'pause', id } satisfies ToWorker);
+  }
+
+  resume(id: number): void {
+    const slot = this.slotOf(id);
+    const running = slot?.running;
+    if (!slot || !running || running.pausedAt === undefined || running.watchdogEnd === undefined) return;
+    running.watchdogEnd += performance.now() - running.pausedAt;
+    running.pausedAt = undefined;
+    running.watchdog = this.watchdog(slot, running.job, Math.max(0, running.watchdogEnd - performance.now()));
+    slot.worker.postMessage({ type: 'resume', id } satisfies ToWorker);
   }
 
   cancel(id: number, code: ErrorCode, message: string): void {
@@ -247,6 +274,7 @@ export class WorkerPool {
         // Checking a large script took part of the first watchdog period; the run gets its whole deadline.
         clearTimeout(running.watchdog);
         running.watchdog = this.watchdog(slot, running.job);
+        running.watchdogEnd = performance.now() + running.job.limits.timeoutMs + this.options.graceMs;
         return;
       case 'tool-call':
         return running.job.onToolCall(msg.callId, msg.name, msg.args);
@@ -292,7 +320,7 @@ export class WorkerPool {
    * execution by itself within the deadline and a grace period is stuck in the engine, and is replaced. It ran
    * nothing else.
    */
-  private watchdog(slot: Slot, job: PoolJob): NodeJS.Timeout {
+  private watchdog(slot: Slot, job: PoolJob, ms = job.limits.timeoutMs + this.options.graceMs): NodeJS.Timeout {
     const timer = setTimeout(() => {
       const message = `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`;
       if (this.slots.includes(slot)) void this.replace(slot, 'TIMEOUT', message);
@@ -301,7 +329,7 @@ export class WorkerPool {
         slot.running = undefined;
         job.onDone(failed(job.id, 'TIMEOUT', message));
       }
-    }, job.limits.timeoutMs + this.options.graceMs);
+    }, ms);
     timer.unref();
     return timer;
   }

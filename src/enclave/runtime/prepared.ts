@@ -11,6 +11,8 @@ const MAX_STACK_BYTES = 256 * 1024;
 /** What the prelude's host functions reach: the execution the sandbox is serving. */
 export interface HostBridge {
   interrupted(): boolean;
+  /** The run's deadline now (epoch ms): later than at the start by the time the clock was stopped (pause/resume). */
+  currentDeadline(): number;
   fatal(code: string, detail: string, stack: string, iterations: number, toolCalls: number): void;
   /** A promise handle for the call's result, or a refusal code (the host has recorded the violation). */
   tool(name: string, args: string): QuickJSHandle | string;
@@ -95,6 +97,7 @@ export function installPrelude(ctx: QuickJSContext, bridge: () => HostBridge, me
   // biome-ignore lint/suspicious/noConfusingVoidType: the SDK's host function type: a handle, or nothing for undefined
   const fns: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | void> = {
     poll: () => (bridge().interrupted() ? ctx.true : ctx.false),
+    deadline: () => ctx.newNumber(bridge().currentDeadline()),
     fatal: (code, detail, stack, it, tc) => bridge().fatal(str(code), str(detail), str(stack), num(it), num(tc)),
     tool: (name, args) => {
       const r = bridge().tool(str(name), str(args));

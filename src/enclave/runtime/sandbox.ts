@@ -40,7 +40,9 @@ export interface RunPlan {
 }
 
 export class SandboxExecution implements HostBridge {
-  private readonly deadline: number;
+  private deadline: number;
+  /** Set while the host has stopped the clock (pause), to move the deadline by as much on resume. */
+  private pausedAt: number | undefined;
   private readonly pendingTools = new Map<number, QuickJSDeferredPromise>();
   private nextCallId = 1;
   private fatalError: Fatal | undefined;
@@ -69,13 +71,7 @@ export class SandboxExecution implements HostBridge {
   }
 
   start(): void {
-    this.timer = setTimeout(() => {
-      this.setFatal(
-        'TIMEOUT',
-        `The script ran past its ${this.limits.timeoutMs} ms time limit while waiting. Make fewer or slower-to-answer tool calls per script, or split the work.`,
-      );
-      this.finish();
-    }, this.limits.timeoutMs);
+    this.armTimer(this.limits.timeoutMs);
     this.guarded(() => {
       const config = sandboxConfig(this.limits, this.deadline, this.plan.globals, MAX_TOOL_NAME_LENGTH);
       this.sandbox.activate(this, JSON.stringify(config));
@@ -103,6 +99,40 @@ export class SandboxExecution implements HostBridge {
       deferred.dispose();
       this.pump();
     });
+  }
+
+  /** Ends a script that is still waiting at its deadline (running code is stopped by the interrupt handler). */
+  private armTimer(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.setFatal(
+        'TIMEOUT',
+        `The script ran past its ${this.limits.timeoutMs} ms time limit while waiting. Make fewer or slower-to-answer tool calls per script, or split the work.`,
+      );
+      this.finish();
+    }, ms);
+  }
+
+  /**
+   * The host waits for a person: a waiting script is not ended meanwhile. Code the script runs in the meantime still
+   * meets the deadline as it was (the interrupt handler does not move it until resume), so a pause buys no CPU time.
+   */
+  pause(): void {
+    if (this.finished || this.pausedAt !== undefined) return;
+    this.pausedAt = Date.now();
+    clearTimeout(this.timer);
+  }
+
+  /** The clock runs again: the deadline moves later by the time it was stopped. */
+  resume(): void {
+    if (this.finished || this.pausedAt === undefined) return;
+    this.deadline += Date.now() - this.pausedAt;
+    this.pausedAt = undefined;
+    this.armTimer(Math.max(0, this.deadline - Date.now()));
+  }
+
+  currentDeadline(): number {
+    return this.deadline;
   }
 
   cancel(code: ErrorCode, message: string): void {

@@ -101,6 +101,12 @@ port.on('message', (raw: unknown) => {
     case 'tool-result':
       if (current?.id === msg.id) current.execution?.toolResult(msg.callId, msg.ok, msg.value, msg.error);
       return;
+    case 'pause':
+      if (current?.id === msg.id) current.execution?.pause();
+      return;
+    case 'resume':
+      if (current?.id === msg.id) current.execution?.resume();
+      return;
     case 'cancel':
       if (current?.id !== msg.id) return;
       if (current.execution) current.execution.cancel(msg.code, msg.message);

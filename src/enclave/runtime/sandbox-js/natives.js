@@ -8,7 +8,7 @@
 
 (function guardNatives(/** @type {Sandbox.Intrinsics} */ I, /** @type {Sandbox.Budget} */ b) {
   'use strict';
-  const { apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, ownKeys, mapGet } = I;
+  const { apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, ownKeys, mapGet, mapSet } = I;
   const TypeErr = I.TypeError;
 
   /**
@@ -65,33 +65,81 @@
   /**
    * flat(depth) walks every array it meets down to depth, holes included, and a shared-reference tree of empty
    * arrays makes that 2^depth visits with nothing allocated. The walk is counted here first, within the array budget.
+   * Each array is counted once per depth and remembered: a DAG of 60 arrays shared 2^60 ways costs 60 steps here,
+   * not the visits it stands for. Iterative (depth-first with explicit stacks), so a 90k-deep nesting is no recursion.
    * @param {unknown} root @param {number} depth
    */
   const flatVisits = (root, depth) => {
-    // Two stacks side by side: no tuple per entry, and no destructuring through the guarded array iterator.
+    // Visits of (array, depth), remembered for the depth an array was last walked at: in a DAG an array is met at one depth per path length, so one depth per array suffices in practice,
+    // and a miss only costs a walk the budget still bounds. Two flat maps: no map allocated per array.
+    /** @type {Map<unknown, number>} */
+    const depthOf = new I.Map();
+    /** @type {Map<unknown, number>} */
+    const countOf = new I.Map();
+    /** @param {unknown} a @param {number} d @returns {number | undefined} */
+    const known = (a, d) => (apply(mapGet, depthOf, [a]) === d ? apply(mapGet, countOf, [a]) : undefined);
+    /** @param {unknown} a @param {number} d @param {number} v */
+    const remember = (a, d, v) => {
+      apply(mapSet, depthOf, [a, d]);
+      apply(mapSet, countOf, [a, v]);
+    };
+    /** @param {number} v */
+    const bounded = (v) => {
+      if (v > max()) b.tooBig('array', v);
+      return v;
+    };
+    // Stacks side by side: no tuple per entry, and no destructuring through the guarded array iterator.
     /** @type {unknown[]} */
     const arrays = [root];
     /** @type {number[]} */
     const depths = [depth];
-    let visits = 0;
+    /** @type {number[]} */
+    const next = [0];
+    /** @type {number[]} */
+    const sums = [bounded(lengthOf(root))];
+    if (depth === Infinity) remember(root, depth, -1);
     while (arrays.length > 0) {
-      const a = arrays[arrays.length - 1];
-      const d = /** @type {number} */ (depths[depths.length - 1]);
+      const top = arrays.length - 1;
+      const a = /** @type {Record<number, unknown>} */ (arrays[top]);
+      const d = /** @type {number} */ (depths[top]);
+      const n = d < 1 ? 0 : lengthOf(a); // below depth 0 nothing is entered
+      let i = /** @type {number} */ (next[top]);
+      let entered = false;
+      for (; i < n; i++) {
+        if ((i & 1023) === 0) b.tick();
+        const x = a[i];
+        if (!I.isArray(x)) continue;
+        if (d < 2) {
+          // Flattened but not entered (the common flat() of depth 1): its visits are its length, nothing to remember.
+          sums[top] = bounded(/** @type {number} */ (sums[top]) + lengthOf(x));
+          continue;
+        }
+        const v = known(x, d - 1);
+        // At depth Infinity, an array whose walk is in progress holds itself: flat would never end.
+        if (v === -1) b.tooBig('array', max() + 1);
+        if (v !== undefined) {
+          sums[top] = bounded(/** @type {number} */ (sums[top]) + v);
+          continue;
+        }
+        next[top] = i + 1;
+        arrays[arrays.length] = x;
+        depths[depths.length] = d - 1;
+        next[next.length] = 0;
+        sums[sums.length] = bounded(lengthOf(x));
+        // Only at Infinity can a cycle repeat a depth; at finite depths each re-entry goes one deeper and the budget
+        // ends it, so the marker's cost is paid only where it is needed.
+        if (d === Infinity) remember(x, d, -1);
+        entered = true;
+        break;
+      }
+      if (entered) continue;
+      const v = /** @type {number} */ (sums[top]);
+      remember(a, d, v);
       arrays.length--;
       depths.length--;
-      const n = lengthOf(a);
-      visits += n;
-      if (visits > max()) b.tooBig('array', visits);
-      if (d < 1) continue;
-      const o = /** @type {Record<number, unknown>} */ (a);
-      for (let i = 0; i < n; i++) {
-        if ((i & 1023) === 0) b.tick();
-        const x = o[i];
-        if (I.isArray(x)) {
-          arrays[arrays.length] = x;
-          depths[depths.length] = d - 1;
-        }
-      }
+      next.length--;
+      sums.length--;
+      if (top > 0) sums[top - 1] = bounded(/** @type {number} */ (sums[top - 1]) + v);
     }
     return undefined;
   };

@@ -7,6 +7,8 @@ declare namespace Sandbox {
   interface Host {
     /** True when the run was stopped from outside (deadline, cancel, a fatal error the host recorded). */
     poll(): boolean;
+    /** The run's deadline now (epoch ms): the one in the config, moved later by the time the host stopped the clock. */
+    deadline(): number;
     /** Records a limit or policy violation; the prelude throws, and the engine is interrupted at its next poll. */
     fatal(code: string, detail: string, stack: string, iterations: number, toolCalls: number): void;
     /** Starts a tool call: a promise of the result's JSON text, or a string code when the host refused the call. */
