@@ -42,6 +42,8 @@ export class ToolBridge {
   /** The catalog by qualified name. */
   private offered = new Map<string, DownstreamTool>();
   private withheldTools: WithheldTool[] = [];
+  /** Flagged tool texts already warned about (tool and flags), so a refresh does not repeat them. */
+  private readonly flagged = new Set<string>();
 
   private constructor(manifest: Manifest, options: BridgeOptions) {
     this.allowlist = new Allowlist(manifest.allow, manifest.deny);
@@ -268,6 +270,12 @@ export class ToolBridge {
     catalog.sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
     withheld.sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
     this.warnWithheld(withheld);
+    for (const tool of catalog) {
+      const key = `${tool.qualifiedName} ${tool.flags?.join('; ')}`;
+      if (!tool.flags?.length || this.flagged.has(key)) continue;
+      this.flagged.add(key);
+      log.warn(`tool ${tool.qualifiedName}: its texts look like instructions to the model (${tool.flags.join('; ')}); it is offered, with its texts sanitized`);
+    }
     this.catalog = catalog;
     this.offered = new Map(catalog.map((t) => [t.qualifiedName, t]));
     this.withheldTools = withheld;

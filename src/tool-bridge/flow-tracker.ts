@@ -348,7 +348,7 @@ class GramTable {
 type Decoder = (text: string, minLength: number) => string[] | undefined;
 type Candidate = string[];
 
-const DECODERS: readonly Decoder[] = [unescapeJson, decodeUri, decodeBase64Runs, decodeHexRuns];
+const DECODERS: readonly Decoder[] = [unescapeJson, decodeUri, decodeBase64Runs, decodeHexRuns, decodeCharCodes];
 
 /** Characters of the single-character escapes of JSON and JavaScript strings; any other escaped character stands for itself. */
 const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '0': '\0' };
@@ -457,6 +457,32 @@ function decodeHexRuns(text: string, minLength: number): string[] | undefined {
     }
   }
   return stretches.done();
+}
+
+/** A run of decimal numbers joined by one separator character each (`115,101,99` or `115 101 99`): char codes. */
+const CODE_RUN = /\d{1,7}(?:[,; ]\s?\d{1,7})+/g;
+
+/**
+ * `[...text].map((c) => c.charCodeAt(0)).join(',')`: runs of at least minLength decimal numbers, each a printable
+ * code point, read as the characters they stand for. A run holding any other number (a list of prices, a page
+ * range) is cut there, so only the printable stretches count, as with base64 and hex.
+ */
+function decodeCharCodes(text: string, minLength: number): string[] | undefined {
+  const segments: string[] = [];
+  for (const [run] of text.matchAll(CODE_RUN)) {
+    let stretch = '';
+    for (const number of run.split(/[,; ]\s?/)) {
+      const code = Number(number);
+      const printable = code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0x10ffff && code !== 0x7f && !(code >= 0xd800 && code <= 0xdfff));
+      if (printable) stretch += String.fromCodePoint(code);
+      if (!printable) {
+        if (stretch.length >= minLength) segments.push(stretch);
+        stretch = '';
+      }
+    }
+    if (stretch.length >= minLength) segments.push(stretch);
+  }
+  return segments.length > 0 ? segments : undefined;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });

@@ -28,6 +28,8 @@ const TRANSFORMS: [string, (text: string) => string][] = [
   ['toUpperCase', (s) => s.toUpperCase()],
   ['toLowerCase', (s) => s.toLowerCase()],
   ['JSON.stringify of the string', (s) => JSON.stringify(s)],
+  ['character codes joined by commas', (s) => [...s].map((c) => c.codePointAt(0)).join(',')],
+  ['character codes joined by spaces, in a sentence', (s) => `codes: ${[...s].map((c) => c.codePointAt(0)).join(' ')}.`],
   ['JSON.stringify of an object holding it', (s) => JSON.stringify({ note: s, n: 1 })],
   ['JSON.stringify twice', (s) => JSON.stringify(JSON.stringify({ s }))],
   ['escaping every character as \\uXXXX', (s) => s.replace(/[\s\S]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
@@ -152,6 +154,12 @@ describe('FlowTracker: what is tracked', () => {
     expect(tracker.find(Object.fromEntries(chunks(ACCOUNT).map((chunk, i) => [`f${i}`, chunk])))).toEqual([SOURCE]);
     // 8 bytes each (base64 long enough to decode) but at most 7 letters and digits each.
     expect(tracker.find({ parts: ACCOUNT.match(/[\s\S]{1,8}/g)!.map((chunk) => btoa(chunk)) })).toEqual([SOURCE]);
+  });
+
+  it('reads number lists as character codes only where every number is printable', () => {
+    const tracker = tracking({ note: 'invoice totals' });
+    expect(tracker.find({ prices: '3, 17, 250, 9000, 12, 4, 99, 1000, 2, 5' })).toEqual([]);
+    expect(tracker.find({ pages: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].join(',') })).toEqual([]);
   });
 
   it('catches a value smuggled in an argument key', () => {
