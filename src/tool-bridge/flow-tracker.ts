@@ -473,7 +473,8 @@ function decodeCharCodes(text: string, minLength: number): string[] | undefined 
     let stretch = '';
     for (const number of run.split(/[,; ]\s?/)) {
       const code = Number(number);
-      const printable = code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0x10ffff && code !== 0x7f && !(code >= 0xd800 && code <= 0xdfff));
+      const printable =
+        code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0x10ffff && code !== 0x7f && !(code >= 0xd800 && code <= 0xdfff));
       if (printable) stretch += String.fromCodePoint(code);
       if (!printable) {
         if (stretch.length >= minLength) segments.push(stretch);
