@@ -179,7 +179,8 @@ export class Enclave {
     callNo: number,
   ): Promise<ToolReply> {
     const t0 = performance.now();
-    emit(options, { type: 'tool-call-start', id: callNo, tool: name });
+    const shown = this.redactor.toolName(name); // events reach clients: the name is the script's text
+    emit(options, { type: 'tool-call-start', id: callNo, tool: shown });
     // Never rejects, whatever the handler throws or returns (tool-reply.ts); a result up to half the sandbox's memory.
     const reply = await toolReply({
       handler,
@@ -195,7 +196,7 @@ export class Enclave {
     emit(options, {
       type: 'tool-call-end',
       id: callNo,
-      tool: name,
+      tool: shown,
       ok: reply.ok,
       durationMs: performance.now() - t0,
       ...(reply.ok ? {} : { code: reply.error.code }),
@@ -225,7 +226,11 @@ export class Enclave {
     }
     // The worker reports positions in the script's own lines and says them in the message.
     const raw = done.error ?? { code: 'INTERNAL_ERROR' as const, message: 'The script failed without an error.' };
-    const error: ExecutionError = { ...raw, message: this.redactor.message(raw.message) };
+    const error: ExecutionError = {
+      ...raw,
+      message: this.redactor.message(raw.message),
+      ...(raw.tool !== undefined ? { tool: this.redactor.toolName(raw.tool) } : {}),
+    };
     if (error.issues) error.issues = error.issues.map((i) => ({ ...i, message: this.redactor.message(i.message) }));
     return { success: false, error, logs, stats, ...score };
   }

@@ -247,6 +247,14 @@ export class Redactor {
     return this.everywhere.apply(s);
   }
 
+  /**
+   * A tool name as the script wrote it, shown back (error.tool, events): it is the script's text, so it may hold a
+   * secret it read, or terminal escapes. Made plain, redacted and capped like a message.
+   */
+  toolName(s: string): string {
+    return capText(this.inMessages.apply(plainText(s)), 200);
+  }
+
   /** A console line: also made safe to print on a terminal. */
   log(s: string): string {
     return this.text(plainText(s));

@@ -10,9 +10,17 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 /** Arguments are shown up to this many characters: a person reads them, and a form is no place for a megabyte. */
 const MAX_SHOWN_ARGS = 2_000;
 
+/**
+ * Characters that change how text reads without being seen (BiDi controls, zero-width and tag characters): a script
+ * could use them in its arguments to make the person misread what they approve. JSON.stringify escapes control
+ * characters, not these; they are shown as escapes.
+ */
+const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]|[\u{E0000}-\u{E007F}]/gu;
+const visible = (text: string): string => text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+
 /** The text of an approval request, for any medium (MCP form, terminal). */
 export function approvalText(request: ApprovalRequest): string {
-  let args = JSON.stringify(request.args, null, 2) ?? 'null';
+  let args = visible(JSON.stringify(request.args, null, 2) ?? 'null');
   if (args.length > MAX_SHOWN_ARGS) args = `${args.slice(0, MAX_SHOWN_ARGS)}\n… (${args.length - MAX_SHOWN_ARGS} more characters)`;
   const about = request.description ? `\n(${firstSentence(request.description)})` : '';
   return `A script wants to call ${request.tool}${about}\nwith these arguments:\n${args}\n\nApprove this call? It runs only if you approve.`;

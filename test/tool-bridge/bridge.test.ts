@@ -34,6 +34,8 @@ beforeAll(async () => {
     },
     allow: ['memory:*', 'filesystem:*', 'everything:*', 'vault:*', 'streamable:echo', 'sse:echo'],
     deny: ['memory:delete_*'],
+    // server-filesystem annotates write_file destructiveHint: true; these scripts run with nobody to ask.
+    noApproval: ['filesystem:*', 'vault:*'],
   };
   open = await openJson(json, dir, { env: { E2E_CANARY: CANARY, E2E_VAULT: vault } });
 });

@@ -62,6 +62,7 @@ const twoServers = {
   },
   allow: ['memory:*', 'filesystem:write_file', 'filesystem:read_text_file'],
   deny: ['memory:delete_*'],
+  noApproval: ['filesystem:write_file'], // annotated destructiveHint: true, and `run` here has no terminal to ask on
 };
 
 // Each test starts a CLI and its servers: seconds each, more on a busy machine.
@@ -103,6 +104,7 @@ describe('enclave-mcp CLI with --manifest', { timeout: 60_000 }, () => {
       servers: { memory: { command: 'node', args: [MEMORY_SERVER], env: { TOKEN: '${env:ENCLAVE_TEST_UNSET_VAR}' } } },
       allow: ['memory:*'],
       deny: [],
+      noApproval: [],
     };
     const out = await cli(['tools', '--manifest', manifestFile('unset.json', json)]);
     expect(out.code).toBe(2);
@@ -131,6 +133,7 @@ describe('enclave-mcp CLI with --manifest', { timeout: 60_000 }, () => {
       securityLevel: 'SECURE',
       servers: { fx: fixtureServer(dir), filesystem: twoServers.servers.filesystem },
       allow: ['fx:slow', 'filesystem:write_file'],
+      noApproval: ['filesystem:write_file'],
     };
     const script = `
       await callTool('filesystem:write_file', { path: ${JSON.stringify(started)}, content: 'x' });

@@ -39,8 +39,17 @@ async function configErrorAsync(promise: Promise<unknown>): Promise<ConfigError>
 }
 
 describe('shape', () => {
-  it('applies defaults: STRICT, no limits, no servers, nothing allowed or denied, Streamable HTTP', () => {
-    expect(parse({})).toEqual({ securityLevel: 'STRICT', limits: {}, servers: {}, allow: [], deny: [] });
+  it('applies defaults: STRICT, no limits, no servers, nothing allowed or denied, Streamable HTTP; trust policy off', () => {
+    expect(parse({})).toEqual({
+      securityLevel: 'STRICT',
+      limits: {},
+      servers: {},
+      allow: [],
+      deny: [],
+      flowTracking: 'values',
+      flowMinLength: 8,
+      pinNewTools: true,
+    });
     expect(http({ url: 'http://127.0.0.1:1/mcp' }).transport).toBe('streamable-http');
   });
 

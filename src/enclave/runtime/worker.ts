@@ -62,10 +62,12 @@ function run(msg: RunMessage): void {
     post({ type: 'done', id: msg.id, ok: false, error: compiled.error, iterations: 0, toolCalls: 0, ...(score ? { score: score.score } : {}) });
     return;
   }
-  post({ type: 'started', id: msg.id });
   const kind: SandboxKind = { memoryBytes: msg.limits.memoryBytes, regex: levelAllows(msg.level, 'regex') };
   take(kind).then(
     (sandbox) => {
+      // Only now does the script's own deadline start (below): the host's watchdog restarts with it, so a sandbox
+      // that was slow to prepare (a cold worker on a busy machine) cannot eat into the watchdog's margin.
+      post({ type: 'started', id: msg.id });
       const policy = new CallPolicy(msg.level, compiled.transformed.literals, compiled.facts, compiled.score.score);
       const plan = { id: msg.id, transformed: compiled.transformed, limits: msg.limits, globals: msg.globals, policy };
       const execution = new SandboxExecution(plan, sandbox, msg.stop, post, (done) => {

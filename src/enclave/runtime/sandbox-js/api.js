@@ -21,6 +21,8 @@
     b.alive();
     if (typeof name !== 'string' || name === '') throw new TypeErr("callTool(name, args): name must be a string like 'server:tool'.");
     if (name.length > cfg.maxToolNameLength) throw new TypeErr(`callTool(name, args): a tool name has at most ${cfg.maxToolNameLength} characters.`);
+    // Strings reach the host as C strings, which end at the first NUL: 'evil:data\0junk' would call evil:data.
+    if (apply(I.stringIndexOf, name, ['\0']) >= 0) throw new TypeErr('callTool(name, args): a tool name cannot contain the NUL character.');
     if (args === undefined) args = {};
     if (args === null || typeof args !== 'object' || isArray(args)) throw new TypeErr('callTool(name, args): args must be an object, e.g. { query: "x" }.');
     if (++st.toolCalls > cfg.maxToolCalls) b.fatal('MAX_TOOL_CALLS');
@@ -40,6 +42,10 @@
     if (text === undefined) {
       const message = `The arguments of ${name} are larger than ${cfg.maxToolArgsBytes} bytes of JSON. Pass less data per call (split it over several calls), or a reference the tool can read instead.`;
       return I.Promise.reject(toolError({ code: 'INVALID_TOOL_ARGS', message }));
+    }
+    // An object whose JSON is not an object (a Date, anything with toJSON) would reach the tool as a string or null.
+    if (apply(I.stringSlice, text, [0, 1]) !== '{') {
+      throw new TypeErr('callTool(name, args): args must be a plain object, e.g. { query: "x" } (this one turns into another kind of JSON value).');
     }
     const pending = host.tool(name, text);
     // The host refused the call itself (a policy the script's text hid from the validator): fatal, with its code.
@@ -75,6 +81,8 @@
         st.logClosed = true;
       }
       st.logChars += text.length;
+      // The host reads a C string, cut at the first NUL: the rest of the line would vanish unseen. Shown as \0.
+      if (apply(I.stringIndexOf, text, ['\0']) >= 0) text = apply(I.stringReplaceAll, text, ['\0', '\\0']);
       if (text !== '' || !st.logClosed) host.log(level, text);
       if (st.logClosed) host.log('warn', `[console output truncated at ${cfg.maxLogBytes} characters]`);
     };

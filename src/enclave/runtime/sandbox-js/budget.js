@@ -91,10 +91,14 @@
   const checkLength = (n) => {
     if (n > cfg.maxArrayLength) tooBig('array', n);
   };
+  // What typeof says of every value a script can make. QuickJS out of memory inside some built-ins (normalize of a
+  // string that grows 18-fold) throws its internal "uninitialized" value instead, for which typeof says neither.
+  const TYPES = new I.Set(['undefined', 'object', 'boolean', 'number', 'bigint', 'string', 'symbol', 'function']);
   /** @type {(e: unknown) => boolean} */
   const outOfMemory = (e) => {
     // QuickJS throws null when it cannot even allocate its own error object: only then is memory at its cap.
     if (e === null) return host.memoryFull();
+    if (!apply(I.setHas, TYPES, [typeof e])) return true;
     if (InternalErr === undefined || !(e instanceof InternalErr)) return false;
     const m = e.message;
     return m === 'out of memory' || m === 'string too long';

@@ -71,6 +71,8 @@
     weakMapGet: G.WeakMap.prototype.get,
     weakMapSet: G.WeakMap.prototype.set,
     stringSlice: G.String.prototype.slice,
+    stringIndexOf: G.String.prototype.indexOf,
+    stringReplaceAll: G.String.prototype.replaceAll,
   };
   return O.freeze(I);
 });

@@ -51,6 +51,9 @@
       for (let i = 0; i < flagGetters.length; i++) if (apply(flagGetters[i][1], re, [])) flags += flagGetters[i][0];
       const key = `${flags}/${pattern}`;
       let risk = apply(mapGet, verdicts, [key]);
+      // The host reads the pattern as a C string, cut at the first NUL: the check would see only what comes before
+      // it ('x\0|^(a+)+$' would pass as 'x'). A pattern holding the character itself is refused; \0 spells it.
+      if (risk === undefined && apply(I.stringIndexOf, pattern, ['\0']) >= 0) risk = 'the pattern holds a NUL character (write \\0 instead)';
       if (risk === undefined) {
         risk = host.regexRisk(pattern, flags);
         apply(mapSet, verdicts, [key, risk]);

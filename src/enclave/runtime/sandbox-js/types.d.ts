@@ -126,6 +126,8 @@ declare namespace Sandbox {
     weakMapGet: Fn;
     weakMapSet: Fn;
     stringSlice: Fn;
+    stringIndexOf: Fn;
+    stringReplaceAll: Fn;
   }
 
   /** budget.js: the counters and the one way a limit ends the run. */
