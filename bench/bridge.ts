@@ -1,6 +1,8 @@
 // The tool bridge's cost per call: the same server-everything `echo` called by a bare SDK client, through
-// ToolBridge.toolHandler (allowlist, argument check, normalization, redaction), and from a script in the
-// enclave. Measured in alternating rounds so both sides see the same machine load.
+// ToolBridge.toolHandler (allowlist, argument check, normalization, redaction), through a bridge with the whole
+// trust policy (echo labelled sensitive and egress, so every call records its result and checks its arguments
+// against all recorded so far in the run; a per-tool limit; pins), and from a script in the enclave. Measured in
+// alternating rounds so all sides see the same machine load.
 import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -32,21 +34,41 @@ export async function benchBridge(): Promise<void> {
     { baseDir: process.cwd(), env: process.env },
   );
   const open = await openLoaded(manifest);
+  const { pins } = open.bridge.pinnable();
+  const guarded = await openLoaded(
+    parseManifest(
+      {
+        servers: { everything: { command: 'node', args: [EVERYTHING, 'stdio'] } },
+        allow: ['everything:echo'],
+        labels: { 'everything:echo': ['sensitive', 'egress'] },
+        flows: [{ from: 'everything:echo', to: 'everything:echo' }], // every call is checked, and allowed
+        toolLimits: { 'everything:*': { maxCalls: 1_000_000 } },
+        pins,
+      },
+      { baseDir: process.cwd(), env: process.env },
+    ),
+  );
   const signal = new AbortController().signal;
+  let run = {}; // one execution per round: what the policy records grows with the round's calls
   const args = { message: 'hello' };
   const viaClient = () => direct.callTool({ name: 'echo', arguments: args });
   const viaBridge = () => open.bridge.toolHandler('everything:echo', args, { signal, run: {}, untimed: (work) => work });
+  const viaPolicy = () => guarded.bridge.toolHandler('everything:echo', { message: `hello ${Math.random()}` }, { signal, run, untimed: (work) => work });
   const script = `let n = 0; for (let i = 0; i < ${SCRIPT_CALLS}; i++) { const r = await callTool('everything:echo', { message: 'hello' }); n += r.length > 0 ? 1 : 0; } return n;`;
   await time(50, viaClient);
   await time(50, viaBridge);
+  await time(50, viaPolicy);
   await open.enclave.run(script);
 
   const a: number[] = [];
   const b: number[] = [];
+  const c: number[] = [];
   const perScriptCall: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     a.push(...(await time(PER_ROUND, viaClient)));
     b.push(...(await time(PER_ROUND, viaBridge)));
+    run = {};
+    c.push(...(await time(PER_ROUND, viaPolicy)));
     const t = performance.now();
     const r = await open.enclave.run(script);
     if (!r.success) throw new Error(`bridge bench script failed: ${JSON.stringify(r.error)}`);
@@ -54,14 +76,18 @@ export async function benchBridge(): Promise<void> {
   }
   const d = summarize(a);
   const br = summarize(b);
+  const po = summarize(c);
   const s = summarize(perScriptCall);
   table(`Tool bridge overhead: server-everything echo over stdio, ${ROUNDS * PER_ROUND} sequential calls each (ms)`, [
     { what: 'direct SDK client call (baseline)', p50: d.p50, p95: d.p95, mean: d.mean },
     { what: 'ToolBridge.toolHandler', p50: br.p50, p95: br.p95, mean: br.mean },
     { what: '  overhead over direct', p50: br.p50 - d.p50, p95: br.p95 - d.p95, mean: br.mean - d.mean },
     { what: '  goal: direct × 0.10 + 0.3', p50: d.p50 * 0.1 + 0.3, p95: d.p95 * 0.1 + 0.3, mean: d.mean * 0.1 + 0.3 },
+    { what: 'with labels (checked every call), limits, pins', p50: po.p50, p95: po.p95, mean: po.mean },
+    { what: '  trust policy over the plain bridge', p50: po.p50 - br.p50, p95: po.p95 - br.p95, mean: po.mean - br.mean },
     { what: `callTool from a script (${SCRIPT_CALLS}-call loop / calls)`, p50: s.p50, p95: s.p95, mean: s.mean },
   ]);
   await direct.close();
   await open.close();
+  await guarded.close();
 }

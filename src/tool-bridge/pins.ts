@@ -78,11 +78,19 @@ export function pinOf(tool: PinnedDefinition): string {
   return `sha256-${createHash('sha256').update(text, 'utf8').digest('base64url')}`;
 }
 
+/**
+ * Pins of the definitions checked so far, by object: the bridge checks a tool's pin on every call, and a tool object
+ * from tools/list is never changed (a refresh brings new objects), so each is hashed once.
+ */
+const computed = new WeakMap<object, string>();
+
 /** A tool against a manifest's pins. No `pins` at all means pinning is not configured: every tool counts as pinned. */
 export function checkPin(pins: Readonly<Record<string, string>> | undefined, qualifiedName: string, tool: PinnedDefinition): PinVerdict {
   if (pins === undefined) return { status: 'pinned' };
   if (!Object.hasOwn(pins, qualifiedName)) return { status: 'unpinned' }; // own keys only: "constructor" is not a pin
-  return pins[qualifiedName] === pinOf(tool) ? { status: 'pinned' } : { status: 'changed' };
+  let pin = computed.get(tool);
+  if (pin === undefined) computed.set(tool, (pin = pinOf(tool)));
+  return pins[qualifiedName] === pin ? { status: 'pinned' } : { status: 'changed' };
 }
 
 /** How the file writes its top-level members: one level of indentation (none for a one-line file), line ends, ": ". */
