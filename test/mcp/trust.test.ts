@@ -15,7 +15,7 @@ import { Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
 import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
 import { pinOf } from '../../src/tool-bridge/pins.js';
-import { MEMORY_SERVER, tempDir } from '../tool-bridge/helpers.js';
+import { FILESYSTEM_SERVER, MEMORY_SERVER, tempDir } from '../tool-bridge/helpers.js';
 import { processesMarked } from '../processes.js';
 import { TSX } from './http-helpers.js';
 
@@ -58,9 +58,12 @@ describe('approval over stdio (serve as a child process)', () => {
         servers: {
           notes: { command: process.execPath, args: [NOTES], env: { TEST_DIR: dir } },
           memory: { command: process.execPath, args: [MEMORY_SERVER], env: { TEST_DIR: dir, MEMORY_FILE_PATH: join(dir, 'graph.jsonl') } },
+          filesystem: { command: process.execPath, args: [FILESYSTEM_SERVER, dir], env: { TEST_DIR: dir } },
         },
-        allow: ['notes:*', 'memory:*'],
+        allow: ['notes:*', 'memory:*', 'filesystem:write_file', 'filesystem:read_text_file'],
         approve: ['notes:note_write'],
+        labels: { 'memory:read_graph': ['sensitive'], 'filesystem:write_file': ['egress'] },
+        toolLimits: { 'memory:create_entities': { maxCalls: 1 } },
       }),
     );
   });
@@ -110,6 +113,21 @@ describe('approval over stdio (serve as a child process)', () => {
     }
   });
 
+  it('labels and limits hold over the session, against the servers of the default manifest (memory, filesystem)', async () => {
+    const s = await stdio('accept');
+    try {
+      const file = join(dir, 'leak.txt');
+      const r = await s.exec(
+        `const made = [];\nfor (const name of ['Linus Q', 'Grace Q']) { try { await callTool('memory:create_entities', { entities: [{ name, entityType: 'person', observations: ['salary 123456789'] }] }); made.push('ok'); } catch (e) { made.push(e.code); } }\nconst g = await callTool('memory:read_graph', {});\nlet leak = 'SENT';\ntry { await callTool('filesystem:write_file', { path: ${JSON.stringify(file)}, content: JSON.stringify(g.entities) }); } catch (e) { leak = e.code; }\nawait callTool('filesystem:write_file', { path: ${JSON.stringify(join(dir, 'count.txt'))}, content: 'people: ' + g.entities.length });\nreturn { made, leak };`,
+      );
+      expect(r).toMatchObject({ success: true, value: { made: ['ok', 'POLICY_BLOCKED'], leak: 'POLICY_BLOCKED' } });
+      // write_file is annotated destructiveHint: true: the allowed write was asked for (the refused one never was).
+      expect(s.asks.map((a) => /filesystem:\w+/.exec(a.message)?.[0])).toEqual(['filesystem:write_file']);
+    } finally {
+      await s.client.close();
+    }
+  });
+
   it('leaves no process behind', async () => {
     const end = Date.now() + 10_000;
     while (processesMarked(dir).length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
@@ -131,6 +149,8 @@ describe('over Streamable HTTP: pins, warnings and approval per session', () => 
       allow: ['notes:*'],
       approve: ['notes:note_write'],
       labels: { 'notes:note_read': ['sensitive'], 'notes:note_write': ['egress'] },
+      toolLimits: { 'notes:note_delete': { maxCalls: 1 } },
+      noApproval: ['notes:note_delete'],
       pins: {
         'notes:note_read': pinOf({ name: 'note_read', description: 'Read a note.', inputSchema: noteReadSchema(), annotations: { readOnlyHint: true } }),
         'notes:note_write': 'sha256-will-be-replaced',
@@ -179,6 +199,14 @@ describe('over Streamable HTTP: pins, warnings and approval per session', () => 
     expect(r.value).toEqual(expect.stringContaining('notes:note_write'));
     expect(r.value).toMatch(/^Data flow refused/);
     expect(s.asks).toHaveLength(0); // refused before anyone is asked
+  });
+
+  it('a per-tool limit holds per execution over a session', async () => {
+    const s = await session(null);
+    const DELETE =
+      "const out = [];\nfor (const id of ['a', 'b']) { try { await callTool('notes:note_delete', { id }); out.push('ok'); } catch (e) { out.push(e.code); } }\nreturn out;";
+    expect((await s.exec(DELETE)).value).toEqual(['ok', 'POLICY_BLOCKED']);
+    expect((await s.exec(DELETE)).value).toEqual(['ok', 'POLICY_BLOCKED']);
   });
 
   it('a pinned tool whose description changes at run time is withheld, fails with POLICY_BLOCKED, and every client is warned', async () => {
