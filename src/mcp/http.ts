@@ -55,6 +55,19 @@ const METHODS = (stateless: boolean): Record<string, readonly string[]> => ({
   [SSE_MESSAGES_PATH]: ['POST'],
 });
 
+/**
+ * The request target as a URL, when it is a path (origin-form). Anything else is no resource of ours: `//` makes
+ * `new URL` throw, and `//x/mcp` would read as host x and path /mcp.
+ */
+function requestPath(target: string): URL | undefined {
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
 export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise<HttpServer> {
   const { token, generated } = resolveToken(options.host, options.token);
   const stateless = options.stateless ?? false;
@@ -65,10 +78,11 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
   let guards: Guards | undefined; // set once listening: the Host check needs the port
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<Refusal | undefined> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz') return health(req, res);
+    const url = requestPath(req.url ?? '/');
+    if (url?.pathname === '/healthz') return health(req, res);
     const refusal = guards ? guards.check(req) : { kind: 'shutting-down' as const }; // fail closed, though unreachable
     if (refusal) return refusal;
+    if (!url) return { kind: 'not-found', detail: (req.url ?? '').slice(0, 100) };
     const allowed = methods[url.pathname];
     if (!allowed) return { kind: 'not-found', detail: url.pathname };
     if (!allowed.includes(req.method ?? '')) return { kind: 'bad-method', detail: req.method ?? '', allow: allowed.join(', ') };
