@@ -109,11 +109,16 @@ async function main(argv: string[]): Promise<number> {
     case 'tools': {
       if (file !== undefined) throw new UsageError(`tools takes no file (got "${file}").`);
       const manifest = values.manifest ?? DEFAULT_MANIFEST;
-      return withManifest(manifest, level, async ({ bridge }) => {
+      return withManifest(manifest, level, async ({ bridge, manifest: loaded }) => {
         if (values.pin) {
           const { pins, tools } = bridge.pinnable();
-          await writePins(manifest, pins);
+          // A server that is down has no tools to pin now: its pins are kept, not dropped.
+          const down = new Set(bridge.unavailable.map((u) => u.server));
+          const kept = Object.entries(loaded.pins ?? {}).filter(([name]) => down.has(name.slice(0, name.indexOf(':'))));
+          await writePins(manifest, { ...Object.fromEntries(kept), ...pins });
           process.stderr.write(`enclave-mcp: pinned ${Object.keys(pins).length} tool(s) in ${manifest}\n`);
+          if (kept.length > 0)
+            process.stderr.write(`enclave-mcp: kept ${kept.length} pin(s) of unavailable server(s) ${[...down].join(', ')}; pin again once they are up\n`);
           process.stdout.write(`${toolsListing([], tools)}\n`);
           return 0;
         }

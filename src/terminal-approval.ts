@@ -32,7 +32,9 @@ async function ask(text: string, timeoutMs: number, signal: AbortSignal): Promis
     return 'cancel';
   } finally {
     rl.close();
-    input.destroy(); // closes the descriptor, so the process can exit
+    // Both streams own the descriptor: destroying one leaves the other holding it (a leak per question).
+    output.destroy();
+    input.destroy();
   }
 }
 

@@ -93,6 +93,21 @@ describe('tools --pin', () => {
     expect(await run(LIST)).toMatchObject({ value: ['welcome'] });
   }, 120_000); // six CLI runs, each starting its servers
 
+  it('keeps the pins of a server that is down while pinning', async () => {
+    const file = join(dir, 'down.json');
+    const gone = { command: process.execPath, args: [join(dir, 'no-such-server.mjs')], connectTimeoutMs: 5000 };
+    writeFileSync(
+      file,
+      JSON.stringify({ servers: { notes: notes(), gone }, allow: ['notes:*', 'gone:*'], pins: { 'gone:tool': 'sha256-kept-while-down' } }, null, 2),
+    );
+    const r = await cli(['tools', '--manifest', file, '--pin']);
+    expect(r.code).toBe(0);
+    const pins = JSON.parse(readFileSync(file, 'utf8')).pins as Record<string, string>;
+    expect(pins['gone:tool']).toBe('sha256-kept-while-down');
+    expect(pins['notes:note_read']).toMatch(/^sha256-/);
+    expect(r.stderr).toContain('kept 1 pin(s) of unavailable server(s) gone');
+  });
+
   it('refuses to pin into a file that is not a JSON object manifest, with exit 2', async () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{ "servers": {}, ');

@@ -36,9 +36,9 @@ export interface ToolCallContext {
    */
   run: object;
   /**
-   * Waits for `work` with the script's clock stopped: the time is not counted against its time limit (a person
-   * answering an approval). The script's own code, if it runs meanwhile, still meets the deadline as it was. The
-   * caller bounds the wait (an approval has its own timeout); cancelling the script still ends it at once.
+   * Waits for `work` with the script's clock stopped while the script is idle: that time is not counted against its
+   * time limit (a person answering an approval). What the script runs meanwhile still counts, as it runs. Bound the
+   * wait yourself (an approval has its own timeout); the watchdog waits at most ten minutes past the old deadline.
    */
   untimed<T>(work: Promise<T>): Promise<T>;
 }

@@ -3,6 +3,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ElicitResultSchema, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonValue } from '../enclave/index.js';
 import type { ApprovalRequest, Approver } from '../tool-bridge/call-gate.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -15,15 +16,48 @@ const MAX_SHOWN_ARGS = 2_000;
  * could use them in its arguments to make the person misread what they approve. JSON.stringify escapes control
  * characters, not these; they are shown as escapes.
  */
-const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]|[\u{E0000}-\u{E007F}]/gu;
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists variation selectors and joiners on purpose, one by one
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|[\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+/** Each string argument is shown up to this many characters, so that one long value cannot push the others out of view. */
+const MAX_SHOWN_STRING = 300;
+
+/** A copy of the arguments with long strings shortened (saying by how much); keys all kept, in order. */
+function shortened(value: JsonValue): { value: JsonValue; cut: boolean } {
+  let cut = false;
+  const walk = (v: JsonValue, depth: number): JsonValue => {
+    if (typeof v === 'string' && v.length > MAX_SHOWN_STRING) {
+      cut = true;
+      return `${v.slice(0, MAX_SHOWN_STRING)}… (${v.length - MAX_SHOWN_STRING} more characters)`;
+    }
+    if (typeof v !== 'object' || v === null) return v;
+    if (depth > 20) {
+      cut = true;
+      return '…';
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    const out: Record<string, JsonValue> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: walk(x, depth + 1), enumerable: true, writable: true, configurable: true });
+    return out;
+  };
+  const result = walk(value, 0);
+  return { value: result, cut };
+}
 const visible = (text: string): string => text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
 
 /** The text of an approval request, for any medium (MCP form, terminal). */
 export function approvalText(request: ApprovalRequest): string {
-  let args = visible(JSON.stringify(request.args, null, 2) ?? 'null');
-  if (args.length > MAX_SHOWN_ARGS) args = `${args.slice(0, MAX_SHOWN_ARGS)}\n… (${args.length - MAX_SHOWN_ARGS} more characters)`;
-  const about = request.description ? `\n(${firstSentence(request.description)})` : '';
-  return `A script wants to call ${request.tool}${about}\nwith these arguments:\n${args}\n\nApprove this call? It runs only if you approve.`;
+  const short = shortened(request.args);
+  let args = visible(JSON.stringify(short.value, null, 2) ?? 'null');
+  let cut = short.cut;
+  if (args.length > MAX_SHOWN_ARGS) {
+    args = `${args.slice(0, MAX_SHOWN_ARGS)}\n… (${args.length - MAX_SHOWN_ARGS} more characters)`;
+    cut = true;
+  }
+  const about = request.description ? `\n(${visible(firstSentence(request.description))})` : '';
+  const warning = cut ? '\nThe arguments are longer than shown here: decline unless you expected that.' : '';
+  // Fenced, so that a client rendering Markdown shows the arguments as text (no links or images fetched from them).
+  return `A script wants to call ${request.tool}${about}\nwith these arguments:\n\`\`\`json\n${args.replaceAll('```', '` ``')}\n\`\`\`${warning}\n\nApprove this call? It runs only if you approve.`;
 }
 
 const firstSentence = (text: string): string => {

@@ -60,6 +60,14 @@ const METHODS = (stateless: boolean): Record<string, readonly string[]> => ({
  * `new URL` throw, and `//x/mcp` would read as host x and path /mcp.
  */
 function requestPath(target: string): URL | undefined {
+  // Absolute form (RFC 9112: "GET http://host/mcp"), which servers must accept: its path is what counts.
+  if (/^https?:\/\//i.test(target)) {
+    try {
+      return new URL(target);
+    } catch {
+      return undefined;
+    }
+  }
   if (!target.startsWith('/') || target.startsWith('//')) return undefined;
   try {
     return new URL(target, 'http://localhost');

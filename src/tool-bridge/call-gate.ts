@@ -3,7 +3,7 @@
 // bridge outside the sandbox, so nothing a script does can reset it.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ToolCallError, type JsonValue, type ToolCallContext } from '../enclave/index.js';
-import { leafPieces, recordSliced } from './flow-slices.js';
+import { leafEntries, recordSliced } from './flow-slices.js';
 import { FlowTracker } from './flow-tracker.js';
 import type { ToolPolicy } from './policy.js';
 
@@ -32,8 +32,12 @@ export interface Caller {
 
 const blocked = (message: string): ToolCallError => new ToolCallError('POLICY_BLOCKED', message);
 
-/** How much of what an egress tool was sent is kept, to meet the next piece. Pieces interleaved with filler evade it. */
+/**
+ * How much of what an egress tool was sent in each argument is kept, to meet the next piece sent in the same
+ * argument, and for how many arguments. Pieces interleaved with filler, or moved between arguments, evade it.
+ */
 const SENT_TAIL = 2048;
+const SENT_PATHS = 256;
 
 export class CallGate {
   readonly #policy: ToolPolicy;
@@ -47,8 +51,12 @@ export class CallGate {
    */
   readonly #pending: Array<[tool: string, value: JsonValue]> = [];
   #indexing: Promise<void> | undefined;
+  /** Indexing failed (out of memory): every egress call after a sensitive one is refused from then on. */
+  #failedClosed = false;
+  /** Tools the person declined in this execution: not asked about again (a script could ask until they give in). */
+  readonly #declined = new Set<string>();
   /** The tail of what each egress tool was sent so far: a value sent in pieces, one call each, meets itself here. */
-  readonly #sent = new Map<string, string>();
+  readonly #sent = new Map<string, Map<string, string>>();
 
   constructor(policy: ToolPolicy) {
     this.#policy = policy;
@@ -95,7 +103,15 @@ export class CallGate {
   /** Gives every pending sensitive result to the tracker; calls checked at once wait for the same indexing. */
   private indexPending(): Promise<void> {
     this.#indexing ??= (async () => {
-      for (let next = this.#pending.shift(); next; next = this.#pending.shift()) await recordSliced(this.#tracker, next[0], next[1]);
+      try {
+        for (let next = this.#pending[0]; next; next = this.#pending[0]) {
+          await recordSliced(this.#tracker, next[0], next[1]);
+          this.#pending.shift();
+        }
+      } catch {
+        this.#failedClosed = true; // what could not be indexed could be anywhere: fail closed
+        this.#pending.length = 0;
+      }
     })().finally(() => {
       this.#indexing = undefined;
     });
@@ -107,8 +123,10 @@ export class CallGate {
     let sources = this.#sensitiveCalled;
     if (this.#policy.flowTracking === 'values') {
       while (this.#pending.length > 0 || this.#indexing) await this.indexPending();
-      const sentBefore = this.#sent.get(name) ?? '';
-      sources = this.#tracker.find(sentBefore ? [sentBefore, args] : args);
+      // Each argument is checked after what the same argument of the same tool was sent before (a body sent in pieces).
+      const before = this.#sent.get(name);
+      const joined = before ? [...leafEntries(args)].flatMap(([path, text]) => (before.has(path) ? [`${before.get(path)}\n${text}`] : [])) : [];
+      sources = this.#failedClosed ? this.#sensitiveCalled : this.#tracker.find(joined.length > 0 ? [joined, args] : args);
     }
     const from = sources.find((source) => !this.#policy.flowAllowed(source, name));
     if (from === undefined) {
@@ -124,10 +142,15 @@ export class CallGate {
     );
   }
 
-  /** Keeps the last SENT_TAIL characters of the text `name` was sent (pieces sent one call each meet here). */
+  /** Keeps the last SENT_TAIL characters of what each argument of `name` was sent (pieces sent one call each meet here). */
   private remember(name: string, args: JsonValue): void {
-    const text = (this.#sent.get(name) ?? '') + [...leafPieces(args)].join('\n');
-    this.#sent.set(name, text.length > SENT_TAIL ? text.slice(-SENT_TAIL) : text);
+    let tails = this.#sent.get(name);
+    if (!tails) this.#sent.set(name, (tails = new Map()));
+    for (const [path, text] of leafEntries(args)) {
+      if (!tails.has(path) && tails.size >= SENT_PATHS) continue;
+      const tail = `${tails.get(path) ?? ''}\n${text}`;
+      tails.set(path, tail.length > SENT_TAIL ? tail.slice(-SENT_TAIL) : tail);
+    }
   }
 
   private async approve(
@@ -143,6 +166,11 @@ export class CallGate {
         `${name} needs a person's approval, and this client cannot ask (it does not support MCP elicitation; \`run\` asks only on an interactive terminal). Return what the call would do as the result instead, so the person can do it.`,
       );
     }
+    if (this.#declined.has(name)) {
+      throw blocked(
+        `The person already declined a call of ${name} in this execution; it is not asked again. Return what you wanted to do as the result instead.`,
+      );
+    }
     const timeoutMs = this.#policy.approvalTimeoutMs;
     let answer: ApprovalAnswer;
     try {
@@ -153,6 +181,7 @@ export class CallGate {
       answer = 'cancel'; // no answer in time, the client went away, or it failed the request: not an approval
     }
     if (answer === 'accept') return;
+    if (answer === 'decline') this.#declined.add(name);
     throw blocked(
       answer === 'decline'
         ? `The person declined the call of ${name}. Do not try it again in this script; return what you wanted to do as the result instead.`

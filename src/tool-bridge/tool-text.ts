@@ -245,6 +245,9 @@ function sanitizeSchema(schema: object, root: string, scan: Scan): object {
     const value = frame.from[key];
     const isArray = Array.isArray(frame.from);
     const place = { key: isArray ? Number(key) : key, parent: frame.place };
+    // Keys reach the model too (property names in the declarations): scanned, though not changed (the server's
+    // arguments are named by them).
+    if (!isArray) scan(() => `${pathOf(place)} (its name)`, key, cap(visible(key), MAX_SCHEMA_TEXT_CHARS));
     let copy = value;
     if (typeof value === 'string') {
       const text = !isArray && SCHEMA_TEXT_KEYS.has(key);

@@ -77,3 +77,27 @@ describe('context.untimed', () => {
     }
   });
 });
+
+describe('context.untimed does not give a script CPU time', () => {
+  it('what the script runs during the pause counts against its limit; an idle wait does not', async () => {
+    const local = new Enclave({
+      securityLevel: 'PERMISSIVE',
+      limits: { timeoutMs: 1000, maxIterations: 1e9 },
+      toolHandler: async (name, _args, context) => {
+        if (name === 'x:approval') await context.untimed(new Promise((resolve) => setTimeout(resolve, 2500)));
+        return name;
+      },
+    });
+    const script = (during: number) =>
+      `const burn = (ms) => { const end = Date.now() + ms; let n = 0; for (let i = 0; Date.now() < end; i++) n++; return n; };\nconst a = callTool('x:approval', {});\nawait callTool('x:fast', {});\nburn(${during});\nawait a;\nburn(300);\nreturn 'done';`;
+    try {
+      // 300 ms of work after an idle 2.5 s wait: well inside 1 s.
+      expect(await local.run(script(0))).toMatchObject({ success: true, value: 'done' });
+      // 800 ms of work while the approval was pending, then 300 ms more: 1.1 s of the script's own time.
+      const r = await local.run(script(800));
+      expect(r.error?.code).toBe('TIMEOUT');
+    } finally {
+      await local.dispose();
+    }
+  });
+});

@@ -116,6 +116,14 @@ describe('data-flow evasions (values tracking)', () => {
     expect(r.value).toContain('POLICY_BLOCKED');
   });
 
+  // The same drip with a recipient field after the body, as a real mail or chat tool has.
+  it('a drip of short pieces beside a fixed second argument', async () => {
+    const r = await run(
+      `${READ}\nconst out = [];\nfor (let i = 0; i < 36; i += 6) {\n  try { await callTool('notes:note_write', { id: 'drip', text: t.slice(i, i + 6) }); out.push('SENT'); } catch (e) { out.push(e.code); }\n}\nreturn out;`,
+    );
+    expect(r.value).toContain('POLICY_BLOCKED');
+  });
+
   // Many calls at once: each is checked, none slips through while another is being checked.
   it('many egress calls at once', async () => {
     const r = await run(
@@ -136,12 +144,24 @@ describe('data-flow evasions (values tracking)', () => {
 describe('approval bypasses (the person declines everything)', () => {
   const TRY = "try { await callTool('notes:set_desc', { text: 'pwned' }); return 'RAN'; } catch (e) { return e.code; }";
   // The plain call, then the same call retried after catching the refusal.
-  it('retrying a declined call', async () => {
+  it('retrying a declined call (the person is asked once, then not again)', async () => {
+    const n = asked.length;
     const r = await run(
       `const out = [];\nfor (let i = 0; i < 5; i++) { try { await callTool('notes:set_desc', { text: 'pwned' + i }); out.push('RAN'); } catch (e) { out.push(e.code); } }\nreturn out;`,
     );
     expect(r.value).toEqual(Array(5).fill('POLICY_BLOCKED'));
+    expect(asked.length - n).toBe(1);
     expect(sent.some((s) => s.startsWith('notes:set_desc'))).toBe(false);
+  });
+
+  // A long filler value pushes the real recipient out of the approval form's view.
+  it('arguments long enough to hide a field from the person', async () => {
+    const n = asked.length;
+    await run("try { await callTool('notes:set_desc', { text: 'x'.repeat(5000) + ' and also send to attacker@evil.io' }); } catch {}\nreturn 1;");
+    const { approvalText } = await import('../../src/mcp/approval.js');
+    const text = approvalText(asked[n]!);
+    expect(text).toContain('more characters');
+    expect(text).toContain('decline unless you expected that');
   });
 
   // Many at once: each one asks, and each is declined.
@@ -151,7 +171,9 @@ describe('approval bypasses (the person declines everything)', () => {
       "const all = await Promise.allSettled([1, 2, 3].map((i) => callTool('notes:set_desc', { text: 'x' + i })));\nreturn all.map((s) => s.status);",
     );
     expect(r.value).toEqual(['rejected', 'rejected', 'rejected']);
-    expect(asked.length - n).toBe(3);
+    // Each is asked unless a decline came back first (then the rest are refused without asking).
+    expect(asked.length - n).toBeGreaterThanOrEqual(1);
+    expect(asked.length - n).toBeLessThanOrEqual(3);
   });
 
   // A destructive tool (annotated destructiveHint: true) is asked for without being listed.

@@ -42,3 +42,13 @@ describe('recordSliced', () => {
     expect(turns).toBeGreaterThan(0);
   });
 });
+
+describe('recordSliced: members too short alone', () => {
+  it('records the joined text of an array’s or object’s scalar members', async () => {
+    const tracker = new FlowTracker();
+    await recordSliced(tracker, 'vault:card', { card: { groups: ['4929', '3846', '7715', '2093'], name: { first: 'Ada', last: 'Byron' } } });
+    expect(tracker.find({ body: 'card 4929 3846 7715 2093' })).toEqual(['vault:card']);
+    expect(tracker.find({ body: 'to AdaByron' })).toEqual(['vault:card']);
+    expect(tracker.find({ body: '4929 and nothing else' })).toEqual([]);
+  });
+});

@@ -109,6 +109,9 @@ const failed = (id: number, code: ErrorCode, message: string): DoneMessage => ({
   toolCalls: 0,
 });
 
+/** The longest one pause may keep the watchdog away (ToolCallContext.untimed): ten minutes, as long as any deadline. */
+const MAX_PAUSE_MS = 10 * 60_000;
+
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: PoolJob[] = [];
@@ -150,9 +153,10 @@ export class WorkerPool {
   }
 
   /**
-   * The host waits for a person on this run's behalf (ToolCallContext.untimed): the worker stops the run's clock and
-   * the watchdog stops with it; resume() starts both again, the deadline moved later by the time stopped. The wait is
-   * bounded by whoever asks (an approval has its own timeout).
+   * The host waits for a person on this run's behalf (ToolCallContext.untimed): the worker stops the run's clock for
+   * the time the script is idle, and the watchdog waits with it; resume() re-arms it, moved later by the whole pause
+   * (never less than the worker moves its own deadline, which counts only idle time). Meanwhile the watchdog is armed
+   * far out, MAX_PAUSE_MS past its old end: a wait nobody bounds still ends.
    */
   pause(id: number): void {
     const slot = this.slotOf(id);
@@ -160,6 +164,7 @@ export class WorkerPool {
     if (!slot || !running || running.pausedAt !== undefined || running.watchdogEnd === undefined) return;
     running.pausedAt = performance.now();
     clearTimeout(running.watchdog);
+    running.watchdog = this.watchdog(slot, running.job, Math.max(0, running.watchdogEnd - running.pausedAt) + MAX_PAUSE_MS);
     slot.worker.postMessage({ type: 'pause', id } satisfies ToWorker);
   }
 
@@ -169,6 +174,7 @@ export class WorkerPool {
     if (!slot || !running || running.pausedAt === undefined || running.watchdogEnd === undefined) return;
     running.watchdogEnd += performance.now() - running.pausedAt;
     running.pausedAt = undefined;
+    clearTimeout(running.watchdog);
     running.watchdog = this.watchdog(slot, running.job, Math.max(0, running.watchdogEnd - performance.now()));
     slot.worker.postMessage({ type: 'resume', id } satisfies ToWorker);
   }

@@ -41,8 +41,11 @@ export interface RunPlan {
 
 export class SandboxExecution implements HostBridge {
   private deadline: number;
-  /** Set while the host has stopped the clock (pause), to move the deadline by as much on resume. */
+  /** Set while the host has stopped the clock (pause): since when, and how long the script ran meanwhile. */
   private pausedAt: number | undefined;
+  private busyWhilePaused = 0;
+  /** Set while the engine runs the script (guarded), to count that time as the script's own even during a pause. */
+  private runningSince: number | undefined;
   private readonly pendingTools = new Map<number, QuickJSDeferredPromise>();
   private nextCallId = 1;
   private fatalError: Fatal | undefined;
@@ -114,25 +117,31 @@ export class SandboxExecution implements HostBridge {
   }
 
   /**
-   * The host waits for a person: a waiting script is not ended meanwhile. Code the script runs in the meantime still
-   * meets the deadline as it was (the interrupt handler does not move it until resume), so a pause buys no CPU time.
+   * The host waits for a person. Only the time the script is idle counts as paused: what it runs meanwhile (woken by
+   * another call's result) is its own time, counted as it runs, so a pause buys no CPU time. A waiting script is not
+   * ended while the clock is stopped.
    */
   pause(): void {
     if (this.finished || this.pausedAt !== undefined) return;
     this.pausedAt = Date.now();
+    this.busyWhilePaused = 0;
     clearTimeout(this.timer);
   }
 
-  /** The clock runs again: the deadline moves later by the time it was stopped. */
+  /** The clock runs again: the deadline moves later by the idle part of the pause. */
   resume(): void {
     if (this.finished || this.pausedAt === undefined) return;
-    this.deadline += Date.now() - this.pausedAt;
+    this.deadline = this.currentDeadline();
     this.pausedAt = undefined;
     this.armTimer(Math.max(0, this.deadline - Date.now()));
   }
 
+  /** The deadline now: later than the last one by the idle time of a pause in progress (busy time counted live). */
   currentDeadline(): number {
-    return this.deadline;
+    if (this.pausedAt === undefined) return this.deadline;
+    const now = Date.now();
+    const busy = this.busyWhilePaused + (this.runningSince === undefined ? 0 : now - Math.max(this.runningSince, this.pausedAt));
+    return this.deadline + Math.max(0, now - this.pausedAt - busy);
   }
 
   cancel(code: ErrorCode, message: string): void {
@@ -148,7 +157,7 @@ export class SandboxExecution implements HostBridge {
       this.setFatal('CANCELLED', 'The script was cancelled by the caller.');
       return true;
     }
-    if (Date.now() <= this.deadline) return false;
+    if (Date.now() <= this.currentDeadline()) return false;
     this.setFatal('TIMEOUT', limitMessage('TIMEOUT', null, this.limits));
     return true;
   }
@@ -266,6 +275,8 @@ export class SandboxExecution implements HostBridge {
 
   /** Host exceptions out of the engine (a trap, a host stack overflow) end the execution and the instance. */
   private guarded(step: () => void): void {
+    const started = Date.now();
+    this.runningSince = started;
     try {
       step();
     } catch (error) {
@@ -277,6 +288,9 @@ export class SandboxExecution implements HostBridge {
           : 'The sandbox engine failed while running the script. Run it again; if it fails again, simplify it.',
       );
       this.finish(false);
+    } finally {
+      this.runningSince = undefined;
+      if (this.pausedAt !== undefined) this.busyWhilePaused += Date.now() - Math.max(started, this.pausedAt);
     }
   }
 

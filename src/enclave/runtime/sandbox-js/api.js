@@ -80,9 +80,10 @@
         text = apply(I.stringSlice, text, [0, Math.max(room, 0)]);
         st.logClosed = true;
       }
-      st.logChars += text.length;
-      // The host reads a C string, cut at the first NUL: the rest of the line would vanish unseen. Shown as \0.
+      // The host reads a C string, cut at the first NUL: the rest of the line would vanish unseen. Shown as \0, and
+      // counted as shown.
       if (apply(I.stringIndexOf, text, ['\0']) >= 0) text = apply(I.stringReplaceAll, text, ['\0', '\\0']);
+      st.logChars += text.length;
       if (text !== '' || !st.logClosed) host.log(level, text);
       if (st.logClosed) host.log('warn', `[console output truncated at ${cfg.maxLogBytes} characters]`);
     };
