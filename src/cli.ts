@@ -120,10 +120,10 @@ async function main(argv: string[]): Promise<number> {
           if (kept.length > 0)
             process.stderr.write(`enclave-mcp: kept ${kept.length} pin(s) of unavailable server(s) ${[...down].join(', ')}; pin again once they are up\n`);
           process.stdout.write(`${toolsListing([], tools)}\n`);
-          return 0;
+          return down.size > 0 ? 1 : 0;
         }
         process.stdout.write(`${toolsListing(bridge.withheld, bridge.tools)}\n`);
-        return 0;
+        return bridge.unavailable.length > 0 ? 1 : 0; // the listing lacks those servers' tools: not a success
       });
     }
     case 'serve': {

@@ -26,6 +26,9 @@ export interface DownstreamOptions {
   redact?: (text: string) => string;
 }
 
+/** A line of a server's stderr that reads like the reason it failed. */
+const ERROR_LINE = /\b(error|cannot|can't|failed|fatal|exception|denied|refused|not found|missing|invalid|ENOENT|EACCES|EADDRINUSE)\b/i;
+
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
@@ -145,7 +148,7 @@ export class DownstreamServer {
     } catch (error) {
       await client.close().catch(() => undefined);
       if (this.closed) return false;
-      this.problem = `could not connect: ${this.redact(firstLine(error instanceof Error ? error.message : String(error)))}`;
+      this.problem = `could not connect: ${this.redact(firstLine(error instanceof Error ? error.message : String(error)))}${this.said(transport)}`;
       // One warning per outage, not one per retry.
       if (this.attempts === 0) log.warn(`downstream server "${this.name}" ${this.problem}; retrying in the background`);
       this.scheduleReconnect();
@@ -157,13 +160,28 @@ export class DownstreamServer {
 
   private lost(client: Client): void {
     if (this.client !== client || this.status === 'closed') return;
+    const transport = this.current;
     this.client = undefined;
     this.current = undefined;
     this.status = 'down';
-    this.problem = 'the connection was lost';
-    log.warn(`downstream server "${this.name}" disconnected; reconnecting`);
+    this.problem = `the connection was lost${this.said(transport)}`;
+    log.warn(`downstream server "${this.name}" disconnected (${this.problem}); reconnecting`);
     this.options.onToolsChanged?.();
     this.scheduleReconnect();
+  }
+
+  /**
+   * What a stdio server said on stderr before it failed (redacted): its last line that reads like an error (a crash
+   * ends with lines such as "Node.js v20"), else its last line; nothing when it wrote nothing.
+   */
+  private said(transport: Transport | undefined): string {
+    const tail = (transport as { stderrTail?: () => string } | undefined)?.stderrTail?.() ?? '';
+    const lines = tail
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    const line = lines.filter((l) => ERROR_LINE.test(l)).at(-1) ?? lines.at(-1);
+    return line ? `; its stderr said: ${this.redact(line.slice(0, 300))}` : '';
   }
 
   private scheduleReconnect(): void {

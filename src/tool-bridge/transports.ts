@@ -45,8 +45,11 @@ export function isStdioTarget(target: ServerTarget): target is StdioTarget {
   return 'command' in target;
 }
 
-/** A transport ready for Client.connect(); `pid` reports the stdio child once started. */
-export function createTransport(target: ServerTarget): Transport & { readonly pid?: number | null } {
+/** What a stdio server last wrote on stderr is kept up to this many characters, to say why it failed. */
+const STDERR_TAIL = 2048;
+
+/** A transport ready for Client.connect(); `pid` reports the stdio child once started, `stderrTail` what it last wrote on stderr. */
+export function createTransport(target: ServerTarget): Transport & { readonly pid?: number | null; stderrTail?: () => string } {
   if (isStdioTarget(target)) {
     const transport = new StdioClientTransport({
       command: target.command,
@@ -55,8 +58,13 @@ export function createTransport(target: ServerTarget): Transport & { readonly pi
       // environment: a downstream server sees only what the manifest gives it.
       env: { ...getDefaultEnvironment(), ...target.env },
       ...(target.cwd ? { cwd: target.cwd } : {}),
-      // Downstream stderr is noise for our stdout protocol and may carry secrets: dropped.
-      stderr: 'ignore',
+      // Downstream stderr never reaches our stdout (the protocol) or a script: only its tail is kept, for the
+      // operator, when the server fails to start or dies (redacted where it is shown: downstream.ts).
+      stderr: 'pipe',
+    });
+    let tail = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });
     const start = transport.start.bind(transport);
     transport.start = async () => {
@@ -71,7 +79,7 @@ export function createTransport(target: ServerTarget): Transport & { readonly pi
         closed?.();
       };
     };
-    return transport;
+    return Object.assign(transport, { stderrTail: () => tail });
   }
   const url = new URL(target.url);
   const requestInit: RequestInit = { headers: { ...target.headers } };

@@ -116,9 +116,29 @@ describe('enclave-mcp CLI with --manifest', { timeout: 60_000 }, () => {
     const secret = `/opt/enclave-test-${process.pid}/no-such-server`;
     const json = { servers: { ghost: { command: '${env:ENCLAVE_TEST_GHOST}' } }, allow: ['ghost:*'] };
     const out = await cli(['tools', '--manifest', manifestFile('ghost.json', json)], { env: { ENCLAVE_TEST_GHOST: secret } });
-    expect(out.code).toBe(0);
+    expect(out.code).toBe(1); // the listing lacks its tools (DESIGN §7)
     expect(out.stderr).toMatch(/server "ghost" is unavailable: could not connect: spawn \[REDACTED\] ENOENT/);
     expect(out.stderr + out.stdout).not.toContain(`enclave-test-${process.pid}`);
+  });
+
+  it('a server that dies at start-up: tools exits 1 and says what it last wrote on stderr, redacted', async () => {
+    const secret = `sekrit-${process.pid}-value`;
+    const json = {
+      servers: {
+        broken: {
+          command: 'node',
+          args: ['-e', "console.error('starting'); console.error('Error: cannot open database at ' + process.env.DB_URL); process.exit(3)"],
+          env: { DB_URL: '${env:ENCLAVE_TEST_DB}' },
+        },
+        memory: twoServers.servers.memory,
+      },
+      allow: ['broken:*', 'memory:*'],
+    };
+    const out = await cli(['tools', '--manifest', manifestFile('broken.json', json)], { env: { ENCLAVE_TEST_DB: secret } });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/server "broken" is unavailable: could not connect: .*its stderr said: Error: cannot open database at \[REDACTED\]/);
+    expect(out.stdout).toContain("callTool('memory:read_graph'"); // the servers that are up are still listed
+    expect(out.stderr + out.stdout).not.toContain(secret);
   });
 
   /** Closing the enclave ends the script with CANCELLED, which run may print (whole) before the CLI exits. */
