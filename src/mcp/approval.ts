@@ -5,20 +5,13 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import { ElicitResultSchema, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonValue } from '../enclave/index.js';
 import type { ApprovalRequest, Approver } from '../tool-bridge/call-gate.js';
+import { escapeInvisible as visible } from '../tool-bridge/tool-text.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** Arguments are shown up to this many characters: a person reads them, and a form is no place for a megabyte. */
 const MAX_SHOWN_ARGS = 2_000;
 
-/**
- * Characters that change how text reads without being seen (BiDi controls, zero-width and tag characters): a script
- * could use them in its arguments to make the person misread what they approve. JSON.stringify escapes control
- * characters, not these; they are shown as escapes.
- */
-const INVISIBLE =
-  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists variation selectors and joiners on purpose, one by one
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|[\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
 /** Each string argument is shown up to this many characters, so that one long value cannot push the others out of view. */
 const MAX_SHOWN_STRING = 300;
 
@@ -43,7 +36,6 @@ function shortened(value: JsonValue): { value: JsonValue; cut: boolean } {
   const result = walk(value, 0);
   return { value: result, cut };
 }
-const visible = (text: string): string => text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
 
 /** The text of an approval request, for any medium (MCP form, terminal). */
 export function approvalText(request: ApprovalRequest): string {

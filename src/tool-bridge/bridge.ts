@@ -169,8 +169,8 @@ export class ToolBridge {
     }
     if (!tool) throw this.unknown(name);
     // Checked at the call, not only when the catalog was built: the definition may have changed since.
-    const pin = checkPin(this.pins, name, tool);
-    if (pin.status === 'changed' || (pin.status === 'unpinned' && this.pinNewTools)) throw this.withheldError(name, pin.status);
+    const withheld = this.withheldReason(name, tool);
+    if (withheld) throw this.withheldError(name, withheld);
     this.validatorFor(tool, name)(args);
     const gate = this.gateFor(context.run);
     // The person is shown the description the model reads (sanitized and redacted when the catalog was built).
@@ -198,6 +198,12 @@ export class ToolBridge {
       this.gates.set(run, gate);
     }
     return gate;
+  }
+
+  /** Why the manifest's pins keep this tool from the model, if they do: its definition changed, or it is new. */
+  private withheldReason(name: string, tool: Tool): WithheldTool['reason'] | undefined {
+    const { status } = checkPin(this.pins, name, tool);
+    return status === 'changed' || (status === 'unpinned' && this.pinNewTools) ? status : undefined;
   }
 
   private withheldError(name: string, status: WithheldTool['reason']): ToolCallError {
@@ -261,8 +267,8 @@ export class ToolBridge {
         const qualifiedName = `${server.name}:${tool.name}`;
         if (!this.allowlist.isAllowed(qualifiedName)) continue;
         live.add(tool);
-        const pin = checkPin(this.pins, qualifiedName, tool);
-        if (pin.status === 'changed' || (pin.status === 'unpinned' && this.pinNewTools)) withheld.push({ qualifiedName, reason: pin.status });
+        const reason = this.withheldReason(qualifiedName, tool);
+        if (reason) withheld.push({ qualifiedName, reason });
         else catalog.push(this.describe(server.name, qualifiedName, tool));
       }
     }

@@ -38,6 +38,13 @@ const SELECTORS = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{2,}|[\uFE00-\uFE0D\u{E0100
 // so the next line keeps its indentation).
 const BLANK_LINES = /\n\s*\n/g;
 
+/**
+ * Invisible characters, line and paragraph separators and variation selectors, for texts a person must read exactly as
+ * they are (an approval request): shown as `\u{…}` escapes instead of removed, so that nothing is hidden either way.
+ */
+const ESCAPED = new RegExp(`[${INVISIBLE}${String.raw`\u{2028}\u{2029}\u{2065}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}`}]`, 'gu');
+export const escapeInvisible = (text: string): string => text.replace(ESCAPED, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+
 /** The text as a model reads it: line ends normalized, invisible and control characters dropped. */
 const visible = (text: string): string => text.replace(LINE_BREAK, '\n').replace(REMOVED, '').replace(SELECTORS, '');
 
