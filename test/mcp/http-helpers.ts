@@ -29,7 +29,7 @@ export function manifestJson(mark: string, dir: string): Record<string, unknown>
       everything: { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env, ...slow },
       fixture: { command: process.execPath, args: ['--import', TSX, FIXTURE_STDIO], env, ...slow },
     },
-    allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fixture:slow', 'fixture:hang', 'fixture:cancelled_count'],
+    allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fixture:slow', 'fixture:hang', 'fixture:cancelled_count', 'fixture:hanging_count'],
     deny: ['memory:delete_*'],
   };
 }

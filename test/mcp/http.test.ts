@@ -69,6 +69,13 @@ async function cancelledCount(c: Client): Promise<number> {
   return Number(structured(result).value);
 }
 
+/** How many hang calls the fixture holds right now: a test aborts only once its call has reached the fixture, since a
+ * call cancelled before the bridge sends it is never counted (correctly: nothing was sent). */
+async function hangingCount(c: Client): Promise<number> {
+  const result = await run(c, "return await callTool('fixture:hanging_count', {});");
+  return Number(structured(result).value);
+}
+
 async function until(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -125,11 +132,16 @@ describe('Streamable HTTP, stateful', () => {
   it('cancels a running script and its downstream call when the client aborts, and keeps serving', async () => {
     const c = await client();
     const before = await cancelledCount(c);
+    const holding = await hangingCount(c);
     const abort = new AbortController();
+    let started = false;
     const call = run(c, "await callTool('fixture:hang', {}); return 'not reached';", {
       signal: abort.signal,
-      onprogress: (p) => p.message?.includes('fixture:hang started') && abort.abort('the user pressed stop'),
+      onprogress: (p) => (started ||= p.message?.includes('fixture:hang started') === true),
     });
+    expect(await until(async () => (await hangingCount(c)) === holding + 1)).toBe(true);
+    expect(started).toBe(true); // progress came on the request's own stream before the abort
+    abort.abort('the user pressed stop');
     await expect(call).rejects.toThrow(/stop|abort/i);
     // The script was cancelled, so the bridge cancelled its downstream call: the fixture counts it.
     expect(await until(async () => (await cancelledCount(c)) === before + 1)).toBe(true);
@@ -205,8 +217,11 @@ describe('legacy SSE', () => {
   it('cancels a script over SSE too', async () => {
     const c = await client('sse');
     const before = await cancelledCount(c);
+    const holding = await hangingCount(c);
     const abort = new AbortController();
-    const call = run(c, "await callTool('fixture:hang', {});", { signal: abort.signal, onprogress: () => abort.abort('stop') });
+    const call = run(c, "await callTool('fixture:hang', {});", { signal: abort.signal });
+    expect(await until(async () => (await hangingCount(c)) === holding + 1)).toBe(true);
+    abort.abort('stop');
     await expect(call).rejects.toThrow();
     expect(await until(async () => (await cancelledCount(c)) === before + 1)).toBe(true);
   });
@@ -295,14 +310,13 @@ describe('graceful shutdown', () => {
     const c = await client('streamable', server);
     const probe = await client();
     const before = await cancelledCount(probe);
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    const call = run(c, "await callTool('fixture:hang', {});", { onprogress: () => started() });
+    const holding = await hangingCount(probe);
+    const call = run(c, "await callTool('fixture:hang', {});");
     const outcome = call.then(
       () => 'answered',
       (error: unknown) => error,
     ); // it settles while close() runs
-    await running;
+    expect(await until(async () => (await hangingCount(probe)) === holding + 1)).toBe(true);
     const t0 = Date.now();
     await server.close(300);
     expect(Date.now() - t0).toBeLessThan(3000);

@@ -36,7 +36,7 @@ writeFileSync(
       everything: { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: { TEST_DIR: dir } },
       fx: { command: process.execPath, args: ['--import', TSX, FIXTURE], env: { TEST_DIR: dir } },
     },
-    allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fx:hang', 'fx:slow', 'fx:cancelled_count', 'fx:add_tool', 'fx:added_*'],
+    allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fx:hang', 'fx:slow', 'fx:cancelled_count', 'fx:hanging_count', 'fx:add_tool', 'fx:added_*'],
     deny: ['memory:delete_*'],
   }),
 );
@@ -196,15 +196,20 @@ describe('serve over stdio with the SDK client', () => {
 
   it('cancelling a long script cancels its downstream call, and the server serves the next request', async () => {
     const count = async () => (await run("return await callTool('fx:cancelled_count', {});")).structuredContent as { value: unknown };
+    const hanging = async () => (await run("return await callTool('fx:hanging_count', {});")).structuredContent as { value: unknown };
     const before = Number((await count()).value);
+    const holding = Number((await hanging()).value);
     const controller = new AbortController();
     const started = Date.now();
+    let announced = false;
     const pending = run("await callTool('fx:slow', { ms: 300 }); return await callTool('fx:hang', {});", {
       signal: controller.signal,
-      onprogress: (p) => {
-        if (p.message === 'callTool fx:hang started') controller.abort('the user pressed stop');
-      },
+      onprogress: (p) => (announced ||= p.message === 'callTool fx:hang started'),
     });
+    // Abort once the fixture holds the call: a call cancelled before the bridge sends it never reaches the fixture.
+    expect(Number((await waitFor(hanging, (h) => Number(h.value) === holding + 1, 3_000)).value)).toBe(holding + 1);
+    expect(announced).toBe(true);
+    controller.abort('the user pressed stop');
     await expect(pending).rejects.toThrow(/stop|abort/i);
     expect(Date.now() - started).toBeLessThan(4_000); // well before STRICT's 5 s timeout
     // The fixture counts a cancellation when notifications/cancelled reaches it.
