@@ -2,7 +2,7 @@
 // script nor running a hostile one holds up this thread or another execution), stage 6 on the way out.
 // run() resolves to a result for every input; it never rejects.
 import { EnclaveConfigError, errorOf, type ExecutionError } from './errors.js';
-import { resolveLimits, type Limits, type SecurityLevel } from './levels.js';
+import { resolveLimits, SECURITY_LEVELS, type Limits, type SecurityLevel } from './levels.js';
 import { parseEnclaveOptions } from './options.js';
 import { compile } from './pipeline.js';
 import type { DoneMessage } from './runtime/messages.js';
@@ -73,16 +73,31 @@ export class Enclave {
       if (options.signal?.aborted) return this.failed(started, errorOf('CANCELLED', 'The script was cancelled before it started.'));
       // Checking and transforming the script (stages 1–4) happens in the worker, off this thread; only what costs
       // nothing is refused here: a script that is not text, or too large to send at all.
-      if (typeof code !== 'string' || Buffer.byteLength(code, 'utf8') > this.limits.maxCodeBytes) {
-        const compiled = compile({ code, level: this.securityLevel, limits: this.limits, extraGlobals: this.globalNames });
+      const settings = this.settingsFor(options);
+      if (typeof code !== 'string' || Buffer.byteLength(code, 'utf8') > settings.limits.maxCodeBytes) {
+        const compiled = compile({ code, level: settings.level, limits: settings.limits, extraGlobals: this.globalNames });
         if (!compiled.ok) return this.failed(started, compiled.error);
       }
-      const done = await this.execute(code, options);
-      return this.finish(started, done);
+      const done = await this.execute(code, options, settings);
+      return this.finish(started, done, settings.limits);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return this.failed(started, errorOf('INTERNAL_ERROR', this.redactor.message(`The enclave failed unexpectedly: ${message}. Run the script again.`)));
     }
+  }
+
+  /**
+   * This run's level and limits: the enclave's, narrowed by the run's options (a caller's principal). Never widened:
+   * the stricter level and the smaller of each limit win, whatever the caller asked for.
+   */
+  private settingsFor(options: RunOptions): { level: SecurityLevel; limits: Limits } {
+    const asked = options.securityLevel;
+    const level = asked !== undefined && SECURITY_LEVELS.indexOf(asked) < SECURITY_LEVELS.indexOf(this.securityLevel) ? asked : this.securityLevel;
+    const limits = { ...this.limits };
+    for (const [key, value] of Object.entries(options.limits ?? {}) as [keyof Limits, number | undefined][]) {
+      if (key in limits && typeof value === 'number' && value < limits[key]) limits[key] = value;
+    }
+    return { level, limits };
   }
 
   /** The sandbox workers: how many, how many are starting, running an execution, or waiting for one. */
@@ -106,7 +121,11 @@ export class Enclave {
     await pool?.dispose();
   }
 
-  private execute(code: string, options: RunOptions): Promise<DoneMessage & { logs: LogEntry[]; served: number }> {
+  private execute(
+    code: string,
+    options: RunOptions,
+    settings: { level: SecurityLevel; limits: Limits },
+  ): Promise<DoneMessage & { logs: LogEntry[]; served: number }> {
     const pool = this.workers();
     const handler = options.toolHandler ?? this.toolHandler;
     const id = this.nextId++;
@@ -121,20 +140,21 @@ export class Enclave {
         if (--waiting === 0) pool.resume(id);
       });
     };
+    const submitted = performance.now();
     return new Promise((resolve) => {
       const onAbort = (): void => pool.cancel(id, 'CANCELLED', 'The script was cancelled by the caller.');
       const job = {
         id,
         code,
-        level: this.securityLevel,
-        limits: this.limits,
+        level: settings.level,
+        limits: settings.limits,
         globals: this.globalsJson,
         globalNames: [...this.globalNames],
         onToolCall: (callId: number, name: string, args: string) => {
           served++;
           const controller = new AbortController();
           calls.set(callId, controller);
-          void this.serveTool(handler, name, args, { signal: controller.signal, run, untimed }, options, served)
+          void this.serveTool(handler, name, args, { signal: controller.signal, run, untimed }, options, served, settings.limits)
             .then((reply) => {
               calls.delete(callId);
               if (!controller.signal.aborted) pool.send(id, { type: 'tool-result', id, callId, ...reply });
@@ -147,6 +167,7 @@ export class Enclave {
           logs.push(entry);
           emit(options, { type: 'log', ...entry });
         },
+        onDispatch: () => emit(options, { type: 'started', queuedMs: performance.now() - submitted }),
         onDone: (done: DoneMessage) => {
           options.signal?.removeEventListener('abort', onAbort);
           for (const controller of calls.values()) controller.abort();
@@ -177,6 +198,7 @@ export class Enclave {
     { signal, run, untimed }: ToolCallContext,
     options: RunOptions,
     callNo: number,
+    limits: Limits,
   ): Promise<ToolReply> {
     const t0 = performance.now();
     const shown = this.redactor.toolName(name); // events reach clients: the name is the script's text
@@ -189,7 +211,7 @@ export class Enclave {
       signal,
       run,
       untimed,
-      maxResultBytes: Math.floor(this.limits.memoryBytes / 2),
+      maxResultBytes: Math.floor(limits.memoryBytes / 2),
       maxArgsBytes: MAX_TOOL_ARGS_BYTES,
       redactor: this.redactor,
     });
@@ -204,18 +226,18 @@ export class Enclave {
     return reply;
   }
 
-  private finish(started: number, done: DoneMessage & { logs: LogEntry[]; served: number }): ExecutionResult {
+  private finish(started: number, done: DoneMessage & { logs: LogEntry[]; served: number }, limits: Limits): ExecutionResult {
     const stats = { durationMs: performance.now() - started, toolCalls: done.served, iterations: done.iterations };
-    const logs = capLogs(done.logs, this.limits.maxLogBytes, this.limits.maxLogCalls);
+    const logs = capLogs(done.logs, limits.maxLogBytes, limits.maxLogCalls);
     const score = done.score !== undefined ? { score: done.score } : {};
     if (done.ok) {
       const text = done.value ?? 'null';
-      if (Buffer.byteLength(text, 'utf8') > this.limits.maxResultBytes) {
+      if (Buffer.byteLength(text, 'utf8') > limits.maxResultBytes) {
         return {
           success: false,
           error: errorOf(
             'OUTPUT_LIMIT',
-            `The result is larger than ${this.limits.maxResultBytes} bytes. Return a summary (counts, the first items, the fields you need) instead of everything.`,
+            `The result is larger than ${limits.maxResultBytes} bytes. Return a summary (counts, the first items, the fields you need) instead of everything.`,
           ),
           logs,
           stats,

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'RUNTIME_ERROR',
   'CANCELLED',
   'SERVER_BUSY',
+  'QUOTA_EXCEEDED',
   'INTERNAL_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

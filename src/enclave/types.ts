@@ -47,6 +47,8 @@ export interface ToolCallContext {
 export type ToolHandler = (name: string, args: JsonObject, context: ToolCallContext) => Promise<unknown>;
 
 export type ExecutionEvent =
+  /** A worker took the run; queuedMs is how long it waited for one (operators' queue-wait metric). */
+  | { type: 'started'; queuedMs: number }
   | { type: 'tool-call-start'; id: number; tool: string }
   | { type: 'tool-call-end'; id: number; tool: string; ok: boolean; durationMs: number; code?: string }
   | { type: 'log'; level: LogLevel; message: string };
@@ -82,6 +84,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   toolHandler?: ToolHandler;
   onEvent?: (event: ExecutionEvent) => void;
+  /** A stricter level for this run (a looser one is ignored: the enclave's level is the floor). */
+  securityLevel?: SecurityLevel;
+  /** Lower limits for this run (a higher value is ignored). */
+  limits?: Partial<Limits>;
 }
 
 export interface ValidationResult {

@@ -4,11 +4,14 @@ import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ERROR_CODES, type ExecutionEvent, type ExecutionResult } from '../enclave/index.js';
+import { ERROR_CODES, type ErrorCode, type ExecutionEvent, type ExecutionResult, type Limits, log, SECURITY_LEVELS } from '../enclave/index.js';
+import type { DownstreamTool } from '../tool-bridge/types.js';
 import type { OpenManifest } from '../tool-bridge/open.js';
 import { elicitationApprover } from './approval.js';
+import type { Approver } from '../tool-bridge/call-gate.js';
 import { describeExecute } from './description.js';
 import { formatResult } from './format.js';
+import { OPERATOR_PRINCIPAL, type Principal, Principals, type Quota } from './principals.js';
 import { renderSearch, SEARCH_DETAILS, searchTools } from './search.js';
 
 export const SERVER_INFO = { name: 'enclave-mcp', version: '0.1.0' };
@@ -21,6 +24,34 @@ export interface GatewayOptions {
   maxConcurrent?: number;
   /** Executions admitted at once for one session (default 32), so one client cannot take every slot. */
   maxPerSession?: number;
+  /** Where principals' quotas are counted (default: none is enforced unless a principal has a quota; then in memory). */
+  quotas?: QuotaCounter;
+  /** Told of every execution as it ends (metrics, access logs). */
+  observer?: ExecutionObserver;
+}
+
+/** Admits or refuses one execution under a principal's quota; a refusal consumes nothing. */
+export interface QuotaCounter {
+  acquire(key: string, quota: Quota): Promise<{ ok: true; release(): void } | { ok: false; message: string }>;
+}
+
+/** What one finished execution looked like, for metrics and logs: never the code itself or its values. */
+export interface ExecutionRecord {
+  principal: string;
+  session: string;
+  /** The script, as given (the observer hashes it; it must never be logged or labelled whole). */
+  code: string;
+  result: ExecutionResult;
+  /** Tool calls of the execution, as the enclave reported them (name, outcome, duration). */
+  toolCalls: readonly Extract<ExecutionEvent, { type: 'tool-call-end' }>[];
+  /** How long it waited for a sandbox worker; absent when it never got one (refused or cancelled before). */
+  queuedMs?: number;
+  /** The JSON-RPC id of the tools/call request, to match a log line with what the client saw. */
+  rpcId?: string | number;
+}
+
+export interface ExecutionObserver {
+  executionFinished(record: ExecutionRecord): void;
 }
 
 const ResultSchema = z.object({
@@ -47,27 +78,37 @@ const LOG_LEVELS = { log: 'info', info: 'info', warn: 'warning', error: 'error' 
 /** What every session shares: the live manifest, the concurrency bounds, and the sessions to notify. */
 export class Gateway {
   readonly open: OpenManifest;
+  readonly principals: Principals;
+  private readonly quotas: QuotaCounter | undefined;
+  private readonly observer: ExecutionObserver | undefined;
   private readonly maxConcurrent: number;
   private readonly maxPerSession: number;
   private running = 0;
   private readonly perSession = new Map<string, number>();
-  private readonly executeTools = new Set<RegisteredTool>();
+  /** Each session's execute_agentscript, with the principal whose tools its description lists. */
+  private readonly executeTools = new Map<RegisteredTool, Principal>();
   private readonly servers = new Set<McpServer>();
   private readonly unsubscribe: () => void;
   private readonly unsubscribeWarnings: () => void;
 
   constructor(open: OpenManifest, options: GatewayOptions = {}) {
     this.open = open;
+    this.principals = new Principals(open.manifest);
+    this.quotas = options.quotas;
+    this.observer = options.observer;
     this.maxConcurrent = options.maxConcurrent ?? 128;
     this.maxPerSession = options.maxPerSession ?? 32;
     // A changed downstream catalog changes our description: each session's tool is updated, and the SDK then
     // sends notifications/tools/list_changed so clients read it again.
-    let last = this.description();
+    const last = new Map<string, string>(); // by principal name
     this.unsubscribe = open.bridge.onToolsChanged(() => {
-      const description = this.description();
-      if (description === last) return; // a reconnect with the same tools is no news to clients
-      last = description;
-      for (const tool of this.executeTools) tool.update({ description });
+      const fresh = new Map<string, string>();
+      for (const [tool, principal] of this.executeTools) {
+        let description = fresh.get(principal.name);
+        if (description === undefined) fresh.set(principal.name, (description = this.description(principal)));
+        if (last.get(principal.name) !== description) tool.update({ description }); // a reconnect with the same tools is no news
+      }
+      for (const [name, description] of fresh) last.set(name, description);
     });
     // What the bridge warns about (a pinned tool changed) is news for every client, not only for our stderr.
     this.unsubscribeWarnings = open.bridge.onWarning((message) => {
@@ -78,8 +119,47 @@ export class Gateway {
     });
   }
 
-  description(): string {
-    return describeExecute(this.open.enclave.securityLevel, this.open.enclave.limits, this.open.bridge.tools);
+  /** The allowed tools of the servers that are up, as `principal` may see and call them. */
+  tools(principal: Principal = OPERATOR_PRINCIPAL): readonly DownstreamTool[] {
+    const all = this.open.bridge.tools;
+    const allows = principal.allows;
+    return allows ? all.filter((t) => allows(t.qualifiedName)) : all;
+  }
+
+  description(principal: Principal = OPERATOR_PRINCIPAL): string {
+    // What the enclave will apply to this principal's runs (it narrows the same way): the stricter level, the lower limit.
+    const { securityLevel, limits } = this.open.enclave;
+    const level =
+      principal.securityLevel && SECURITY_LEVELS.indexOf(principal.securityLevel) < SECURITY_LEVELS.indexOf(securityLevel)
+        ? principal.securityLevel
+        : securityLevel;
+    const narrowed = { ...limits };
+    for (const key of Object.keys(narrowed) as (keyof Limits)[]) narrowed[key] = Math.min(limits[key], principal.limits?.[key] ?? Number.POSITIVE_INFINITY);
+    return describeExecute(level, narrowed, this.tools(principal));
+  }
+
+  /** Counts one execution of `principal` against its quota; a refusal is the result to answer with. */
+  async admit(principal: Principal): Promise<{ release(): void } | ExecutionResult> {
+    if (!principal.quota || !this.quotas) return { release: () => undefined };
+    const grant = await this.quotas.acquire(principal.name, principal.quota).catch((error: unknown) => ({
+      ok: false as const,
+      message: `The quota store failed (${error instanceof Error ? error.message : String(error)}). Try again in a moment.`,
+    }));
+    return grant.ok ? grant : refusal('QUOTA_EXCEEDED', grant.message);
+  }
+
+  /** Tells the observer (metrics, logs); an observer that throws loses its record, never the answer. */
+  finished(record: ExecutionRecord): void {
+    try {
+      this.observer?.executionFinished(record);
+    } catch (error) {
+      log.warn('the execution observer failed; the record was dropped', error);
+    }
+  }
+
+  /** MCP sessions connected now (stdio's one, each HTTP session, each stateless request while it runs). */
+  get sessions(): number {
+    return this.servers.size;
   }
 
   /** Counts one execution in; undefined when a bound is reached. */
@@ -99,8 +179,8 @@ export class Gateway {
     };
   }
 
-  register(server: McpServer, tool: RegisteredTool): () => void {
-    this.executeTools.add(tool);
+  register(server: McpServer, tool: RegisteredTool, principal: Principal): () => void {
+    this.executeTools.set(tool, principal);
     this.servers.add(server);
     return () => {
       this.executeTools.delete(tool);
@@ -116,31 +196,34 @@ export class Gateway {
   }
 }
 
-/** A new McpServer for one session. `session` keys the per-session bound (stateless: one per request). */
-export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer {
+/**
+ * A new McpServer for one session. `session` keys the per-session bound (stateless: one per request); `principal`
+ * is who authenticated (its tools are all this session sees and calls; stdio and the server token: the operator).
+ */
+export function createMcpServer(gateway: Gateway, session = 'stdio', principal: Principal = OPERATOR_PRINCIPAL): McpServer {
   const server = new McpServer(SERVER_INFO, { capabilities: { logging: {}, tools: { listChanged: true } } });
   const execute = server.registerTool(
     'execute_agentscript',
     {
       title: 'Run an AgentScript program',
-      description: gateway.description(),
+      description: gateway.description(principal),
       inputSchema: { code: z.string().describe('The AgentScript program: the body of an async function.') },
       outputSchema: ResultSchema.shape,
       // It calls downstream tools that may write and reach the outside world.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async ({ code }, extra) => {
-      const release = gateway.enter(session);
+      const toolCalls: Extract<ExecutionEvent, { type: 'tool-call-end' }>[] = [];
+      let queuedMs: number | undefined;
+      const stream = streamer(extra, (level) => LoggingLevelSchema.options.indexOf(level) >= minimum);
+      const onEvent = (event: ExecutionEvent): void => {
+        if (event.type === 'tool-call-end') toolCalls.push(event);
+        if (event.type === 'started') queuedMs = event.queuedMs;
+        stream?.(event);
+      };
       const approver = elicitationApprover(server.server, extra);
-      const result: ExecutionResult = release
-        ? await gateway.open.enclave
-            .run(code, {
-              signal: extra.signal,
-              toolHandler: gateway.open.bridge.handlerFor(approver ? { approver } : {}),
-              onEvent: streamer(extra, (level) => LoggingLevelSchema.options.indexOf(level) >= minimum),
-            })
-            .finally(release)
-        : busy();
+      const result = await runAs(gateway, { session, principal, code, signal: extra.signal, onEvent, ...(approver ? { approver } : {}) });
+      gateway.finished({ principal: principal.name, session, code, result, toolCalls, rpcId: extra.requestId, ...(queuedMs === undefined ? {} : { queuedMs }) });
       return {
         content: [{ type: 'text', text: formatResult(result) }],
         structuredContent: result as unknown as Record<string, unknown>, // ExecutionResult is JSON by contract
@@ -155,7 +238,7 @@ export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer 
     minimum = LoggingLevelSchema.options.indexOf(request.params.level);
     return {};
   });
-  const unregister = gateway.register(server, execute);
+  const unregister = gateway.register(server, execute, principal);
   server.server.onclose = () => unregister();
 
   server.registerTool(
@@ -171,19 +254,51 @@ export function createMcpServer(gateway: Gateway, session = 'stdio'): McpServer 
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async ({ query, detail }) => ({
-      content: [{ type: 'text', text: renderSearch(searchTools(gateway.open.bridge.tools, query), detail ?? 'summary') }],
+      content: [{ type: 'text', text: renderSearch(searchTools(gateway.tools(principal), query), detail ?? 'summary') }],
     }),
   );
   return server;
 }
 
-function busy(): ExecutionResult {
-  return {
-    success: false,
-    error: { code: 'SERVER_BUSY', message: 'Too many scripts are running at once. Wait for one to finish, then try again.' },
-    logs: [],
-    stats: { durationMs: 0, toolCalls: 0, iterations: 0 },
-  };
+/** One execution of `principal`: the server's bounds, then its quota, then the enclave at its level and limits. */
+interface Execution {
+  session: string;
+  principal: Principal;
+  code: string;
+  signal: AbortSignal;
+  onEvent: (event: ExecutionEvent) => void;
+  approver?: Approver;
+}
+
+async function runAs(gateway: Gateway, { session, principal, code, signal, onEvent, approver }: Execution): Promise<ExecutionResult> {
+  const release = gateway.enter(session);
+  if (!release) return refusal('SERVER_BUSY', 'Too many scripts are running at once. Wait for one to finish, then try again.');
+  try {
+    const admitted = await gateway.admit(principal);
+    if (!('release' in admitted)) return admitted;
+    try {
+      return await gateway.open.enclave.run(code, {
+        signal,
+        toolHandler: gateway.open.bridge.handlerFor({
+          ...(approver ? { approver } : {}),
+          // `unattended` names manifest principals; the operator is none of them (only "*" covers it).
+          ...(principal === OPERATOR_PRINCIPAL ? {} : { principal: principal.name }),
+          ...(principal.allows ? { allows: principal.allows } : {}),
+        }),
+        onEvent,
+        ...(principal.securityLevel ? { securityLevel: principal.securityLevel } : {}),
+        ...(principal.limits ? { limits: principal.limits } : {}),
+      });
+    } finally {
+      admitted.release();
+    }
+  } finally {
+    release();
+  }
+}
+
+export function refusal(code: ErrorCode, message: string): ExecutionResult {
+  return { success: false, error: { code, message }, logs: [], stats: { durationMs: 0, toolCalls: 0, iterations: 0 } };
 }
 
 /** With a progress token, tool calls and console lines stream on the request's own stream as they happen. */
@@ -197,7 +312,7 @@ function streamer(extra: Extra, wanted: (level: LoggingLevel) => boolean): ((eve
     if (event.type === 'log' && wanted(LOG_LEVELS[event.level])) {
       send({ method: 'notifications/message', params: { level: LOG_LEVELS[event.level], logger: 'agentscript', data: event.message } });
     }
-    if (token === undefined) return;
+    if (token === undefined || event.type === 'started') return;
     const message =
       event.type === 'log'
         ? `console.${event.level}: ${event.message.slice(0, 500)}`

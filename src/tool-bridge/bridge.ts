@@ -156,7 +156,7 @@ export class ToolBridge {
     const colon = name.indexOf(':');
     const server = colon > 0 ? this.servers.get(name.slice(0, colon)) : undefined;
     // Denied, unlisted and non-existent tools all get the same answer: nothing about them may leak.
-    if (!server || !this.allowlist.isAllowed(name)) throw this.unknown(name);
+    if (!server || !this.allowlist.isAllowed(name) || (caller.allows && !caller.allows(name))) throw this.unknown(name, caller);
     const toolName = name.slice(colon + 1);
     let tool = server.tools.find((t) => t.name === toolName);
     if (!tool) {
@@ -167,7 +167,7 @@ export class ToolBridge {
     if (server.state !== 'ready' && (tool || server.tools.length === 0)) {
       throw serverUnavailable(server.name, server.reason);
     }
-    if (!tool) throw this.unknown(name);
+    if (!tool) throw this.unknown(name, caller);
     // Checked at the call, not only when the catalog was built: the definition may have changed since.
     const withheld = this.withheldReason(name, tool);
     if (withheld) throw this.withheldError(name, withheld);
@@ -239,10 +239,11 @@ export class ToolBridge {
     };
   }
 
-  private unknown(name: string): ToolCallError {
+  private unknown(name: string, caller: Caller): ToolCallError {
+    const { allows } = caller;
     const suggestions = this.allowlist.suggest(
       name,
-      this.catalog.map((t) => t.qualifiedName),
+      this.catalog.map((t) => t.qualifiedName).filter((n) => !allows || allows(n)), // "did you mean" among its own tools only
     );
     const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `'${s}'`).join(', ')}?` : '';
     return new ToolCallError('UNKNOWN_TOOL', `There is no tool '${name}'.${hint} Call only the tools listed in the declarations, as 'server:tool'.`);

@@ -28,6 +28,8 @@ export interface Caller {
   approver?: Approver;
   /** The principal's name, for `unattended`. */
   principal?: string;
+  /** The principal's own narrowing of the allowlist: a tool it does not allow does not exist for it (UNKNOWN_TOOL). */
+  allows?: (name: string) => boolean;
 }
 
 const blocked = (message: string): ToolCallError => new ToolCallError('POLICY_BLOCKED', message);

@@ -112,6 +112,71 @@ const policyKeys = {
   pinNewTools: z.boolean().default(true).describe('With pins, tools that have no pin yet are withheld until pinned (default true).'),
 };
 
+/** A principal or token name: used in logs, metrics labels and `unattended`. */
+const PRINCIPAL_NAME_RE = /^(?!__proto__$)[A-Za-z0-9_.@-]{1,64}$/;
+const principalName = z.string().regex(PRINCIPAL_NAME_RE, 'a name is 1 to 64 letters, digits, _ . @ or -');
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL');
+
+export const OAuthSchema = z
+  .strictObject({
+    ...notes,
+    issuer: httpUrl.describe("The authorization server's issuer identifier: tokens must carry it as `iss`."),
+    audience: httpUrl.optional().describe("The audience tokens must carry (`aud`): this server's canonical resource URI. Default: --public-url + /mcp."),
+    jwksUri: httpUrl.optional().describe("Where the issuer's signing keys are (default: from the issuer's metadata)."),
+    requiredScopes: z.array(z.string().min(1)).default([]).describe('Scopes every token must hold.'),
+    introspection: z
+      .strictObject({
+        url: httpUrl.describe('The RFC 7662 introspection endpoint.'),
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1).describe('May use ${env:NAME}.'),
+      })
+      .nullable()
+      .optional()
+      .describe('Check opaque (non-JWT) tokens with the issuer instead; null or absent: JWTs only.'),
+  })
+  .describe('OAuth 2.1 access tokens, per the MCP authorization specification.');
+
+export const AuthSchema = z
+  .strictObject({
+    ...notes,
+    tokens: z
+      .record(principalName, z.string().min(1))
+      .optional()
+      .describe('Static bearer tokens by name, e.g. "ci-bot": "${env:CI_BOT_TOKEN}"; a principal matches one by name.'),
+    oauth: OAuthSchema.optional(),
+  })
+  .describe('Who may call this server over HTTP, besides --token.');
+
+const QuotaSchema = z
+  .strictObject({
+    perMinute: z.number().int().positive().optional().describe('Executions this principal may start per minute.'),
+    concurrent: z.number().int().positive().optional().describe('Executions this principal may run at once.'),
+  })
+  .describe("A principal's quota; beyond it, QUOTA_EXCEEDED.");
+
+const MatchSchema = z
+  .strictObject({
+    token: principalName.optional().describe('The name of a token in auth.tokens.'),
+    sub: z.string().min(1).optional().describe('An OAuth subject.'),
+    client_id: z.string().min(1).optional().describe('An OAuth client id.'),
+    scope: z.string().min(1).optional().describe('An OAuth scope the token must hold.'),
+    group: z.string().min(1).optional().describe("A group the token's `groups` claim must hold."),
+  })
+  .refine((m) => Object.values(m).some((v) => v !== undefined), { message: 'match names at least one of token, sub, client_id, scope, group' })
+  .describe('Who this principal is: every key given must hold.');
+
+export const PrincipalSchema = z
+  .strictObject({
+    ...notes,
+    match: MatchSchema,
+    allow: z.array(pattern).optional().describe("Narrows the manifest's allow: a tool must be allowed by both."),
+    deny: z.array(pattern).optional().describe("Added to the manifest's deny."),
+    securityLevel: z.enum(SECURITY_LEVELS).optional().describe("The level this principal's scripts run at: as strict as the manifest's or stricter."),
+    limits: LimitsOverrideSchema.optional().describe("Limits for this principal's scripts: at most the manifest's."),
+    quota: QuotaSchema.optional(),
+  })
+  .describe('Who is calling and what they may do. The first principal whose match holds is the caller.');
+
 export const ManifestSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -128,6 +193,20 @@ export const ManifestSchema = z
       .describe('Tools a script may call, as "server:tool" globs. Nothing is allowed unless a pattern allows it.'),
     deny: z.array(z.string().regex(PATTERN_RE, PATTERN_HELP)).default([]).describe('Tools a script may never call, even when allowed: deny wins.'),
     ...policyKeys,
+    auth: AuthSchema.optional(),
+    principals: z
+      .record(principalName, PrincipalSchema)
+      .optional()
+      .describe("Callers by name. Without principals, every valid token gets the manifest's tools; with them, a token that matches none is refused (403)."),
+    quotaStore: z
+      .strictObject({
+        redis: z
+          .string()
+          .regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL')
+          .describe('May use ${env:NAME}.'),
+      })
+      .optional()
+      .describe('Where quotas are counted, so replicas share them (default: in this process).'),
   })
   .meta({ title: 'enclave-mcp manifest', description: 'Downstream MCP servers and the tools scripts may call.' });
 

@@ -2,6 +2,7 @@
 // with the substituted environment values kept aside as secrets to redact.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { SECURITY_LEVELS } from '../enclave/levels.js';
 import { splitName } from './allowlist.js';
 import { describeIssues, formatPath } from './config-issues.js';
 import { type Env, interpolate } from './env-interpolation.js';
@@ -60,6 +61,10 @@ function patternsOf(manifest: Manifest): Array<[pattern: string, path: string]> 
   manifest.flows?.forEach((flow, i) => {
     found.push([flow.from, `flows[${i}].from`], [flow.to, `flows[${i}].to`]);
   });
+  for (const [name, principal] of Object.entries(manifest.principals ?? {})) {
+    list(formatPath(['principals', name, 'allow']), principal.allow);
+    list(formatPath(['principals', name, 'deny']), principal.deny);
+  }
   return found;
 }
 
@@ -74,11 +79,44 @@ function checkPatterns(manifest: Manifest): void {
       path,
     );
   }
-  // Principals (who called, over HTTP) are not configured yet: only "*" (every caller) can be named.
+  const principals = Object.keys(manifest.principals ?? {});
   manifest.unattended?.forEach((name, i) => {
-    if (name === '*') return;
-    throw new ConfigError(`"${name}" names no principal of this manifest. Use "*" to let every caller skip approval.`, `unattended[${i}]`);
+    if (name === '*' || principals.includes(name)) return;
+    throw new ConfigError(
+      `"${name}" names no principal of this manifest (principals: ${principals.join(', ') || 'none'}). Name a principal, or use "*" to let every caller skip approval.`,
+      `unattended[${i}]`,
+    );
   });
+  checkPrincipals(manifest);
+}
+
+/** A principal narrows the manifest (DESIGN §6): its token must exist, its level be as strict, its limits no higher. */
+function checkPrincipals(manifest: Manifest): void {
+  const tokens = Object.keys(manifest.auth?.tokens ?? {});
+  const base = SECURITY_LEVELS.indexOf(manifest.securityLevel);
+  for (const [name, principal] of Object.entries(manifest.principals ?? {})) {
+    const token = principal.match.token;
+    if (token !== undefined && !tokens.includes(token)) {
+      throw new ConfigError(
+        `principal "${name}" matches token "${token}", which auth.tokens does not name (tokens: ${tokens.join(', ') || 'none'}). Add it to auth.tokens or fix the name.`,
+        formatPath(['principals', name, 'match', 'token']),
+      );
+    }
+    const claims = ['sub', 'client_id', 'scope', 'group'] as const;
+    if (claims.some((claim) => principal.match[claim] !== undefined) && !manifest.auth?.oauth) {
+      throw new ConfigError(
+        `principal "${name}" matches OAuth claims, but the manifest has no auth.oauth: no token would ever carry them. Configure auth.oauth or match a token.`,
+        formatPath(['principals', name, 'match']),
+      );
+    }
+    // SECURITY_LEVELS runs from the strictest to the most permissive.
+    if (principal.securityLevel !== undefined && SECURITY_LEVELS.indexOf(principal.securityLevel) > base) {
+      throw new ConfigError(
+        `principal "${name}" asks for ${principal.securityLevel}, looser than the manifest's ${manifest.securityLevel}. A principal may only narrow: use ${manifest.securityLevel} or a stricter level.`,
+        formatPath(['principals', name, 'securityLevel']),
+      );
+    }
+  }
 }
 
 /**
@@ -126,9 +164,48 @@ export function parseManifest(json: unknown, options: ParseOptions): Manifest {
     return [name, prepareServer(server, { name, baseDir, sub })];
   });
 
-  const manifest = deepFreeze({ ...parsed.data, servers: record(servers) });
+  const sub = (text: string, ...at: (string | number)[]): string => {
+    const { value, fromEnv } = interpolate(text, formatPath(at), env);
+    fromEnv.forEach((s) => found.add(s));
+    return value;
+  };
+  const manifest = deepFreeze({ ...parsed.data, servers: record(servers), ...operationsOf(parsed.data, sub) });
+  for (const token of Object.values(manifest.auth?.tokens ?? {})) found.add(token);
   secrets.set(manifest, Object.freeze([...found].sort((a, b) => b.length - a.length)));
   return manifest;
+}
+
+/**
+ * auth and quotaStore with ${env:…} substituted: their values (tokens, a client secret, a Redis password) are secrets.
+ * Every token of auth.tokens is one, even when written literally, so none is ever echoed.
+ */
+function operationsOf(manifest: Manifest, sub: (text: string, ...at: (string | number)[]) => string): Pick<Manifest, 'auth' | 'quotaStore'> {
+  const out: Pick<Manifest, 'auth' | 'quotaStore'> = {};
+  if (manifest.auth) {
+    const { tokens, oauth, ...rest } = manifest.auth;
+    out.auth = { ...rest };
+    if (tokens) out.auth.tokens = record(Object.entries(tokens).map(([name, token]) => [name, sub(token, 'auth', 'tokens', name)]));
+    if (oauth) {
+      const at = (text: string, key: string): string => sub(text, 'auth', 'oauth', key);
+      out.auth.oauth = {
+        ...oauth,
+        issuer: at(oauth.issuer, 'issuer'),
+        ...(oauth.audience !== undefined ? { audience: at(oauth.audience, 'audience') } : {}),
+        ...(oauth.jwksUri !== undefined ? { jwksUri: at(oauth.jwksUri, 'jwksUri') } : {}),
+        ...(oauth.introspection
+          ? {
+              introspection: {
+                url: sub(oauth.introspection.url, 'auth', 'oauth', 'introspection', 'url'),
+                clientId: sub(oauth.introspection.clientId, 'auth', 'oauth', 'introspection', 'clientId'),
+                clientSecret: sub(oauth.introspection.clientSecret, 'auth', 'oauth', 'introspection', 'clientSecret'),
+              },
+            }
+          : {}),
+      };
+    }
+  }
+  if (manifest.quotaStore) out.quotaStore = { redis: sub(manifest.quotaStore.redis, 'quotaStore', 'redis') };
+  return out;
 }
 
 /** Reads, parses and validates a manifest file; relative paths in it are relative to its folder. Throws ConfigError. */

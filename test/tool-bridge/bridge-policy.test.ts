@@ -103,6 +103,27 @@ describe('allowlist, end to end', () => {
     expect(typoUnlisted!.message).not.toMatch(/fx:mixed|did you mean/i);
   });
 
+  it("a caller's own narrowing (a principal's allow): its other tools do not exist for it, and nothing is sent", async () => {
+    const before = sent.length;
+    const onlyAdd = open.bridge.handlerFor({ allows: (name) => name === 'fx:add' });
+    const script = `
+      const out = [];
+      for (const name of ['fx:add', 'fx:echo', 'fx:ecoh', 'fx:hang']) {
+        try { await callTool(name, name === 'fx:add' ? { a: 1, b: 2 } : { text: 'x' }); out.push('ok'); }
+        catch (e) { out.push(e.code + ': ' + e.message); }
+      }
+      return out;`;
+    const result = await open.enclave.run(script, { toolHandler: onlyAdd });
+    const [add, echo, typo, hang] = result.value as string[];
+    expect(add).toBe('ok');
+    expect(echo).toMatch(/^UNKNOWN_TOOL: There is no tool 'fx:echo'/);
+    expect(typo).not.toMatch(/did you mean/i); // fx:echo is not its tool: never suggested
+    expect(hang).toMatch(/^UNKNOWN_TOOL/);
+    expect(sent.slice(before).map((c) => c.name)).toEqual(['add']);
+    // The same script with the bridge's own handler reaches fx:echo: the narrowing is the caller's, not the bridge's.
+    expect(((await open.enclave.run(script)).value as string[])[1]).toBe('ok');
+  });
+
   it('a denied tool appears nowhere: not in bridge.tools, the declarations, or any error message', async () => {
     const names = open.bridge.tools.map((t) => t.qualifiedName);
     expect(names).toEqual(['fx:add', 'fx:cancelled_count', 'fx:crash', 'fx:echo', 'fx:env_echo', 'fx:fail']);

@@ -107,10 +107,14 @@ describe('mistakes in the policy keys', () => {
     expect(configError(() => parse(extra)).message).toMatch(where);
   });
 
-  it('unattended names "*" until principals exist', () => {
+  it('unattended names "*" or a principal of the manifest', () => {
     const e = configError(() => parse({ unattended: ['ci-bot'] }));
     expect(e.path).toBe('unattended[0]');
     expect(e.message).toContain('"*"');
+    const withPrincipal = { auth: { tokens: { bot: 'a-long-bot-token' } }, principals: { 'ci-bot': { match: { token: 'bot' } } } };
+    expect(parse({ ...withPrincipal, unattended: ['ci-bot'] }).unattended).toEqual(['ci-bot']);
+    expect(policy({ ...withPrincipal, unattended: ['ci-bot'] }).unattended('ci-bot')).toBe(true);
+    expect(policy({ ...withPrincipal, unattended: ['ci-bot'] }).unattended('other')).toBe(false);
   });
 
   it('pins may name tools of servers no longer in the manifest (tools --pin must still load to rewrite them)', () => {
