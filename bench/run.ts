@@ -6,6 +6,7 @@ import { Enclave, resolveLimits } from '../src/enclave/index.js';
 import { compile } from '../src/enclave/pipeline.js';
 import { benchBridge } from './bridge.js';
 import { benchHttpLoad } from './http-load.js';
+import { benchReplicas } from './replicas.js';
 import { benchResponsiveness } from './responsiveness.js';
 import { summarize, table } from './stats.js';
 
@@ -109,6 +110,9 @@ async function main(): Promise<void> {
 
   // 7. The whole product under load: HTTP sessions, concurrent scripts, real downstream calls.
   await benchHttpLoad();
+
+  // 8. Three --stateless replicas behind nginx, one killed mid-load (also alone: npm run bench:replicas).
+  await benchReplicas();
 }
 
 main().catch((error) => {

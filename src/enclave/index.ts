@@ -19,5 +19,5 @@ export type {
 } from './types.js';
 // For the layers above that must keep the same promises (the tool bridge redacts downstream secrets).
 export { MIN_SECRET_LENGTH as MIN_REDACTED_LENGTH, Redactor } from './sanitize.js';
-export { log } from './log.js';
+export { configureLog, log, logEnabled, type LogFields, type LogFormat, type LoggerLevel } from './log.js';
 export type { PoolStats } from './runtime/pool.js';

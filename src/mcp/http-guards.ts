@@ -1,6 +1,6 @@
-// What an HTTP request must pass before it reaches MCP: the bearer token, and Host and Origin checks against DNS
-// rebinding. Decided once at start-up (`guardsFor`), so the per-request path is a few set lookups.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// What an HTTP request must pass before its token is even looked at (http-auth.ts): Host and Origin checks against
+// DNS rebinding. Decided once at start-up (`guardsFor`), so the per-request path is a few set lookups.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConfigError } from '../tool-bridge/errors.js';
 import type { Refusal } from './http-replies.js';
@@ -12,13 +12,17 @@ const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
 
 export const isLoopback = (host: string): boolean => LOOPBACK.has(host.toLowerCase());
 
-/** The token to require: the one given, or a fresh random one, but only when nobody else can reach us. */
-export function resolveToken(host: string, token: string | undefined): { token: string; generated: boolean } {
+/**
+ * The server token (the operator's): the one given, or a fresh random one, but only when nobody else can reach us.
+ * When the manifest's `auth` says who may call (named tokens, OAuth), none is generated: only a given one is added.
+ */
+export function resolveToken(host: string, token: string | undefined, manifestAuth = false): { token: string | undefined; generated: boolean } {
   if (token !== undefined) {
     if (token.trim() === '')
       throw new ConfigError('The bearer token is empty. Pass --token with a long random value, or unset ENCLAVE_MCP_TOKEN to get a generated one.');
     return { token, generated: false };
   }
+  if (manifestAuth) return { token: undefined, generated: false };
   if (!isLoopback(host)) {
     throw new ConfigError(
       `Refusing to listen on ${host} without a bearer token: anyone who can reach it could run scripts with your tools. ` +
@@ -31,7 +35,6 @@ export function resolveToken(host: string, token: string | undefined): { token: 
 export interface GuardOptions {
   host: string;
   port: number;
-  token: string;
   /** More Host header values to accept ("name" or "name:port"), e.g. a load balancer's public name. */
   allowedHosts?: readonly string[];
   /** More Origin values to accept, e.g. "https://app.example"; otherwise only our own origin. */
@@ -71,13 +74,9 @@ function originsFor({ allowedHosts = [], allowedOrigins = [] }: GuardOptions, ho
   return origins;
 }
 
-/** Hashing both sides first gives equal-length buffers, so neither the content nor the length leaks through timing. */
-const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
-
 export function guardsFor(options: GuardOptions): Guards {
   const hosts = hostsFor(options);
   const origins = originsFor(options, hosts);
-  const expected = digest(options.token);
   return {
     check(req) {
       const host = req.headers.host?.toLowerCase();
@@ -85,8 +84,6 @@ export function guardsFor(options: GuardOptions): Guards {
       const origin = req.headers.origin;
       // Browsers send Origin on cross-site requests; a page that rebinds a name to 127.0.0.1 still carries its own.
       if (origin !== undefined && !origins.has(origin.toLowerCase())) return { kind: 'foreign-origin', detail: origin };
-      const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
-      if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) return { kind: match ? 'wrong-token' : 'no-token' };
       return undefined;
     },
   };

@@ -1,6 +1,7 @@
 // Every way the HTTP layer refuses a request, as a table: status, JSON-RPC error code and a message that says what to
 // do instead. Bodies are always JSON-RPC errors (id null), never an HTML page, so MCP clients can show them.
 import type { ServerResponse } from 'node:http';
+import { log } from '../enclave/index.js';
 
 export interface Refusal {
   kind: RefusalKind;
@@ -8,6 +9,8 @@ export interface Refusal {
   detail?: string;
   /** For bad-method: the methods the path accepts. */
   allow?: string;
+  /** For 401 and 403 of a token: the WWW-Authenticate value (RFC 6750), naming the resource metadata under OAuth. */
+  challenge?: string;
 }
 
 interface Entry {
@@ -23,13 +26,39 @@ const REFUSALS = {
     status: 401,
     code: -32000,
     headers: { 'WWW-Authenticate': 'Bearer realm="enclave-mcp"' },
-    message: () => 'Unauthorized: send the header "Authorization: Bearer <token>" with the token serve printed at start-up (or ENCLAVE_MCP_TOKEN).',
+    // detail: the credentials this server accepts (http-auth.ts)
+    message: (how) =>
+      `Unauthorized: send the header "Authorization: Bearer <token>" with ${how || 'the token serve printed at start-up (or ENCLAVE_MCP_TOKEN)'}.`,
   },
   'wrong-token': {
     status: 401,
     code: -32000,
     headers: { 'WWW-Authenticate': 'Bearer realm="enclave-mcp", error="invalid_token"' },
-    message: () => 'Unauthorized: the bearer token is wrong. Use the token serve printed at start-up (or ENCLAVE_MCP_TOKEN).',
+    // detail: why, when known, and what to send instead
+    message: (why) => `Unauthorized: the bearer token is wrong${why ? `: ${why}` : '. Use the token serve printed at start-up (or ENCLAVE_MCP_TOKEN).'}`,
+  },
+  'insufficient-scope': {
+    status: 403,
+    code: -32000,
+    message: (scopes) => `Forbidden: the access token lacks a scope this server requires (it needs "${scopes}"). Get a new token with scope "${scopes}".`,
+  },
+  'no-principal': {
+    status: 403,
+    code: -32000,
+    message: (who) =>
+      `Forbidden: the token is valid, but no principal of this server's manifest matches it (${who}), so it may not use this server. Ask the operator to add a principal whose match fits this token.`,
+  },
+  'wrong-caller': {
+    status: 403,
+    code: -32000,
+    message: () =>
+      'Forbidden: this session belongs to another caller (or to another principal). Open your own session: send initialize without an Mcp-Session-Id header.',
+  },
+  'auth-unavailable': {
+    status: 503,
+    code: -32000,
+    headers: { 'Retry-After': '10' },
+    message: (why) => `Service unavailable: the access token could not be checked, because ${why}. Try again shortly; the server log (stderr) says more.`,
   },
   'foreign-host': {
     status: 403,
@@ -117,13 +146,16 @@ export function refuse(res: ServerResponse, refusal: Refusal): void {
     return;
   }
   const entry: Entry = REFUSALS[refusal.kind];
-  const detail = (refusal.detail ?? '').slice(0, 200);
+  const detail = (refusal.detail ?? '').slice(0, 400);
+  // ENCLAVE_LOG=debug: every refusal with its reason (the detail is what the client is told, never a credential).
+  log.fields('debug', 'HTTP request refused', { status: entry.status, kind: refusal.kind, ...(detail ? { detail: detail.slice(0, 200) } : {}) });
   const body = errorBody(entry.code, entry.message(detail));
   res.writeHead(entry.status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
     ...entry.headers,
     ...(refusal.allow ? { Allow: refusal.allow } : {}),
+    ...(refusal.challenge ? { 'WWW-Authenticate': refusal.challenge } : {}),
   });
   res.end(body);
 }

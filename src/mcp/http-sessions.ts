@@ -12,6 +12,7 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import { log } from '../enclave/index.js';
+import { InflightRequests } from './http-inflight.js';
 import type { Refusal } from './http-replies.js';
 
 export type SessionKind = 'streamable' | 'stateless' | 'sse';
@@ -19,6 +20,8 @@ export type SessionKind = 'streamable' | 'stateless' | 'sse';
 export interface Session {
   readonly id: string;
   readonly kind: SessionKind;
+  /** Caller.key of who opened it (http-auth.ts): every later request on it must come from the same caller. */
+  readonly owner: string | undefined;
   readonly server: McpServer;
   readonly transport: Transport;
   lastSeen: number;
@@ -41,6 +44,8 @@ const SHUTDOWN_ANSWER = { code: -32000, message: 'CANCELLED: the server is shutt
 export class SessionTable {
   /** Set when the shutdown begins: new sessions and new requests are refused from then on. */
   closing = false;
+  /** Stateless requests running, so that a cancel (a POST of its own) reaches the request it names. */
+  readonly inflight = new InflightRequests();
   private readonly sessions = new Map<string, Session>();
   private readonly idleWaiters = new Set<() => void>();
   private readonly sweeper: NodeJS.Timeout;
@@ -77,8 +82,8 @@ export class SessionTable {
   }
 
   /** Adds a session before its server is connected. Its answers are watched (send is wrapped) to settle `pending`. */
-  add(id: string, kind: SessionKind, server: McpServer, transport: Transport): Session {
-    const session: Session = { id, kind, server, transport, lastSeen: Date.now(), pending: new Set(), streams: 0 };
+  add(id: string, kind: SessionKind, server: McpServer, transport: Transport, owner?: string): Session {
+    const session: Session = { id, kind, owner, server, transport, lastSeen: Date.now(), pending: new Set(), streams: 0 };
     const send = transport.send.bind(transport);
     transport.send = (message, options) => {
       if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) this.settle(session, message.id);

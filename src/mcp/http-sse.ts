@@ -2,19 +2,24 @@
 // endpoint, /messages?sessionId=…, where the client's messages arrive.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { EmptyResultSchema, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { paceResponses } from './http-pacing.js';
+import type { Caller } from './http-auth.js';
 import type { Refusal } from './http-replies.js';
 import type { SessionTable } from './http-sessions.js';
 import { createMcpServer, type Gateway } from './server.js';
 
 export const SSE_MESSAGES_PATH = '/messages';
 
-export async function openSse(gateway: Gateway, sessions: SessionTable, res: ServerResponse): Promise<Refusal | undefined> {
+export async function openSse(gateway: Gateway, sessions: SessionTable, res: ServerResponse, caller: Caller): Promise<Refusal | undefined> {
   const refusal = sessions.refuseNew();
   if (refusal) return refusal;
   const transport = new SSEServerTransport(SSE_MESSAGES_PATH, res);
-  const server = createMcpServer(gateway, transport.sessionId);
-  sessions.holdOpen(sessions.add(transport.sessionId, 'sse', server, transport), res);
+  const server = createMcpServer(gateway, transport.sessionId, caller.principal);
+  sessions.holdOpen(sessions.add(transport.sessionId, 'sse', server, transport, caller.key), res);
+  // One stream carries every notification and result: a result waits until the client has handled what came before.
+  // Wrapped after add, so that an answer counts as owed (a shutdown waits for it) until it is written.
+  paceResponses(transport, (timeout) => server.server.request({ method: 'ping' }, EmptyResultSchema, { timeout }));
   await server.connect(transport); // writes the stream's head and the endpoint event
   return undefined;
 }

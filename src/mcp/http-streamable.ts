@@ -4,14 +4,18 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Caller } from './http-auth.js';
 import type { Refusal } from './http-replies.js';
 import type { SessionTable } from './http-sessions.js';
+import { forwardCancels, trackRequests } from './http-stateless-cancel.js';
 import { createMcpServer, type Gateway } from './server.js';
 
 export interface StreamableContext {
   gateway: Gateway;
   sessions: SessionTable;
   stateless: boolean;
+  /** Prepended to minted session ids ("r1" mints "r1.<uuid>"), so a load balancer can route a session to its replica. */
+  sessionPrefix?: string;
 }
 
 const sessionHeader = (req: IncomingMessage): string | undefined => {
@@ -20,7 +24,13 @@ const sessionHeader = (req: IncomingMessage): string | undefined => {
 };
 
 /** POST /mcp with its body already read and parsed. */
-export async function postStreamable(ctx: StreamableContext, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<Refusal | undefined> {
+export async function postStreamable(
+  ctx: StreamableContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  caller: Caller,
+): Promise<Refusal | undefined> {
   const { sessions, stateless } = ctx;
   const id = stateless ? undefined : sessionHeader(req);
   if (id !== undefined) {
@@ -33,20 +43,22 @@ export async function postStreamable(ctx: StreamableContext, req: IncomingMessag
     return undefined;
   }
   if (!stateless && !(Array.isArray(body) ? body : [body]).some(isInitializeRequest)) return { kind: 'needs-session' };
+  if (stateless) forwardCancels(sessions, caller.key, body); // before refuseNew: a cancel passes a full or closing server
   const refusal = sessions.refuseNew(body);
   if (refusal) return refusal;
   // The id is ours, not the transport's, so the gateway's per-session bound is keyed by it from the first request.
-  const sessionId = randomUUID();
+  const sessionId = ctx.sessionPrefix ? `${ctx.sessionPrefix}.${randomUUID()}` : randomUUID();
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: stateless ? undefined : () => sessionId,
     onsessionclosed: () => void sessions.close(sessionId), // DELETE /mcp
   });
-  const server = createMcpServer(ctx.gateway, stateless ? `request:${sessionId}` : sessionId);
-  const session = sessions.add(sessionId, stateless ? 'stateless' : 'streamable', server, transport);
-  // Stateless: the pair lives as long as its one response. (A notifications/cancelled arrives as another request,
-  // which no server can tie to this one; closing the response is how a stateless client cancels.)
+  const server = createMcpServer(ctx.gateway, stateless ? `request:${sessionId}` : sessionId, caller.principal);
+  const session = sessions.add(sessionId, stateless ? 'stateless' : 'streamable', server, transport, caller.key);
+  // Stateless: the pair lives as long as its one response; closing the server aborts its running handlers, so a
+  // client that goes away stops its script. A cancel comes as another POST: trackRequests routes it here.
   if (stateless) res.once('close', () => void sessions.close(sessionId));
   await server.connect(transport);
+  if (stateless) trackRequests(sessions, session, caller.key, res);
   sessions.received(session, body);
   await transport.handleRequest(req, res, body);
   if (!stateless && transport.sessionId === undefined) await sessions.close(sessionId); // the SDK refused the initialize

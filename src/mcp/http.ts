@@ -4,20 +4,29 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { log } from '../enclave/index.js';
 import { ConfigError } from '../tool-bridge/errors.js';
+import { authenticatorFor, checkPublicUrl, hasCredentials, type Authenticator, type Caller } from './http-auth.js';
 import { bodyLimitFor, readJsonBody } from './http-body.js';
 import { bracket, guardsFor, resolveToken, type Guards } from './http-guards.js';
 import { refuse, type Refusal } from './http-replies.js';
 import { SessionTable } from './http-sessions.js';
+import { METRICS_PATH, sendMetrics } from './metrics-http.js';
+import type { Metrics } from './metrics.js';
 import { openSse, postSse, SSE_MESSAGES_PATH } from './http-sse.js';
 import { postStreamable, streamOrEnd } from './http-streamable.js';
 import type { Gateway } from './server.js';
+import type { Manifest } from '../tool-bridge/manifest.js';
 
 export interface HttpOptions {
   host: string;
   /** 0 picks a free port; the URL returned says which. */
   port: number;
-  /** Required off loopback; generated when absent on loopback. */
+  /**
+   * The server token (the operator's). Required off loopback and generated when absent on loopback, unless the
+   * manifest's `auth` names credentials (auth.tokens, auth.oauth): then it is only what is given.
+   */
   token?: string;
+  /** The external base URL (default http://<host>:<port>); the canonical resource URI is `<publicUrl>/mcp`. */
+  publicUrl?: string;
   /** A fresh server per request and no session ids: for replicas behind a load balancer. */
   stateless?: boolean;
   /** More Host values to accept, e.g. a proxy's public name (their https origins are accepted too). */
@@ -30,11 +39,20 @@ export interface HttpOptions {
   idleMs?: number;
   /** Request body limit (default: bodyLimitFor the level's maxCodeBytes). */
   maxBodyBytes?: number;
+  /** Serves GET /metrics behind the same guards as /mcp; absent (metrics off, or on --metrics-port): 404. */
+  metrics?: Metrics;
+  /** Minted session ids start with "<prefix>.", so a load balancer can route each session to this replica. */
+  sessionPrefix?: string;
 }
 
 export interface HttpServer {
   url: string;
+  /** The server token; '' when there is none (the manifest's `auth` decides who may call). */
   token: string;
+  /** The credentials accepted, in words. */
+  accepts: string;
+  /** RFC 9728 metadata (when auth.oauth is set): where clients discover the authorization server. */
+  resourceMetadataUrl?: string;
   /** True when the token was generated here (none was given). */
   generated: boolean;
   /** Resolves once the server has stopped and every session is closed. */
@@ -44,8 +62,18 @@ export interface HttpServer {
 }
 
 /** Throws ConfigError (CLI exit 2) before anything starts when the options cannot be served safely. */
-export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token'>): void {
-  resolveToken(options.host, options.token);
+export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token' | 'sessionPrefix' | 'publicUrl'> & { auth?: Manifest['auth'] }): void {
+  resolveToken(options.host, options.token, hasCredentials(options.auth));
+  checkPublicUrl(options.publicUrl);
+  checkSessionPrefix(options.sessionPrefix);
+}
+
+/** Letters, digits, _ and - only: the id stays a valid header value, and the "." after the prefix marks its end. */
+function checkSessionPrefix(prefix: string | undefined): void {
+  if (prefix !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(prefix))
+    throw new ConfigError(
+      `--session-prefix must be 1 to 40 letters, digits, _ or - (got "${prefix.slice(0, 60)}"). Name the replica, e.g. r1, as your load balancer's map does.`,
+    );
 }
 
 /** The methods each path accepts; stateless servers keep no stream or session to GET or DELETE. */
@@ -77,27 +105,48 @@ function requestPath(target: string): URL | undefined {
 }
 
 export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise<HttpServer> {
-  const { token, generated } = resolveToken(options.host, options.token);
+  const { token, generated } = resolveToken(options.host, options.token, hasCredentials(gateway.open.manifest.auth));
+  checkSessionPrefix(options.sessionPrefix);
+  checkPublicUrl(options.publicUrl);
   const stateless = options.stateless ?? false;
   const limit = options.maxBodyBytes ?? bodyLimitFor(gateway.open.enclave.limits.maxCodeBytes);
   const sessions = new SessionTable({ maxSessions: options.maxSessions ?? 1_000, idleMs: options.idleMs ?? 30 * 60_000 });
-  const context = { gateway, sessions, stateless };
+  const context = { gateway, sessions, stateless, ...(options.sessionPrefix ? { sessionPrefix: options.sessionPrefix } : {}) };
   const methods = METHODS(stateless);
   let guards: Guards | undefined; // set once listening: the Host check needs the port
+  let auth: Authenticator | undefined; // likewise: the default public URL does
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<Refusal | undefined> {
     const url = requestPath(req.url ?? '/');
     if (url?.pathname === '/healthz') return health(req, res);
+    const metadata = auth?.resource;
+    if (url && metadata?.paths.has(url.pathname)) return resourceMetadata(req, res, metadata.document);
     const refusal = guards ? guards.check(req) : { kind: 'shutting-down' as const }; // fail closed, though unreachable
     if (refusal) return refusal;
+    const caller = auth ? await auth.caller(req) : ({ kind: 'shutting-down' } as const);
+    if ('kind' in caller) return caller;
+    if (url?.pathname === METRICS_PATH && options.metrics) return sendMetrics(options.metrics, req, res);
     if (!url) return { kind: 'not-found', detail: (req.url ?? '').slice(0, 100) };
     const allowed = methods[url.pathname];
     if (!allowed) return { kind: 'not-found', detail: url.pathname };
     if (!allowed.includes(req.method ?? '')) return { kind: 'bad-method', detail: req.method ?? '', allow: allowed.join(', ') };
-    if (req.method !== 'POST') return url.pathname === '/sse' ? openSse(gateway, sessions, res) : streamOrEnd(context, req, res);
+    if (!ownsSession(req, url, caller)) return { kind: 'wrong-caller' };
+    if (req.method !== 'POST') return url.pathname === '/sse' ? openSse(gateway, sessions, res, caller) : streamOrEnd(context, req, res);
     const read = await readJsonBody(req, limit);
     if (!read.ok) return read.refusal;
-    return url.pathname === '/mcp' ? postStreamable(context, req, res, read.body) : postSse(sessions, req, res, url, read.body);
+    return url.pathname === '/mcp' ? postStreamable(context, req, res, read.body, caller) : postSse(sessions, req, res, url, read.body);
+  }
+
+  /** A request on a session must come from the caller that opened it (same identity, same principal). */
+  function ownsSession(req: IncomingMessage, url: URL, caller: Caller): boolean {
+    const header = req.headers['mcp-session-id'];
+    const session =
+      url.pathname === SSE_MESSAGES_PATH
+        ? sessions.get(url.searchParams.get('sessionId') ?? undefined, 'sse')
+        : url.pathname === '/mcp' && !stateless && typeof header === 'string'
+          ? sessions.get(header, 'streamable')
+          : undefined;
+    return session === undefined || session.owner === caller.key;
   }
 
   const http = createServer((req, res) => {
@@ -126,7 +175,11 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
       http.on('error', (error) => log.error('the HTTP server reported an error; it keeps serving', error));
       const { port: bound } = http.address() as AddressInfo;
       // Set before any request can be read: the Host and Origin checks need the real port.
-      guards = guardsFor({ host: options.host, port: bound, token, allowedHosts: options.allowedHosts ?? [], allowedOrigins: options.allowedOrigins ?? [] });
+      const publicUrl = options.publicUrl ?? `http://${urlHost(options.host)}:${bound}`;
+      // The public name reaches us through a proxy: its Host (and https origin) are ours too.
+      const allowedHosts = [...(options.allowedHosts ?? []), ...(options.publicUrl ? [new URL(options.publicUrl).host] : [])];
+      guards = guardsFor({ host: options.host, port: bound, allowedHosts, allowedOrigins: options.allowedOrigins ?? [] });
+      auth = authenticatorFor(gateway.open.manifest, gateway.principals, token, publicUrl);
       resolve(bound);
     });
   });
@@ -148,7 +201,29 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
       await httpClosed;
       markClosed();
     })());
-  return { url: `http://${urlHost(options.host)}:${port}/mcp`, token, generated, closed, close };
+  const resourceMetadataUrl = auth?.resource?.metadataUrl;
+  return {
+    url: `http://${urlHost(options.host)}:${port}/mcp`,
+    token: token ?? '',
+    generated,
+    accepts: auth?.accepts ?? '',
+    ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}),
+    closed,
+    close,
+  };
+}
+
+/** RFC 9728 metadata: public (clients read it before they have a token), from any origin, the same for everyone. */
+function resourceMetadata(req: IncomingMessage, res: ServerResponse, document: string): Refusal | undefined {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return { kind: 'bad-method', detail: req.method ?? '', allow: 'GET, HEAD' };
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(document),
+    'Cache-Control': 'max-age=300',
+    'Access-Control-Allow-Origin': '*',
+  });
+  res.end(req.method === 'HEAD' ? undefined : document);
+  return undefined;
 }
 
 /** Needs no token and says nothing about the deployment: load balancers and supervisors poll it. */

@@ -6,10 +6,7 @@ import { Allowlist } from '../tool-bridge/allowlist.js';
 import type { Manifest } from '../tool-bridge/manifest.js';
 import type { Identity } from './identity.js';
 
-export interface Quota {
-  perMinute?: number;
-  concurrent?: number;
-}
+import type { Quota } from './quota.js';
 
 export interface Principal {
   /** The principal's name in the manifest; "operator" for stdio, the server's --token, or a manifest without principals. */

@@ -1,5 +1,14 @@
 // What `serve --transport http` prints once it listens: where it is, the token, and configuration to paste.
-export function readyText(url: string, token: string, generated: boolean): string {
+// `token` is undefined when the manifest's auth decides who may call and no --token was given: nothing to print then.
+export function readyText(url: string, token: string | undefined, generated: boolean, accepts = ''): string {
+  if (token === undefined) {
+    return [
+      `enclave-mcp is serving execute_agentscript at ${url}`,
+      `Callers authenticate with ${accepts || "the manifest's auth"} (the manifest's auth; no server token is set, --token adds one).`,
+      'Clients send "Authorization: Bearer <token>"; MCP clients with OAuth support find the authorization server from the URL alone.',
+      `Legacy SSE clients: GET ${url.replace(/\/mcp$/, '/sse')} with the same header. Stop with Ctrl-C.`,
+    ].join('\n');
+  }
   const headers = { Authorization: `Bearer ${token}` };
   const remote = { mcpServers: { enclave: { type: 'http', url, headers } } };
   const vscode = { servers: { enclave: { type: 'http', url, headers } } };

@@ -1,8 +1,16 @@
 // `serve`: the manifest opened once, shared by every session, over stdio or HTTP; closed on the way out
 // (SIGINT/SIGTERM or, on stdio, the client going away) so no downstream child process outlives us.
 import type { SecurityLevel } from '../enclave/index.js';
-import { log } from '../enclave/index.js';
-import { openManifest } from '../tool-bridge/open.js';
+import { configureLog, log } from '../enclave/index.js';
+import { ConfigError } from '../tool-bridge/errors.js';
+import { loadManifest, type Manifest } from '../tool-bridge/manifest.js';
+import { openLoaded } from '../tool-bridge/open.js';
+import { AccessLog } from './access-log.js';
+import { isLoopback } from './http-guards.js';
+import { Metrics } from './metrics.js';
+import { serveMetricsPort } from './metrics-http.js';
+import { allObservers } from './observers.js';
+import { openQuotaStore, type QuotaStore } from './quota.js';
 import { Gateway, type GatewayOptions } from './server.js';
 import { serveStdio } from './stdio.js';
 
@@ -16,8 +24,17 @@ export interface ServeOptions extends GatewayOptions {
   stateless?: boolean;
   /** More Host header values to accept over HTTP (e.g. a proxy's public name). */
   allowedHosts?: string[];
+  /** The external base URL (--public-url); OAuth tokens must name `<publicUrl>/mcp` as their audience. */
+  publicUrl?: string;
+  /** HTTP sessions: minted ids start with "<prefix>.", for a load balancer that routes sessions by replica. */
+  sessionPrefix?: string;
+  /**
+   * Serve /metrics on this port of the same host, without a token, instead of on the main port behind it (for a
+   * Prometheus that holds no token). Keep it off the public network.
+   */
+  metricsPort?: number;
   /** Called once the server listens (HTTP) or is connected (stdio). */
-  onReady?: (info: { url?: string; token?: string }) => void;
+  onReady?: (info: { url?: string; token?: string; accepts?: string }) => void;
 }
 
 /** How long in-flight scripts get to finish after a shutdown signal before they are cancelled. */
@@ -26,16 +43,42 @@ export const SHUTDOWN_GRACE_MS = 5_000;
 export async function serve(options: ServeOptions): Promise<void> {
   // A refusal to serve (no token off loopback) must come before any downstream server is started.
   const http = options.transport === 'http' ? await import('./http.js') : undefined;
-  http?.checkHttpOptions({ host: options.host ?? '127.0.0.1', ...(options.token ? { token: options.token } : {}) });
-  const open = await openManifest(options.manifest, options.securityLevel ? { securityLevel: options.securityLevel } : {});
+  // A server on the network logs for collectors: JSON, one line per execution (ENCLAVE_LOG / _FORMAT still win).
+  if (http) configureLog({ level: 'info', format: 'json' });
+  // Read first (nothing starts yet): whether a token is required depends on the manifest's auth.
+  const manifest = await loadManifest(options.manifest);
+  http?.checkHttpOptions({
+    host: options.host ?? '127.0.0.1',
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.sessionPrefix !== undefined ? { sessionPrefix: options.sessionPrefix } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(manifest.auth ? { auth: manifest.auth } : {}),
+  });
+  const open = await openLoaded(manifest, options.securityLevel ? { securityLevel: options.securityLevel } : {});
   for (const { server, reason } of open.bridge.unavailable) log.warn(`server "${server}" is unavailable: ${reason}`);
-  const gateway = new Gateway(open, options);
+  let quotas: QuotaStore | undefined;
+  try {
+    quotas = await quotaStoreFor(manifest);
+  } catch (error) {
+    await open.close();
+    throw error;
+  }
+  const metrics = new Metrics();
+  const gateway = new Gateway(open, {
+    ...options,
+    ...(quotas ? { quotas } : {}),
+    observer: allObservers([metrics, new AccessLog(), options.observer]),
+  });
+  metrics.watch(gateway);
   let stopping: Promise<void> | undefined;
   let stopHttp: ((graceMs: number) => Promise<void>) | undefined;
+  let stopMetrics: (() => Promise<void>) | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await stopHttp?.(SHUTDOWN_GRACE_MS);
+      await stopMetrics?.();
       gateway.close();
+      await quotas?.close(); // after the executions ended: it frees their concurrent slots at once
       await open.close();
     })());
   const onSignal = (): void => void stop().finally(() => process.exit(0));
@@ -45,6 +88,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    if (options.metricsPort !== undefined) {
+      const host = options.host ?? '127.0.0.1';
+      const allowedHosts = options.allowedHosts ?? [];
+      const listener = await serveMetricsPort(metrics, { host, port: options.metricsPort, allowedHosts });
+      stopMetrics = listener.close;
+      if (isLoopback(host)) log.info(`metrics (no token) at ${listener.url}`);
+      else log.warn(`metrics are served without a token at ${listener.url}: keep that port off the public network`);
+    }
     if (options.transport === 'stdio') {
       options.onReady?.({});
       await serveStdio(gateway);
@@ -56,11 +107,27 @@ export async function serve(options: ServeOptions): Promise<void> {
       ...(options.token ? { token: options.token } : {}),
       stateless: options.stateless ?? false,
       ...(options.allowedHosts?.length ? { allowedHosts: options.allowedHosts } : {}),
+      ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+      ...(options.sessionPrefix !== undefined ? { sessionPrefix: options.sessionPrefix } : {}),
+      ...(options.metricsPort === undefined ? { metrics } : {}),
     });
     stopHttp = server.close;
-    options.onReady?.({ url: server.url, token: server.token });
+    options.onReady?.({ url: server.url, ...(server.token ? { token: server.token } : {}), accepts: server.accepts });
     await server.closed;
   } finally {
     await stop();
+  }
+}
+
+/**
+ * The manifest's Redis quota store, when it names one and a principal has a quota (otherwise the Gateway counts in
+ * memory). A URL that cannot be used is a ConfigError; a Redis that is down is not (it is retried, quotas fail closed).
+ */
+async function quotaStoreFor(manifest: Manifest): Promise<QuotaStore | undefined> {
+  if (!manifest.quotaStore || !Object.values(manifest.principals ?? {}).some((p) => p.quota)) return undefined;
+  try {
+    return await openQuotaStore(manifest.quotaStore);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error), 'quotaStore.redis');
   }
 }

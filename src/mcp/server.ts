@@ -11,7 +11,9 @@ import { elicitationApprover } from './approval.js';
 import type { Approver } from '../tool-bridge/call-gate.js';
 import { describeExecute } from './description.js';
 import { formatResult } from './format.js';
-import { OPERATOR_PRINCIPAL, type Principal, Principals, type Quota } from './principals.js';
+import { OPERATOR_PRINCIPAL, type Principal, Principals } from './principals.js';
+import type { QuotaStore } from './quota.js';
+import { memoryQuotaStore } from './quota-memory.js';
 import { renderSearch, SEARCH_DETAILS, searchTools } from './search.js';
 
 export const SERVER_INFO = { name: 'enclave-mcp', version: '0.1.0' };
@@ -24,15 +26,10 @@ export interface GatewayOptions {
   maxConcurrent?: number;
   /** Executions admitted at once for one session (default 32), so one client cannot take every slot. */
   maxPerSession?: number;
-  /** Where principals' quotas are counted (default: none is enforced unless a principal has a quota; then in memory). */
-  quotas?: QuotaCounter;
+  /** Where principals' quotas are counted (default: this process's memory; replicas share a Redis one). */
+  quotas?: Pick<QuotaStore, 'acquire'>;
   /** Told of every execution as it ends (metrics, access logs). */
   observer?: ExecutionObserver;
-}
-
-/** Admits or refuses one execution under a principal's quota; a refusal consumes nothing. */
-export interface QuotaCounter {
-  acquire(key: string, quota: Quota): Promise<{ ok: true; release(): void } | { ok: false; message: string }>;
 }
 
 /** What one finished execution looked like, for metrics and logs: never the code itself or its values. */
@@ -79,7 +76,7 @@ const LOG_LEVELS = { log: 'info', info: 'info', warn: 'warning', error: 'error' 
 export class Gateway {
   readonly open: OpenManifest;
   readonly principals: Principals;
-  private readonly quotas: QuotaCounter | undefined;
+  private readonly quotas: Pick<QuotaStore, 'acquire'>;
   private readonly observer: ExecutionObserver | undefined;
   private readonly maxConcurrent: number;
   private readonly maxPerSession: number;
@@ -94,7 +91,7 @@ export class Gateway {
   constructor(open: OpenManifest, options: GatewayOptions = {}) {
     this.open = open;
     this.principals = new Principals(open.manifest);
-    this.quotas = options.quotas;
+    this.quotas = options.quotas ?? memoryQuotaStore();
     this.observer = options.observer;
     this.maxConcurrent = options.maxConcurrent ?? 128;
     this.maxPerSession = options.maxPerSession ?? 32;
@@ -140,7 +137,7 @@ export class Gateway {
 
   /** Counts one execution of `principal` against its quota; a refusal is the result to answer with. */
   async admit(principal: Principal): Promise<{ release(): void } | ExecutionResult> {
-    if (!principal.quota || !this.quotas) return { release: () => undefined };
+    if (!principal.quota) return { release: () => undefined };
     const grant = await this.quotas.acquire(principal.name, principal.quota).catch((error: unknown) => ({
       ok: false as const,
       message: `The quota store failed (${error instanceof Error ? error.message : String(error)}). Try again in a moment.`,
@@ -223,7 +220,8 @@ export function createMcpServer(gateway: Gateway, session = 'stdio', principal: 
       };
       const approver = elicitationApprover(server.server, extra);
       const result = await runAs(gateway, { session, principal, code, signal: extra.signal, onEvent, ...(approver ? { approver } : {}) });
-      gateway.finished({ principal: principal.name, session, code, result, toolCalls, rpcId: extra.requestId, ...(queuedMs === undefined ? {} : { queuedMs }) });
+      const timing = queuedMs === undefined ? {} : { queuedMs };
+      gateway.finished({ principal: principal.name, session, code, result, toolCalls, rpcId: extra.requestId, ...timing });
       return {
         content: [{ type: 'text', text: formatResult(result) }],
         structuredContent: result as unknown as Record<string, unknown>, // ExecutionResult is JSON by contract

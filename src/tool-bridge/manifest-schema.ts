@@ -115,7 +115,8 @@ const policyKeys = {
 /** A principal or token name: used in logs, metrics labels and `unattended`. */
 const PRINCIPAL_NAME_RE = /^(?!__proto__$)[A-Za-z0-9_.@-]{1,64}$/;
 const principalName = z.string().regex(PRINCIPAL_NAME_RE, 'a name is 1 to 64 letters, digits, _ . @ or -');
-const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL');
+// Checked again after ${env:…} substitution (manifest.ts): here a value may still be "${env:ISSUER}".
+const httpUrl = z.string().regex(/^(https?:\/\/\S+|.*\$\{env:.*)$/, 'an http:// or https:// URL (or ${env:NAME})');
 
 export const OAuthSchema = z
   .strictObject({
@@ -202,7 +203,7 @@ export const ManifestSchema = z
       .strictObject({
         redis: z
           .string()
-          .regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL')
+          .regex(/^(rediss?:\/\/\S+|.*\$\{env:.*)$/, 'a redis:// or rediss:// URL (or ${env:NAME})')
           .describe('May use ${env:NAME}.'),
       })
       .optional()

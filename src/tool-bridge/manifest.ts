@@ -175,11 +175,25 @@ export function parseManifest(json: unknown, options: ParseOptions): Manifest {
   return manifest;
 }
 
+/** The keys of auth whose values are URLs. */
+const URL_KEYS = new Set(['issuer', 'audience', 'jwksUri', 'url']);
+
 /**
  * auth and quotaStore with ${env:…} substituted: their values (tokens, a client secret, a Redis password) are secrets.
  * Every token of auth.tokens is one, even when written literally, so none is ever echoed.
  */
-function operationsOf(manifest: Manifest, sub: (text: string, ...at: (string | number)[]) => string): Pick<Manifest, 'auth' | 'quotaStore'> {
+function operationsOf(manifest: Manifest, substitute: (text: string, ...at: (string | number)[]) => string): Pick<Manifest, 'auth' | 'quotaStore'> {
+  // URLs are checked once substituted: the schema let "${env:ISSUER}" through.
+  const sub = (text: string, ...at: (string | number)[]): string => {
+    const value = substitute(text, ...at);
+    const redis = at[0] === 'quotaStore';
+    if (!redis && !URL_KEYS.has(String(at.at(-1)))) return value;
+    if (!(redis ? /^rediss?:\/\/\S+$/ : /^https?:\/\/\S+$/).test(value)) {
+      const kind = redis ? 'a redis:// or rediss:// URL' : 'an http:// or https:// URL';
+      throw new ConfigError(`must be ${kind} once \${env:…} is substituted. Fix the value or the environment variable.`, formatPath(at));
+    }
+    return value;
+  };
   const out: Pick<Manifest, 'auth' | 'quotaStore'> = {};
   if (manifest.auth) {
     const { tokens, oauth, ...rest } = manifest.auth;

@@ -1,4 +1,4 @@
-// onEvent: tool calls and console lines stream to the host while the script runs.
+// onEvent: the start (after any wait for a worker), tool calls and console lines stream to the host while the script runs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Enclave, ToolCallError, type ExecutionEvent } from '../../src/enclave/index.js';
 
@@ -10,6 +10,14 @@ const enclave = new Enclave({
 });
 afterAll(() => enclave.dispose());
 
+const until = async (check: () => boolean): Promise<void> => {
+  const end = Date.now() + 30_000;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
 describe('execution events', () => {
   it('reports each tool call (start, end with duration and outcome) and each console line, in order', async () => {
     const events: ExecutionEvent[] = [];
@@ -18,11 +26,37 @@ describe('execution events', () => {
       { onEvent: (e) => events.push(e) },
     );
     expect(r).toMatchObject({ success: true, value: 1 });
-    expect(events.map((e) => e.type)).toEqual(['log', 'tool-call-start', 'tool-call-end', 'tool-call-start', 'tool-call-end', 'log']);
-    expect(events[2]).toMatchObject({ type: 'tool-call-end', tool: 'demo:echo', ok: true });
-    expect(events[4]).toMatchObject({ type: 'tool-call-end', tool: 'demo:fail', ok: false, code: 'TOOL_ERROR' });
-    expect((events[2] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(0);
-    expect(events[5]).toEqual({ type: 'log', level: 'warn', message: 'done TOOL_ERROR' });
+    expect(events.map((e) => e.type)).toEqual(['started', 'log', 'tool-call-start', 'tool-call-end', 'tool-call-start', 'tool-call-end', 'log']);
+    expect(events[3]).toMatchObject({ type: 'tool-call-end', tool: 'demo:echo', ok: true });
+    expect(events[5]).toMatchObject({ type: 'tool-call-end', tool: 'demo:fail', ok: false, code: 'TOOL_ERROR' });
+    expect((events[3] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(0);
+    expect(events[6]).toEqual({ type: 'log', level: 'warn', message: 'done TOOL_ERROR' });
+  });
+
+  it('reports when a worker took the run and how long it waited in the queue for one (operators measure queue wait)', async () => {
+    // One worker: the second script waits until the first, held by its tool call, ends.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const single = new Enclave({ poolSize: 1, maxWorkers: 1, toolHandler: () => held.then(() => 1) });
+    try {
+      const first: ExecutionEvent[] = [];
+      const second: ExecutionEvent[] = [];
+      const a = single.run("return await callTool('demo:hold', {});", { onEvent: (e) => first.push(e) });
+      await until(() => single.stats.running === 1 && first.some((e) => e.type === 'tool-call-start'));
+      const b = single.run('return 2;', { onEvent: (e) => second.push(e) });
+      const HELD_MS = 400;
+      await new Promise((resolve) => setTimeout(resolve, HELD_MS));
+      expect(second).toEqual([]); // still queued: not started
+      release();
+      expect(await Promise.all([a, b])).toMatchObject([{ value: 1 }, { value: 2 }]);
+      expect(first[0]).toMatchObject({ type: 'started' });
+      const started = second.filter((e) => e.type === 'started');
+      expect(started).toHaveLength(1);
+      // It sat in the queue at least as long as the first script held the only worker.
+      expect((started[0] as { queuedMs: number }).queuedMs).toBeGreaterThanOrEqual(HELD_MS - 20);
+    } finally {
+      await single.dispose();
+    }
   });
 
   it('keeps running when a listener throws', async () => {

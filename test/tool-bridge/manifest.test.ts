@@ -297,10 +297,16 @@ describe('findJsonSyntaxProblem', () => {
 
 describe('manifests/', () => {
   const files = readdirSync(MANIFESTS).filter((f) => f.endsWith('.json') && f !== 'manifest.schema.json');
-  const dummies = { REMOTE_MCP_TOKEN: 'dummy-remote-token', GITHUB_TOKEN: 'dummy-github-token' };
+  const dummies = {
+    REMOTE_MCP_TOKEN: 'dummy-remote-token',
+    GITHUB_TOKEN: 'dummy-github-token',
+    CI_BOT_TOKEN: 'dummy-ci-bot-token',
+    ANALYST_TOKEN: 'dummy-analyst-token',
+    OAUTH_ISSUER: 'https://auth.example.test',
+  };
 
-  it('holds the three ready manifests', () => {
-    expect(files.sort()).toEqual(['default.json', 'github.example.json', 'remote-http.example.json']);
+  it('holds the four ready manifests', () => {
+    expect(files.sort()).toEqual(['default.json', 'github.example.json', 'remote-http.example.json', 'team.example.json']);
   });
 
   it.each(files)('%s parses and points at the published schema', async (file) => {
@@ -333,6 +339,10 @@ describe('manifests/', () => {
     const remote = await loadManifest(join(MANIFESTS, 'remote-http.example.json'), dummies);
     expect(secretValues(remote)).toEqual(['dummy-remote-token']);
     expect((await configErrorAsync(loadManifest(join(MANIFESTS, 'github.example.json'), {}))).message).toContain('GITHUB_TOKEN is not set');
+    const team = await loadManifest(join(MANIFESTS, 'team.example.json'), dummies);
+    expect(secretValues(team)).toEqual(expect.arrayContaining(['dummy-ci-bot-token', 'dummy-analyst-token']));
+    expect(team.quotaStore?.redis).toBe('redis://127.0.0.1:6379');
+    expect(Object.keys(team.principals ?? {})).toEqual(['ci-bot', 'analysts', 'engineers']);
   });
 
   it('the JSON Schema is strict like the validator, and its name patterns refuse "__proto__"', () => {

@@ -24,6 +24,8 @@ export interface PoolJob {
   onToolCancel(callIds: number[]): void;
   onLog(level: 'log' | 'info' | 'warn' | 'error', message: string): void;
   onDone(done: DoneMessage): void;
+  /** Called once, when a worker takes the job (after any wait in the queue). */
+  onDispatch?(): void;
 }
 
 export interface PoolOptions {
@@ -319,6 +321,7 @@ export class WorkerPool {
     slot.worker.ref(); // a running script keeps the process alive until it reports
     const { id, code, level, limits, globals, globalNames } = job;
     slot.worker.postMessage({ type: 'run', id, code, level, limits, globals, globalNames, stop } satisfies ToWorker);
+    job.onDispatch?.();
   }
 
   /**

@@ -1,0 +1,87 @@
+// GET /metrics over HTTP: on the main port behind its guards (http.ts routes it there), or on a listener of its own
+// (--metrics-port) that serves nothing else and asks for no token, for a Prometheus that holds none. That port must
+// stay on a private network: anyone who reaches it reads the metrics.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { log } from '../enclave/index.js';
+import { ConfigError } from '../tool-bridge/errors.js';
+import { bracket, isLoopback } from './http-guards.js';
+import { refuse, type Refusal } from './http-replies.js';
+import type { Metrics } from './metrics.js';
+
+export const METRICS_PATH = '/metrics';
+
+/** Answers GET or HEAD with the registry in Prometheus text format. */
+export async function sendMetrics(metrics: Metrics, req: IncomingMessage, res: ServerResponse): Promise<Refusal | undefined> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return { kind: 'bad-method', detail: req.method ?? '', allow: 'GET, HEAD' };
+  const { contentType, body } = await metrics.scrape();
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : body);
+  return undefined;
+}
+
+export interface MetricsListener {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface MetricsPortOptions {
+  host: string;
+  /** 0 picks a free port; the URL returned says which. */
+  port: number;
+  /** More Host values to accept on a loopback binding (as --allowed-host does for the main port). */
+  allowedHosts?: readonly string[];
+}
+
+function notFound(res: ServerResponse): void {
+  const body = `Not found. This port serves only GET ${METRICS_PATH} (Prometheus text format).\n`;
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** A listener serving only /metrics, without a token. */
+export async function serveMetricsPort(metrics: Metrics, options: MetricsPortOptions): Promise<MetricsListener> {
+  let hosts: Set<string> | undefined; // set once listening (the check needs the port)
+  const server = createServer((req, res) => {
+    // DNS rebinding: a web page whose name now points at 127.0.0.1 would read our metrics as its own origin, but its
+    // requests still carry its own name as Host. Off loopback the port is the operator's to firewall (see above).
+    if (hosts && !hosts.has((req.headers.host ?? '').toLowerCase())) return refuse(res, { kind: 'foreign-host', detail: req.headers.host ?? '(none)' });
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== METRICS_PATH) return notFound(res);
+    sendMetrics(metrics, req, res).then(
+      (refusal) => refusal && refuse(res, refusal),
+      (error: unknown) => {
+        log.warn('serving /metrics failed', error);
+        refuse(res, { kind: 'internal' });
+      },
+    );
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL'
+          ? new ConfigError(`--metrics-port ${options.port} cannot be used on ${options.host} (${error.code}). Choose another port (0 picks a free one).`)
+          : error,
+      ),
+    );
+    server.listen(options.port, options.host.replace(/^\[(.*)\]$/, '$1'), () => {
+      server.on('error', (error) => log.error('the metrics listener reported an error; it keeps serving', error));
+      const bound = (server.address() as AddressInfo).port;
+      // Set before any request can be read.
+      if (isLoopback(options.host)) {
+        const ours = ['127.0.0.1', 'localhost', '[::1]'].map((name) => `${name}:${bound}`);
+        hosts = new Set([...ours, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+      }
+      resolve(bound);
+    });
+  });
+  const url = `http://${bracket(options.host === '0.0.0.0' || options.host === '' ? '127.0.0.1' : options.host)}:${port}${METRICS_PATH}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,196 @@
+// Cancellation in --stateless mode, over real HTTP against a real serveHttp: a notifications/cancelled arrives as a
+// POST of its own (a fresh server per POST) and must still stop the script it names, before its side effect; so
+// must a client that goes away. Each script waits on the fixture's `slow` tool, then writes a marker into
+// server-memory: a cancelled script must never write it, and the same script left alone must.
+import { request } from 'node:http';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EARLY_CANCEL_MS } from '../../src/mcp/http-inflight.js';
+import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
+import type { Gateway } from '../../src/mcp/server.js';
+import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import { connect, killMarked, mcpHeaders, openGateway, structured } from './http-helpers.js';
+
+const MARK = `mcp-cancel-stateless-${process.pid}-${Date.now().toString(36)}`;
+let open: OpenManifest;
+let gateway: Gateway;
+let http: HttpServer;
+let probe: Client;
+
+beforeAll(async () => {
+  ({ open, gateway } = await openGateway(MARK));
+  http = await serveHttp(gateway, { host: '127.0.0.1', port: 0, stateless: true });
+  probe = await connect(http.url, http.token);
+}, 90_000);
+
+afterAll(async () => {
+  await probe?.close();
+  await http?.close(0);
+  gateway?.close();
+  await open?.close();
+  killMarked(MARK);
+});
+
+/** How long the script waits before its write: long enough to cancel it in between on a loaded machine. */
+const WAIT_MS = 2_000;
+let markers = 0;
+const newMarker = (): string => `marker-${MARK}-${++markers}`;
+
+/** Waits on the fixture, then writes `marker` (the side effect), then returns it. */
+const waitThenWrite = (marker: string, ms = WAIT_MS): string => `await callTool('fixture:slow', { ms: ${ms} });
+await callTool('memory:create_entities', { entities: [{ name: '${marker}', entityType: 'marker', observations: [] }] });
+return '${marker}';`;
+
+const execute = async (c: Client, code: string): Promise<unknown> =>
+  structured(await c.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 60_000 })).value;
+
+/** Whether the marker's entity exists in server-memory. */
+const written = async (marker: string): Promise<boolean> =>
+  JSON.stringify(await execute(probe, "return await callTool('memory:read_graph', {});")).includes(marker);
+
+const cancelledCount = async (): Promise<number> => Number(await execute(probe, "return await callTool('fixture:cancelled_count', {});"));
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await sleep(100);
+  }
+  return check();
+}
+
+/** A POST of one JSON-RPC message as a client writes it, its SSE answer read as it streams. */
+interface RawPost {
+  text: () => string;
+  /** Resolves with the whole answer once the response ends (or the connection closes). */
+  ended: Promise<string>;
+  /** Drops the connection, as a client that goes away does. */
+  drop: () => void;
+}
+
+function post(message: unknown): RawPost {
+  const { port } = new URL(http.url);
+  const headers = mcpHeaders(http.token, { 'Mcp-Protocol-Version': '2025-06-18' });
+  let text = '';
+  const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers });
+  const ended = new Promise<string>((resolve) => {
+    req.on('response', (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(text));
+      res.on('close', () => resolve(text));
+    });
+    req.on('error', () => resolve(text));
+  });
+  req.end(JSON.stringify(message));
+  return { text: () => text, ended, drop: () => req.destroy() };
+}
+
+/** tools/call of execute_agentscript with id `id` and a progress token, so that the script's steps stream back. */
+const callMessage = (id: number | string, code: string) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'execute_agentscript', arguments: { code }, _meta: { progressToken: `p-${id}` } },
+});
+
+const cancelMessage = (requestId: number | string) => ({
+  jsonrpc: '2.0',
+  method: 'notifications/cancelled',
+  params: { requestId, reason: 'the test cancels' },
+});
+
+/** A raw POST that answers 202 with nothing in it: a notification. */
+async function notify(message: unknown): Promise<void> {
+  await post(message).ended;
+}
+
+const started = (p: RawPost): Promise<boolean> => until(() => p.text().includes('callTool fixture:slow started'));
+
+describe('--stateless: a cancel stops the script it names', () => {
+  it('the SDK client aborting a call stops its script before the side effect; a concurrent call runs to the end', async () => {
+    const [cancelled, kept] = [newMarker(), newMarker()];
+    const before = await cancelledCount();
+    const a = await connect(http.url, http.token);
+    const b = await connect(http.url, http.token);
+    await b.listTools(); // so the two calls do not share a JSON-RPC id (see the ambiguity test below)
+    try {
+      const abort = new AbortController();
+      let running = false;
+      const call = a.callTool({ name: 'execute_agentscript', arguments: { code: waitThenWrite(cancelled) } }, undefined, {
+        signal: abort.signal,
+        timeout: 60_000,
+        onprogress: (p) => (running ||= p.message?.includes('fixture:slow started') === true),
+      });
+      const control = execute(b, waitThenWrite(kept));
+      expect(await until(() => running)).toBe(true);
+      abort.abort('the user pressed stop');
+      await expect(call).rejects.toThrow(/stop|abort/i);
+      expect(await control).toBe(kept); // the other request, same caller, kept running
+      expect(await until(async () => (await cancelledCount()) === before + 1)).toBe(true); // the bridge cancelled `slow`
+      await sleep(500);
+      expect(await written(kept)).toBe(true);
+      expect(await written(cancelled)).toBe(false);
+      expect(await execute(a, 'return 6 * 7;')).toBe(42); // the server keeps serving that client
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
+
+  it('a cancel ends the cancelled request’s response (no answer follows a cancel, so nothing else would)', async () => {
+    const marker = newMarker();
+    const running = post(callMessage('ends-1', waitThenWrite(marker)));
+    expect(await started(running)).toBe(true);
+    await notify(cancelMessage('ends-1'));
+    const answer = await Promise.race([running.ended, sleep(15_000).then(() => 'still open after 15 s')]);
+    expect(answer).not.toContain('still open');
+    expect(answer).not.toContain('"result"');
+    await sleep(WAIT_MS + 500);
+    expect(await written(marker)).toBe(false);
+  }, 60_000);
+
+  it('a cancel that arrives before its request stops it when it comes', async () => {
+    const marker = newMarker();
+    await notify(cancelMessage('early-1'));
+    const late = post(callMessage('early-1', waitThenWrite(marker)));
+    const answer = await late.ended;
+    expect(answer).not.toContain('"result"');
+    await sleep(WAIT_MS + 500);
+    expect(await written(marker)).toBe(false);
+    // Control: a cancel kept past its time stops nothing, and one held cancel stops one request only.
+    const [afterWait, again] = [newMarker(), newMarker()];
+    await notify(cancelMessage('early-2'));
+    await sleep(EARLY_CANCEL_MS + 300);
+    expect(await post(callMessage('early-2', waitThenWrite(afterWait, 10))).ended).toContain(afterWait);
+    expect(await post(callMessage('early-1', waitThenWrite(again, 10))).ended).toContain(again);
+    expect(await written(afterWait)).toBe(true);
+  }, 60_000);
+
+  it('two running requests of one caller with the same id: the cancel stops neither (it cannot tell which was meant)', async () => {
+    const [first, second] = [newMarker(), newMarker()];
+    // Staggered waits: server-memory loses one of two writes made at the same moment.
+    const a = post(callMessage('same', waitThenWrite(first, WAIT_MS)));
+    const b = post(callMessage('same', waitThenWrite(second, WAIT_MS + 700)));
+    expect(await started(a)).toBe(true);
+    expect(await started(b)).toBe(true);
+    await notify(cancelMessage('same'));
+    expect(await a.ended).toContain(first);
+    expect(await b.ended).toContain(second);
+    expect(await written(first)).toBe(true);
+    expect(await written(second)).toBe(true);
+  }, 60_000);
+
+  it('a client that goes away stops its script: closing the per-request server aborts the handler', async () => {
+    const marker = newMarker();
+    const before = await cancelledCount();
+    const running = post(callMessage('gone-1', waitThenWrite(marker)));
+    expect(await started(running)).toBe(true);
+    running.drop();
+    expect(await until(async () => (await cancelledCount()) === before + 1)).toBe(true);
+    await sleep(WAIT_MS + 500);
+    expect(await written(marker)).toBe(false);
+  }, 60_000);
+});
