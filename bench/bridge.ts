@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parseManifest } from '../src/tool-bridge/manifest.js';
-import { openLoaded } from '../src/tool-bridge/open.js';
+import { openLoaded } from '../src/mcp/open.js';
 import { summarize, table } from './stats.js';
 
 const require = createRequire(import.meta.url);

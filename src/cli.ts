@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Enclave, isSecurityLevel, SECURITY_LEVELS, validate, type SecurityLevel } from './enclave/index.js';
 import { renderDeclarations } from './tool-bridge/declarations.js';
-import { openManifest, type OpenManifest } from './tool-bridge/open.js';
+import { openManifest, type OpenManifest } from './mcp/open.js';
 import { writePins } from './tool-bridge/pins.js';
 import type { DownstreamTool, WithheldTool } from './tool-bridge/types.js';
 import { terminalApprover } from './terminal-approval.js';

@@ -8,9 +8,9 @@ import { compile } from './pipeline.js';
 import type { DoneMessage } from './runtime/messages.js';
 import { WorkerPool, type PoolStats } from './runtime/pool.js';
 import { MAX_TOOL_ARGS_BYTES } from './runtime/sandbox-config.js';
-import { capLogs, Redactor, secretsFromEnv } from './sanitize.js';
+import { capLogs } from './sanitize.js';
 import { toolReply, type ToolReply } from './tool-reply.js';
-import { log } from './log.js';
+import { log, Redactor, secretsFromEnv } from '../shared/index.js';
 import type {
   EnclaveOptions,
   ExecutionEvent,

@@ -1,4 +1,5 @@
 // Error codes of DESIGN §5. Errors are values at module boundaries; each message ends with what to do instead.
+import { MAX_MESSAGE_LENGTH } from '../shared/index.js';
 
 export const ERROR_CODES = [
   'VALIDATION_ERROR',
@@ -42,9 +43,9 @@ export interface ExecutionError {
 
 /**
  * Longest text a script's own exception carries out of the sandbox (a script can throw a 1 MB string). The
- * host's redaction caps the final message again; this bound keeps the worker hop and the logs small.
+ * host's redaction caps the final message again at the same bound; this one keeps the worker hop and the logs small.
  */
-export const MAX_SCRIPT_MESSAGE_LENGTH = 2_000;
+export const MAX_SCRIPT_MESSAGE_LENGTH = MAX_MESSAGE_LENGTH;
 
 /** `s` cut to `max` characters, with an ellipsis saying it was cut. */
 export function capMessage(s: string, max = MAX_SCRIPT_MESSAGE_LENGTH): string {

@@ -2,6 +2,10 @@
 export { Enclave, validate } from './enclave.js';
 export { EnclaveConfigError, ToolCallError, ERROR_CODES, type ErrorCode, type ExecutionError, type Issue } from './errors.js';
 export { LEVEL_LIMITS, SECURITY_LEVELS, resolveLimits, isSecurityLevel, type Limits, type LimitsOverride, type SecurityLevel } from './levels.js';
+// The manifest's `limits` key is checked by the same schema as the Enclave's own `limits` option.
+export { LimitsOverrideSchema } from './levels.js';
+// The tool bridge runs a downstream schema's `pattern` only if the validator's own backtracking check passes it.
+export { regexRisk } from './regex-safety.js';
 // What each level allows that lower ones refuse: the validator's table, which the MCP description also reads.
 export { LEVEL_RULES, levelAllows, type LevelFeature, type LevelRule, type LevelRules } from './policy.js';
 export type {
@@ -17,7 +21,4 @@ export type {
   ToolHandler,
   ValidationResult,
 } from './types.js';
-// For the layers above that must keep the same promises (the tool bridge redacts downstream secrets).
-export { MIN_SECRET_LENGTH as MIN_REDACTED_LENGTH, Redactor } from './sanitize.js';
-export { configureLog, log, logEnabled, type LogFields, type LogFormat, type LoggerLevel } from './log.js';
 export type { PoolStats } from './runtime/pool.js';

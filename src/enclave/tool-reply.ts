@@ -5,7 +5,7 @@
 import { types } from 'node:util';
 import { isToolErrorCode, type ErrorCode } from './errors.js';
 import { toJsonTextAsync } from './json-data.js';
-import type { Redactor } from './sanitize.js';
+import type { Redactor } from '../shared/index.js';
 import type { JsonObject, ToolCallContext, ToolHandler } from './types.js';
 
 export type ToolReply = { ok: true; value: string } | { ok: false; error: { code: ErrorCode; message: string } };

@@ -2,7 +2,8 @@
 // that did not succeed ended so. The script is never logged: a SHA-256 prefix names it (the same script, the same
 // hash), so an operator can find repeats without reading anyone's code. Values and tool results are never logged.
 import { createHash, randomUUID } from 'node:crypto';
-import { type ErrorCode, log, logEnabled, type LogFields } from '../enclave/index.js';
+import type { ErrorCode } from '../enclave/index.js';
+import { log, logEnabled, type LogFields } from '../shared/index.js';
 import type { ExecutionObserver, ExecutionRecord } from './server.js';
 
 /** How a code reads in the debug line ("execution refused: …"); a code not listed "failed". */

@@ -2,8 +2,7 @@
 // auth.tokens, or an OAuth access token; then the principal that identity acts as. Every refusal says what to send.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { log } from '../enclave/index.js';
-import { ConfigError } from '../tool-bridge/errors.js';
+import { ConfigError, log } from '../shared/index.js';
 import type { Manifest } from '../tool-bridge/manifest.js';
 import type { Refusal } from './http-replies.js';
 import { type Identity, identityKey, OPERATOR } from './identity.js';

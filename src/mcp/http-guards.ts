@@ -2,7 +2,7 @@
 // DNS rebinding. Decided once at start-up (`guardsFor`), so the per-request path is a few set lookups.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ConfigError } from '../tool-bridge/errors.js';
+import { ConfigError } from '../shared/index.js';
 import type { Refusal } from './http-replies.js';
 
 /** Names that reach this machine only. Anything else is reachable from the network. */

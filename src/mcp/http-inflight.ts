@@ -1,24 +1,38 @@
-// Stateless requests running on this server, by caller and JSON-RPC id. A stateless server has no session to carry a
+// Stateless requests running on this server, by scope and JSON-RPC id. A stateless server has no session to carry a
 // notifications/cancelled to the request it names: the cancel is a POST of its own, answered by a fresh server that
 // never saw that request. Routing it here is what lets it stop the script (on the replica that runs it).
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * Whose requests a cancel may name: one authenticated caller (Caller.key), and within it one client when the client
+ * sends its stateless tag (http-stateless-tag.ts). Clients count their ids alike (1, 2, 3…), so without a tag the
+ * id alone does not tell two clients of one token apart; with one it does.
+ */
+export interface CancelScope {
+  readonly caller: string;
+  readonly tag: string | undefined;
+}
 
 /** Stops one tracked request, with the client's reason when it gave one. */
 export type Cancel = (reason: string | undefined) => void;
 
 /**
- * - `cancelled`: exactly one running request of this caller had this id; it was told to stop.
- * - `ambiguous`: several had it (two clients of one caller count their ids alike): none was stopped, since nothing
- *   tells which one the client meant, and stopping another's script is worse than running one to its end.
- * - `held`: none has it yet; the cancel is kept briefly, for a request still on its way (see EARLY_CANCEL_MS).
+ * - `cancelled`: exactly one running request of this scope had this id; it was told to stop.
+ * - `ambiguous`: several had it (two untagged clients of one caller count their ids alike): none was stopped, since
+ *   nothing tells which one the client meant, and stopping another's script is worse than running one to its end.
+ * - `held`: none has it yet, and the scope is tagged: the cancel is kept briefly, for a request still on its way
+ *   (see EARLY_CANCEL_MS).
+ * - `unmatched`: none has it, and the scope is untagged: nothing is kept, since a later request of another client
+ *   reusing the id would be stopped by it.
  */
-export type CancelOutcome = 'cancelled' | 'ambiguous' | 'held';
+export type CancelOutcome = 'cancelled' | 'ambiguous' | 'held' | 'unmatched';
 
 /**
  * A cancel can overtake its request: the client sends it on another connection as soon as its signal fires, while
- * the request's body may still be on the way. It is kept this long and stops the first request of that caller and
- * id that arrives meanwhile. Short, because a cancel for a request that already ended (or runs on another replica)
- * is kept just the same, and must not stop a later request that happens to reuse the id.
+ * the request's body may still be on the way. A tagged cancel is kept this long and stops the first request of that
+ * scope and id that arrives meanwhile. Only tagged ones: a client never reuses an id, so a held cancel can stop
+ * nothing but the request it named; untagged, the id may be another client's next request. Short all the same: a
+ * cancel for a request that already ended (or runs on another replica) is kept just the same.
  */
 export const EARLY_CANCEL_MS = 1_000;
 
@@ -58,8 +72,8 @@ export class InflightRequests {
    * Tracks a request from the moment its server has it until the returned function is called (when its response
    * ends). A cancel held for it stops it at once.
    */
-  track(caller: string, id: RequestId, cancel: Cancel): () => void {
-    const k = key(caller, id);
+  track(scope: CancelScope, id: RequestId, cancel: Cancel): () => void {
+    const k = key(scope, id);
     this.expire();
     const early = this.held.get(k);
     let set = this.running.get(k);
@@ -75,9 +89,9 @@ export class InflightRequests {
     };
   }
 
-  /** Stops the request of `caller` with this id, if it is the only one (see CancelOutcome). */
-  cancel(caller: string, id: RequestId, reason: string | undefined): CancelOutcome {
-    const k = key(caller, id);
+  /** Stops the request of this scope with this id, if it is the only one (see CancelOutcome). */
+  cancel(scope: CancelScope, id: RequestId, reason: string | undefined): CancelOutcome {
+    const k = key(scope, id);
     const set = this.running.get(k);
     if (set && set.size > 1) return 'ambiguous';
     const only = set?.values().next().value;
@@ -85,6 +99,7 @@ export class InflightRequests {
       only(reason);
       return 'cancelled';
     }
+    if (scope.tag === undefined) return 'unmatched';
     this.expire();
     this.held.delete(k); // re-inserted last: its expiry starts now
     this.held.set(k, { at: this.now(), reason });
@@ -101,5 +116,8 @@ export class InflightRequests {
   }
 }
 
-/** Ids are strings or numbers, and 1 is not "1": JSON keeps them apart, and the caller's key cannot leak into the id. */
-const key = (caller: string, id: RequestId): string => JSON.stringify([caller, id]);
+/**
+ * Ids are strings or numbers, and 1 is not "1": JSON keeps them apart, and no part can leak into another. An untagged
+ * scope (null) is apart from every tagged one, so a cancel without the tag never reaches a tagged client's request.
+ */
+const key = (scope: CancelScope, id: RequestId): string => JSON.stringify([scope.caller, scope.tag ?? null, id]);

@@ -8,7 +8,7 @@
 // before it (the SDK defers the ping's handler behind those notification handlers), in whatever chunks they came.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCResultResponse } from '@modelcontextprotocol/sdk/types.js';
-import { log } from '../enclave/index.js';
+import { log } from '../shared/index.js';
 
 /**
  * How long a response waits for the ping's answer before it is written anyway: a client that never answers pings

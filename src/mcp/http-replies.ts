@@ -1,7 +1,7 @@
 // Every way the HTTP layer refuses a request, as a table: status, JSON-RPC error code and a message that says what to
 // do instead. Bodies are always JSON-RPC errors (id null), never an HTML page, so MCP clients can show them.
 import type { ServerResponse } from 'node:http';
-import { log } from '../enclave/index.js';
+import { log } from '../shared/index.js';
 
 export interface Refusal {
   kind: RefusalKind;

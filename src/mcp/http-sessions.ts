@@ -11,7 +11,7 @@ import {
   type JSONRPCMessage,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import { log } from '../enclave/index.js';
+import { log } from '../shared/index.js';
 import { InflightRequests } from './http-inflight.js';
 import type { Refusal } from './http-replies.js';
 

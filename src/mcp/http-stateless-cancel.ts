@@ -1,24 +1,31 @@
 // Cancellation in stateless mode. Each POST gets a fresh server, so a notifications/cancelled (a POST of its own)
 // reaches a server that never saw the request it names: it is routed through the session table's InflightRequests
-// instead, by caller and request id, to the server running that request.
+// instead, by scope (caller and client tag) and request id, to the server running that request; a tagged cancel that
+// matches nothing here goes on to the other replicas when they share a relay (cancel-relay.ts).
 import type { ServerResponse } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CancelledNotificationSchema, isJSONRPCRequest, type JSONRPCNotification, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { log } from '../enclave/index.js';
+import { log } from '../shared/index.js';
+import type { CancelRelay } from './cancel-relay.js';
+import type { CancelScope } from './http-inflight.js';
 import type { Session, SessionTable } from './http-sessions.js';
 
-/** Sends every notifications/cancelled of a stateless POST to the request it names (`caller` is Caller.key). */
-export function forwardCancels(sessions: SessionTable, caller: string, body: unknown): void {
+/**
+ * Sends every notifications/cancelled of a stateless POST to the request it names, within `scope`; one that is held
+ * here (tagged, nothing matched) is published on `relay` too, as its request may run on another replica.
+ */
+export function forwardCancels(sessions: SessionTable, scope: CancelScope, body: unknown, relay?: CancelRelay): void {
   for (const message of Array.isArray(body) ? body : [body]) {
     const cancel = CancelledNotificationSchema.safeParse(message);
     if (!cancel.success || cancel.data.params.requestId === undefined) continue;
     const { requestId, reason } = cancel.data.params;
-    const outcome = sessions.inflight.cancel(caller, requestId, reason);
+    const outcome = sessions.inflight.cancel(scope, requestId, reason);
+    if (outcome === 'held' && scope.tag !== undefined) relay?.publish({ caller: scope.caller, tag: scope.tag, id: requestId, reason });
     if (outcome === 'ambiguous') {
       log.warn(
-        `a cancel named request ${JSON.stringify(requestId)}, which several stateless requests of one caller are running: none was stopped, as nothing tells which one was meant. Give each client its own token, or serve without --stateless so that sessions keep their ids apart.`,
+        `a cancel named request ${JSON.stringify(requestId)}, which several stateless requests of one caller are running: none was stopped, as nothing tells which one was meant. Use a client that sends back the Mcp-Session-Id of its initialize response (the MCP SDK clients do), give each client its own token, or serve without --stateless.`,
       );
-    } else log.debug(`stateless cancel of request ${JSON.stringify(requestId)}: ${outcome}`);
+    } else log.debug(`stateless cancel of request ${JSON.stringify(requestId)}${scope.tag === undefined ? ' (untagged)' : ''}: ${outcome}`);
   }
 }
 
@@ -27,7 +34,7 @@ export function forwardCancels(sessions: SessionTable, caller: string, body: unk
  * response closes. A cancel is handed to the server the same way, so the SDK aborts the handler's signal (the
  * script ends CANCELLED); no answer follows a cancelled request, so the response is then ended here.
  */
-export function trackRequests(sessions: SessionTable, session: Session, caller: string, res: ServerResponse): void {
+export function trackRequests(sessions: SessionTable, session: Session, scope: CancelScope, res: ServerResponse): void {
   const transport: Transport = session.transport;
   const dispatch = transport.onmessage;
   const untrack: (() => void)[] = [];
@@ -39,7 +46,7 @@ export function trackRequests(sessions: SessionTable, session: Session, caller: 
     if (!isJSONRPCRequest(message) || res.closed) return;
     const id = message.id;
     untrack.push(
-      sessions.inflight.track(caller, id, (reason) => {
+      sessions.inflight.track(scope, id, (reason) => {
         const cancel = cancelled(id, reason);
         dispatch?.(cancel);
         sessions.received(session, cancel);

@@ -1,5 +1,6 @@
 // Streamable HTTP at /mcp: a session (McpServer + the SDK's transport) per client, created by its initialize; or, in
-// stateless mode, a fresh pair per request with no session id, so any replica behind a load balancer can answer.
+// stateless mode, a fresh pair per request and no session (only a client tag that nothing checks, for cancels), so
+// any replica behind a load balancer can answer.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -8,6 +9,8 @@ import type { Caller } from './http-auth.js';
 import type { Refusal } from './http-replies.js';
 import type { SessionTable } from './http-sessions.js';
 import { forwardCancels, trackRequests } from './http-stateless-cancel.js';
+import { mintTag, tagOf } from './http-stateless-tag.js';
+import type { CancelRelay } from './cancel-relay.js';
 import { createMcpServer, type Gateway } from './server.js';
 
 export interface StreamableContext {
@@ -16,6 +19,8 @@ export interface StreamableContext {
   stateless: boolean;
   /** Prepended to minted session ids ("r1" mints "r1.<uuid>"), so a load balancer can route a session to its replica. */
   sessionPrefix?: string;
+  /** Stateless: where tagged cancels that match nothing here go, for the other replicas (shared Redis). */
+  cancelRelay?: CancelRelay;
 }
 
 const sessionHeader = (req: IncomingMessage): string | undefined => {
@@ -43,7 +48,8 @@ export async function postStreamable(
     return undefined;
   }
   if (!stateless && !(Array.isArray(body) ? body : [body]).some(isInitializeRequest)) return { kind: 'needs-session' };
-  if (stateless) forwardCancels(sessions, caller.key, body); // before refuseNew: a cancel passes a full or closing server
+  const scope = { caller: caller.key, tag: stateless ? tagOf(req) : undefined };
+  if (stateless) forwardCancels(sessions, scope, body, ctx.cancelRelay); // before refuseNew: a cancel passes a full or closing server
   const refusal = sessions.refuseNew(body);
   if (refusal) return refusal;
   // The id is ours, not the transport's, so the gateway's per-session bound is keyed by it from the first request.
@@ -58,7 +64,9 @@ export async function postStreamable(
   // client that goes away stops its script. A cancel comes as another POST: trackRequests routes it here.
   if (stateless) res.once('close', () => void sessions.close(sessionId));
   await server.connect(transport);
-  if (stateless) trackRequests(sessions, session, caller.key, res);
+  if (stateless) trackRequests(sessions, session, scope, res);
+  // A fresh tag for each stateless initialize; the SDK client sends it back on every later request.
+  if (stateless && (Array.isArray(body) ? body : [body]).some(isInitializeRequest)) res.setHeader('Mcp-Session-Id', mintTag());
   sessions.received(session, body);
   await transport.handleRequest(req, res, body);
   if (!stateless && transport.sessionId === undefined) await sessions.close(sessionId); // the SDK refused the initialize

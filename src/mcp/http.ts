@@ -2,8 +2,7 @@
 // legacy SSE at /sse + /messages, and /healthz, behind the guards of http-guards.ts. Plain node:http, no framework.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { log } from '../enclave/index.js';
-import { ConfigError } from '../tool-bridge/errors.js';
+import { ConfigError, log } from '../shared/index.js';
 import { authenticatorFor, checkPublicUrl, hasCredentials, type Authenticator, type Caller } from './http-auth.js';
 import { bodyLimitFor, readJsonBody } from './http-body.js';
 import { bracket, guardsFor, resolveToken, type Guards } from './http-guards.js';
@@ -14,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import { openSse, postSse, SSE_MESSAGES_PATH } from './http-sse.js';
 import { postStreamable, streamOrEnd } from './http-streamable.js';
 import type { Gateway } from './server.js';
+import type { CancelRelay } from './cancel-relay.js';
 import type { Manifest } from '../tool-bridge/manifest.js';
 
 export interface HttpOptions {
@@ -43,6 +43,8 @@ export interface HttpOptions {
   metrics?: Metrics;
   /** Minted session ids start with "<prefix>.", so a load balancer can route each session to this replica. */
   sessionPrefix?: string;
+  /** Stateless: passes tagged cancels to and from the other replicas (serve opens it on quotaStore.redis; its owner closes it). */
+  cancelRelay?: CancelRelay;
 }
 
 export interface HttpServer {
@@ -111,7 +113,10 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
   const stateless = options.stateless ?? false;
   const limit = options.maxBodyBytes ?? bodyLimitFor(gateway.open.enclave.limits.maxCodeBytes);
   const sessions = new SessionTable({ maxSessions: options.maxSessions ?? 1_000, idleMs: options.idleMs ?? 30 * 60_000 });
-  const context = { gateway, sessions, stateless, ...(options.sessionPrefix ? { sessionPrefix: options.sessionPrefix } : {}) };
+  const relay = stateless ? options.cancelRelay : undefined;
+  const context = { gateway, sessions, stateless, ...(options.sessionPrefix ? { sessionPrefix: options.sessionPrefix } : {}), cancelRelay: relay };
+  // Cancels published by other replicas reach this one's running requests (and are held for one on its way).
+  relay?.listen(({ caller, tag, id, reason }) => sessions.inflight.cancel({ caller, tag }, id, reason));
   const methods = METHODS(stateless);
   let guards: Guards | undefined; // set once listening: the Host check needs the port
   let auth: Authenticator | undefined; // likewise: the default public URL does

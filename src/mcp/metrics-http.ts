@@ -3,8 +3,7 @@
 // stay on a private network: anyone who reaches it reads the metrics.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { log } from '../enclave/index.js';
-import { ConfigError } from '../tool-bridge/errors.js';
+import { ConfigError, log } from '../shared/index.js';
 import { bracket, isLoopback } from './http-guards.js';
 import { refuse, type Refusal } from './http-replies.js';
 import type { Metrics } from './metrics.js';

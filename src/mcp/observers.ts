@@ -1,6 +1,6 @@
 // Several execution observers as one (metrics, the access log, a caller's own): each is told of every execution,
 // and one that throws loses only its own record.
-import { log } from '../enclave/index.js';
+import { log } from '../shared/index.js';
 import type { ExecutionObserver } from './server.js';
 
 export function allObservers(observers: readonly (ExecutionObserver | undefined)[]): ExecutionObserver {

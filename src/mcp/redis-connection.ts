@@ -3,7 +3,7 @@
 // reconnects in the background, so the caller recovers by itself when Redis is back. Its URL, which may hold a
 // password, appears only redacted: in `label`, in `problem` and in state changes.
 import { createClient, type RedisClientType } from '@redis/client';
-import { MIN_REDACTED_LENGTH } from '../enclave/index.js';
+import { MIN_REDACTED_LENGTH } from '../shared/index.js';
 
 export interface RedisConnectionOptions {
   /** How long connecting may take, and how long `open` waits for the first connection (default 2000 ms). */
@@ -12,6 +12,8 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   /** Told when Redis becomes reachable or unreachable (transitions only), with a redacted message for the log. */
   onStateChange?: (state: { up: boolean; message: string }) => void;
+  /** What the connection is for, as its state messages begin (default "quota store"). */
+  purpose?: string;
 }
 
 /** The URL without its user information (`redis://***@host:6379/0`), or a stand-in when it does not parse. */
@@ -53,6 +55,9 @@ export class RedisConnection {
   readonly #connectTimeoutMs: number;
   readonly #commandTimeoutMs: number;
   readonly #onStateChange: RedisConnectionOptions['onStateChange'];
+  readonly #purpose: string;
+  /** Channels this connection listens on; each client it makes subscribes to them once ready. */
+  readonly #subscriptions = new Map<string, (message: string) => void>();
   #client: RedisClientType;
   #problem: string | undefined = 'not connected yet';
   /** What onStateChange was last told (undefined: nothing yet), so it hears of changes only. */
@@ -75,6 +80,7 @@ export class RedisConnection {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.#onStateChange = options.onStateChange;
+    this.#purpose = options.purpose ?? 'quota store';
     this.#client = this.#connect();
   }
 
@@ -103,6 +109,15 @@ export class RedisConnection {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Listens on a channel from now on, across reconnections (the client resubscribes after its own reconnects, and a
+   * replacement client subscribes once ready). A subscribed connection takes no other commands: use one for each.
+   */
+  subscribe(channel: string, listener: (message: string) => void): void {
+    this.#subscriptions.set(channel, listener);
+    if (this.#client.isReady) this.#subscribeAll(this.#client);
   }
 
   /** Closes the socket and stops reconnecting; commands still waiting fail. */
@@ -146,13 +161,24 @@ export class RedisConnection {
     if (client !== this.#client) return;
     clearTimeout(this.#handshake);
     this.#problem = undefined;
-    this.#report(true, `quota store: ${this.label} is reachable`);
+    this.#report(true, `${this.#purpose}: ${this.label} is reachable`);
+    this.#subscribeAll(client);
+  }
+
+  /** Subscribing to a channel already subscribed sends nothing (the client keeps one listener set per channel). */
+  #subscribeAll(client: RedisClientType): void {
+    for (const [channel, listener] of this.#subscriptions) {
+      client.subscribe(channel, listener).catch((error: unknown) => {
+        const why = this.#redact(error instanceof Error ? error.message : String(error));
+        this.#report(false, `${this.#purpose}: ${this.label} refused SUBSCRIBE ${channel}: ${why.split('\n')[0]}`);
+      });
+    }
   }
 
   #down(client: RedisClientType, why: string): void {
     if (client !== this.#client || this.#closed) return;
     this.#problem = this.#redact(why.split('\n')[0] ?? why);
-    this.#report(false, `quota store: ${this.label} is unreachable: ${this.#problem}`);
+    this.#report(false, `${this.#purpose}: ${this.label} is unreachable: ${this.#problem}`);
   }
 
   #report(up: boolean, message: string): void {

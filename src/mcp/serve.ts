@@ -1,10 +1,9 @@
 // `serve`: the manifest opened once, shared by every session, over stdio or HTTP; closed on the way out
 // (SIGINT/SIGTERM or, on stdio, the client going away) so no downstream child process outlives us.
 import type { SecurityLevel } from '../enclave/index.js';
-import { configureLog, log } from '../enclave/index.js';
-import { ConfigError } from '../tool-bridge/errors.js';
+import { ConfigError, configureLog, log } from '../shared/index.js';
 import { loadManifest, type Manifest } from '../tool-bridge/manifest.js';
-import { openLoaded } from '../tool-bridge/open.js';
+import { openLoaded } from './open.js';
 import { AccessLog } from './access-log.js';
 import { isLoopback } from './http-guards.js';
 import { Metrics } from './metrics.js';
@@ -13,6 +12,7 @@ import { allObservers } from './observers.js';
 import { openQuotaStore, type QuotaStore } from './quota.js';
 import { Gateway, type GatewayOptions } from './server.js';
 import { serveStdio } from './stdio.js';
+import { type CancelRelay, openCancelRelay } from './cancel-relay.js';
 
 export interface ServeOptions extends GatewayOptions {
   manifest: string;
@@ -73,9 +73,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   let stopping: Promise<void> | undefined;
   let stopHttp: ((graceMs: number) => Promise<void>) | undefined;
   let stopMetrics: (() => Promise<void>) | undefined;
+  let relay: CancelRelay | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await stopHttp?.(SHUTDOWN_GRACE_MS);
+      await relay?.close(); // unsubscribes: after the HTTP server, which applied what it heard
       await stopMetrics?.();
       gateway.close();
       await quotas?.close(); // after the executions ended: it frees their concurrent slots at once
@@ -101,6 +103,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       await serveStdio(gateway);
       return;
     }
+    // --stateless replicas that share the manifest's Redis pass each other the cancels they cannot apply.
+    relay = options.stateless ? await openCancelRelay(manifest.quotaStore) : undefined;
     const server = await http!.serveHttp(gateway, {
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 3333,
@@ -110,6 +114,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
       ...(options.sessionPrefix !== undefined ? { sessionPrefix: options.sessionPrefix } : {}),
       ...(options.metricsPort === undefined ? { metrics } : {}),
+      ...(relay ? { cancelRelay: relay } : {}),
     });
     stopHttp = server.close;
     options.onReady?.({ url: server.url, ...(server.token ? { token: server.token } : {}), accepts: server.accepts });

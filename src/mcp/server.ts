@@ -4,9 +4,10 @@ import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode, type ExecutionEvent, type ExecutionResult, type Limits, log, SECURITY_LEVELS } from '../enclave/index.js';
+import { ERROR_CODES, type ErrorCode, type ExecutionEvent, type ExecutionResult, type Limits, SECURITY_LEVELS } from '../enclave/index.js';
+import { log } from '../shared/index.js';
 import type { DownstreamTool } from '../tool-bridge/types.js';
-import type { OpenManifest } from '../tool-bridge/open.js';
+import type { OpenManifest } from './open.js';
 import { elicitationApprover } from './approval.js';
 import type { Approver } from '../tool-bridge/call-gate.js';
 import { describeExecute } from './description.js';
@@ -82,8 +83,8 @@ export class Gateway {
   private readonly maxPerSession: number;
   private running = 0;
   private readonly perSession = new Map<string, number>();
-  /** Each session's execute_agentscript, with the principal whose tools its description lists. */
-  private readonly executeTools = new Map<RegisteredTool, Principal>();
+  /** Each session's execute_agentscript, with the principal whose tools it lists and the description it shows now. */
+  private readonly executeTools = new Map<RegisteredTool, { principal: Principal; description: string }>();
   private readonly servers = new Set<McpServer>();
   private readonly unsubscribe: () => void;
   private readonly unsubscribeWarnings: () => void;
@@ -97,15 +98,15 @@ export class Gateway {
     this.maxPerSession = options.maxPerSession ?? 32;
     // A changed downstream catalog changes our description: each session's tool is updated, and the SDK then
     // sends notifications/tools/list_changed so clients read it again.
-    const last = new Map<string, string>(); // by principal name
     this.unsubscribe = open.bridge.onToolsChanged(() => {
-      const fresh = new Map<string, string>();
-      for (const [tool, principal] of this.executeTools) {
-        let description = fresh.get(principal.name);
-        if (description === undefined) fresh.set(principal.name, (description = this.description(principal)));
-        if (last.get(principal.name) !== description) tool.update({ description }); // a reconnect with the same tools is no news
+      const fresh = new Map<Principal, string>(); // computed once per principal, not once per session
+      for (const [tool, shown] of this.executeTools) {
+        let description = fresh.get(shown.principal);
+        if (description === undefined) fresh.set(shown.principal, (description = this.description(shown.principal)));
+        if (description === shown.description) continue; // a reconnect with the same tools, or another principal's tools: no news
+        shown.description = description;
+        tool.update({ description });
       }
-      for (const [name, description] of fresh) last.set(name, description);
     });
     // What the bridge warns about (a pinned tool changed) is news for every client, not only for our stderr.
     this.unsubscribeWarnings = open.bridge.onWarning((message) => {
@@ -176,8 +177,8 @@ export class Gateway {
     };
   }
 
-  register(server: McpServer, tool: RegisteredTool, principal: Principal): () => void {
-    this.executeTools.set(tool, principal);
+  register(server: McpServer, tool: RegisteredTool, principal: Principal, description: string): () => void {
+    this.executeTools.set(tool, { principal, description });
     this.servers.add(server);
     return () => {
       this.executeTools.delete(tool);
@@ -198,12 +199,13 @@ export class Gateway {
  * is who authenticated (its tools are all this session sees and calls; stdio and the server token: the operator).
  */
 export function createMcpServer(gateway: Gateway, session = 'stdio', principal: Principal = OPERATOR_PRINCIPAL): McpServer {
+  const description = gateway.description(principal);
   const server = new McpServer(SERVER_INFO, { capabilities: { logging: {}, tools: { listChanged: true } } });
   const execute = server.registerTool(
     'execute_agentscript',
     {
       title: 'Run an AgentScript program',
-      description: gateway.description(principal),
+      description,
       inputSchema: { code: z.string().describe('The AgentScript program: the body of an async function.') },
       outputSchema: ResultSchema.shape,
       // It calls downstream tools that may write and reach the outside world.
@@ -236,7 +238,7 @@ export function createMcpServer(gateway: Gateway, session = 'stdio', principal: 
     minimum = LoggingLevelSchema.options.indexOf(request.params.level);
     return {};
   });
-  const unregister = gateway.register(server, execute, principal);
+  const unregister = gateway.register(server, execute, principal, description);
   server.server.onclose = () => unregister();
 
   server.registerTool(

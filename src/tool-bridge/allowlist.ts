@@ -1,5 +1,5 @@
 // The allow/deny policy over `server:tool` names (DESIGN §6): deny wins; nothing is allowed unless a pattern allows it.
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../shared/index.js';
 
 /**
  * A pattern is `server-glob:tool-glob`, split at its first ':' as a name is. Each half is matched against its own

@@ -5,9 +5,8 @@ import { Ajv, type AnySchemaObject, type ErrorObject, type Options, type Validat
 import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { ToolCallError } from '../enclave/index.js';
-import { log } from '../enclave/log.js';
-import { regexRisk } from '../enclave/regex-safety.js';
+import { regexRisk, ToolCallError } from '../enclave/index.js';
+import { log } from '../shared/index.js';
 import { cap } from './ts-text.js';
 
 /** Throws ToolCallError INVALID_TOOL_ARGS when `args` do not match; `undefined` counts as `{}`. */

@@ -3,7 +3,8 @@
 // with the manifest's secrets taken out.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { log, Redactor, ToolCallError, type JsonObject, type JsonValue, type ToolCallContext, type ToolHandler } from '../enclave/index.js';
+import { ToolCallError, type JsonObject, type JsonValue, type ToolCallContext, type ToolHandler } from '../enclave/index.js';
+import { log, Redactor } from '../shared/index.js';
 import { Allowlist } from './allowlist.js';
 import { CallGate, type Caller } from './call-gate.js';
 import { serverUnavailable } from './call-errors.js';

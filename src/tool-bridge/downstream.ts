@@ -4,7 +4,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { log } from '../enclave/index.js';
+import { log } from '../shared/index.js';
 import { callError, firstLine, serverUnavailable } from './call-errors.js';
 import { listAllTools, newClient } from './downstream-client.js';
 

@@ -1,5 +1,5 @@
 // `${env:NAME}` substitution in manifest strings: the one way secrets enter a configuration (DESIGN §6).
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../shared/index.js';
 
 /** The environment substitutions read from; `process.env` fits. */
 export type Env = Readonly<Record<string, string | undefined>>;

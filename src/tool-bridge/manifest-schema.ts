@@ -1,7 +1,7 @@
 // The manifest's shape (DESIGN §6) as zod schemas: its types, its validator and its published JSON Schema all come
 // from here. Objects are strict: an unknown key is a mistake to report, never silently ignored.
 import { z } from 'zod';
-import { LimitsOverrideSchema, SECURITY_LEVELS } from '../enclave/levels.js';
+import { LimitsOverrideSchema, SECURITY_LEVELS } from '../enclave/index.js';
 import { PATTERN_HELP, PATTERN_RE } from './allowlist.js';
 
 // Record keys exclude "__proto__" so that editors flag it: zod drops that key of a record silently (parseManifest

@@ -2,11 +2,11 @@
 // with the substituted environment values kept aside as secrets to redact.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { SECURITY_LEVELS } from '../enclave/levels.js';
+import { SECURITY_LEVELS } from '../enclave/index.js';
 import { splitName } from './allowlist.js';
 import { describeIssues, formatPath } from './config-issues.js';
 import { type Env, interpolate } from './env-interpolation.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../shared/index.js';
 import { findJsonSyntaxProblem } from './json-syntax.js';
 import { type Manifest, ManifestSchema, type ServerConfig } from './manifest-schema.js';
 import { prepareServer, record } from './server-config.js';

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Node, parseTree } from 'jsonc-parser';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../shared/index.js';
 import { findJsonSyntaxProblem } from './json-syntax.js';
 
 /**

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { formatPath } from './config-issues.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../shared/index.js';
 import { type HttpServer, type ServerConfig, type StdioServer, isHttpServer } from './manifest-schema.js';
 
 /** Substitutes ${env:…} in one string of the server, found at `at` below it (for messages). */

@@ -2,7 +2,7 @@
 // code and a safe message; it never rejects, and it runs none of a hostile value's code to read it.
 import { describe, expect, it } from 'vitest';
 import { ToolCallError } from '../../src/enclave/errors.js';
-import { Redactor } from '../../src/enclave/sanitize.js';
+import { Redactor } from '../../src/shared/index.js';
 import { toolReply, type ToolReply } from '../../src/enclave/tool-reply.js';
 import type { ToolHandler } from '../../src/enclave/types.js';
 

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/tool-bridge/errors.js';
+import { ConfigError } from '../../src/shared/index.js';
 import { parseManifest, secretValues } from '../../src/tool-bridge/manifest.js';
 import { expectNoLeak, SECRET_CANARY } from './canaries.js';
 import type { FuzzTarget } from './fuzz-kit.js';

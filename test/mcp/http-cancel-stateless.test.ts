@@ -1,14 +1,15 @@
 // Cancellation in --stateless mode, over real HTTP against a real serveHttp: a notifications/cancelled arrives as a
 // POST of its own (a fresh server per POST) and must still stop the script it names, before its side effect; so
 // must a client that goes away. Each script waits on the fixture's `slow` tool, then writes a marker into
-// server-memory: a cancelled script must never write it, and the same script left alone must.
+// server-memory: a cancelled script must never write it, and the same script left alone must. Clients that share
+// one token are told apart by the tag a stateless initialize hands out (Mcp-Session-Id, sent back by the client).
 import { request } from 'node:http';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EARLY_CANCEL_MS } from '../../src/mcp/http-inflight.js';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import type { Gateway } from '../../src/mcp/server.js';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { connect, killMarked, mcpHeaders, openGateway, structured } from './http-helpers.js';
 
 const MARK = `mcp-cancel-stateless-${process.pid}-${Date.now().toString(36)}`;
@@ -70,9 +71,10 @@ interface RawPost {
   drop: () => void;
 }
 
-function post(message: unknown): RawPost {
+/** `tag`: sent as Mcp-Session-Id, as a client does once a stateless initialize handed it one. */
+function post(message: unknown, tag?: string): RawPost {
   const { port } = new URL(http.url);
-  const headers = mcpHeaders(http.token, { 'Mcp-Protocol-Version': '2025-06-18' });
+  const headers = mcpHeaders(http.token, { 'Mcp-Protocol-Version': '2025-06-18', ...(tag ? { 'Mcp-Session-Id': tag } : {}) });
   let text = '';
   const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers });
   const ended = new Promise<string>((resolve) => {
@@ -103,8 +105,8 @@ const cancelMessage = (requestId: number | string) => ({
 });
 
 /** A raw POST that answers 202 with nothing in it: a notification. */
-async function notify(message: unknown): Promise<void> {
-  await post(message).ended;
+async function notify(message: unknown, tag?: string): Promise<void> {
+  await post(message, tag).ended;
 }
 
 const started = (p: RawPost): Promise<boolean> => until(() => p.text().includes('callTool fixture:slow started'));
@@ -140,6 +142,45 @@ describe('--stateless: a cancel stops the script it names', () => {
     }
   }, 60_000);
 
+  it('two SDK clients of one token, both running their request 1: one client’s cancel stops its own script only', async () => {
+    const [cancelled, kept] = [newMarker(), newMarker()];
+    const ids: unknown[] = [];
+    // Records the id of each tools/call the clients send, to show that both calls carry id 1.
+    const recording: typeof fetch = async (input, init) => {
+      const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; id?: unknown }) : undefined;
+      if (body?.method === 'tools/call') ids.push(body.id);
+      return fetch(input, init);
+    };
+    const a = await connect(http.url, http.token, 'streamable', recording);
+    const b = await connect(http.url, http.token, 'streamable', recording);
+    try {
+      const abort = new AbortController();
+      let aRunning = false;
+      let bRunning = false;
+      const call = a.callTool({ name: 'execute_agentscript', arguments: { code: waitThenWrite(cancelled) } }, undefined, {
+        signal: abort.signal,
+        timeout: 60_000,
+        onprogress: (p) => (aRunning ||= p.message?.includes('fixture:slow started') === true),
+      });
+      // Staggered: server-memory loses one of two writes made at the same moment.
+      const control = b.callTool({ name: 'execute_agentscript', arguments: { code: waitThenWrite(kept, WAIT_MS + 700) } }, undefined, {
+        timeout: 60_000,
+        onprogress: (p) => (bRunning ||= p.message?.includes('fixture:slow started') === true),
+      });
+      expect(await until(() => aRunning && bRunning)).toBe(true);
+      expect(ids).toEqual([1, 1]);
+      abort.abort('the user pressed stop');
+      await expect(call).rejects.toThrow(/stop|abort/i);
+      expect(structured(await control).value).toBe(kept);
+      await sleep(500);
+      expect(await written(kept)).toBe(true);
+      expect(await written(cancelled)).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
+
   it('a cancel ends the cancelled request’s response (no answer follows a cancel, so nothing else would)', async () => {
     const marker = newMarker();
     const running = post(callMessage('ends-1', waitThenWrite(marker)));
@@ -152,21 +193,30 @@ describe('--stateless: a cancel stops the script it names', () => {
     expect(await written(marker)).toBe(false);
   }, 60_000);
 
-  it('a cancel that arrives before its request stops it when it comes', async () => {
+  it('a tagged cancel that arrives before its request stops it when it comes', async () => {
     const marker = newMarker();
-    await notify(cancelMessage('early-1'));
-    const late = post(callMessage('early-1', waitThenWrite(marker)));
+    const tag = `stateless.early-${MARK}`;
+    await notify(cancelMessage('early-1'), tag);
+    const late = post(callMessage('early-1', waitThenWrite(marker)), tag);
     const answer = await late.ended;
     expect(answer).not.toContain('"result"');
     await sleep(WAIT_MS + 500);
     expect(await written(marker)).toBe(false);
     // Control: a cancel kept past its time stops nothing, and one held cancel stops one request only.
     const [afterWait, again] = [newMarker(), newMarker()];
-    await notify(cancelMessage('early-2'));
+    await notify(cancelMessage('early-2'), tag);
     await sleep(EARLY_CANCEL_MS + 300);
-    expect(await post(callMessage('early-2', waitThenWrite(afterWait, 10))).ended).toContain(afterWait);
-    expect(await post(callMessage('early-1', waitThenWrite(again, 10))).ended).toContain(again);
+    expect(await post(callMessage('early-2', waitThenWrite(afterWait, 10)), tag).ended).toContain(afterWait);
+    expect(await post(callMessage('early-1', waitThenWrite(again, 10)), tag).ended).toContain(again);
     expect(await written(afterWait)).toBe(true);
+  }, 60_000);
+
+  it('an untagged cancel is not held: the next request with that id (maybe another client’s) runs to the end', async () => {
+    const marker = newMarker();
+    await notify(cancelMessage('early-untagged'));
+    const next = post(callMessage('early-untagged', waitThenWrite(marker, 10)));
+    expect(await next.ended).toContain(marker);
+    expect(await written(marker)).toBe(true);
   }, 60_000);
 
   it('two running requests of one caller with the same id: the cancel stops neither (it cannot tell which was meant)', async () => {

@@ -9,8 +9,8 @@ import { bodyLimitFor } from '../../src/mcp/http-body.js';
 import { guardsFor, resolveToken } from '../../src/mcp/http-guards.js';
 import { checkHttpOptions, serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import type { Gateway } from '../../src/mcp/server.js';
-import { ConfigError } from '../../src/tool-bridge/errors.js';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import { ConfigError } from '../../src/shared/index.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { connect, INITIALIZE, killMarked, mcpHeaders, openGateway, PING, raw, structured, type RawReply } from './http-helpers.js';
 
 const MARK = `mcp-hardening-${process.pid}-${Date.now().toString(36)}`;

@@ -9,7 +9,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Gateway, type GatewayOptions } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { EVERYTHING_SERVER, MEMORY_SERVER, tempDir } from '../tool-bridge/helpers.js';
 
 export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -41,13 +41,16 @@ export async function openGateway(mark: string, options: GatewayOptions = {}): P
   return { open, gateway: new Gateway(open, options), dir };
 }
 
-/** A connected SDK client: Streamable HTTP at `url` (…/mcp), or legacy SSE at its /sse sibling. */
-export async function connect(url: string, token: string, kind: 'streamable' | 'sse' = 'streamable'): Promise<Client> {
+/**
+ * A connected SDK client: Streamable HTTP at `url` (…/mcp), or legacy SSE at its /sse sibling. `streamFetch`
+ * replaces the Streamable HTTP client's fetch (to watch or redirect its requests).
+ */
+export async function connect(url: string, token: string, kind: 'streamable' | 'sse' = 'streamable', streamFetch?: typeof fetch): Promise<Client> {
   const client = new Client({ name: 'http-test', version: '1.0.0' });
   const headers = { Authorization: `Bearer ${token}` };
   const transport =
     kind === 'streamable'
-      ? new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } })
+      ? new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, ...(streamFetch ? { fetch: streamFetch } : {}) })
       : new SSEClientTransport(new URL(url.replace(/\/mcp$/, '/sse')), {
           requestInit: { headers },
           eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },

@@ -9,7 +9,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import type { Gateway } from '../../src/mcp/server.js';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { connect, killMarked, mcpHeaders, openGateway, raw, structured } from './http-helpers.js';
 
 const MARK = `mcp-order-${process.pid}-${Date.now().toString(36)}`;

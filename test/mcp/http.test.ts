@@ -10,7 +10,7 @@ import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import { Gateway } from '../../src/mcp/server.js';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { tempDir } from '../tool-bridge/helpers.js';
 import {
   connect,
@@ -186,9 +186,16 @@ describe('Streamable HTTP, stateless', () => {
   });
   afterAll(() => stateless?.close(0));
 
-  it('serves every request with a fresh server and no session id', async () => {
+  it('serves every request with a fresh server and no session: the Mcp-Session-Id is a client tag nothing checks', async () => {
+    // The initialize answer carries a fresh random tag (not a session: nothing is stored), which the SDK client
+    // sends back on every request, so that its cancels are told apart from another client's with the same token
+    // and request ids (http-stateless-tag.ts). It used to carry none.
     const c = await client('streamable', stateless);
-    expect((c.transport as StreamableHTTPClientTransport).sessionId).toBeUndefined();
+    const tag = (c.transport as StreamableHTTPClientTransport).sessionId;
+    expect(tag).toMatch(/^stateless\.[0-9a-f-]{36}$/);
+    const other = ((await client('streamable', stateless)).transport as StreamableHTTPClientTransport).sessionId;
+    expect(other).toMatch(/^stateless\./);
+    expect(other).not.toBe(tag);
     expect((await c.listTools()).tools).toHaveLength(2);
     const progress: unknown[] = [];
     const result = await run(c, CROSS_SERVER, { onprogress: (p) => progress.push(p) });
@@ -197,9 +204,19 @@ describe('Streamable HTTP, stateless', () => {
     expect(structured(await run(c, FAILURES[1]![1])).error?.code).toBe('UNKNOWN_TOOL');
     const init = await raw(stateless.url, { headers: mcpHeaders(stateless.token), body: INITIALIZE });
     expect(init.status).toBe(200);
-    expect(init.headers['mcp-session-id']).toBeUndefined();
-    // No standalone stream to open, no session to delete.
-    expect((await raw(stateless.url, { method: 'GET', headers: mcpHeaders(stateless.token) })).status).toBe(405);
+    expect(init.headers['mcp-session-id']).toMatch(/^stateless\./);
+    // Any tag, or none, is served: another replica minted it, or the client is not an SDK one.
+    const ping = (headers: Record<string, string>) =>
+      raw(stateless.url, { headers: mcpHeaders(stateless.token, { 'Mcp-Protocol-Version': '2025-06-18', ...headers }), body: PING });
+    const tagged: Record<string, string>[] = [{ 'Mcp-Session-Id': 'stateless.minted-elsewhere' }, {}];
+    for (const headers of tagged) expect((await ping(headers)).text).toMatch(/"result":\{\}/);
+    // No standalone stream to open, no session to delete, tag or not: 405, which the SDK client takes as "none here".
+    for (const headers of [{}, { 'Mcp-Session-Id': String(tag) }] as Record<string, string>[]) {
+      expect((await raw(stateless.url, { method: 'GET', headers: mcpHeaders(stateless.token, headers) })).status).toBe(405);
+      expect((await raw(stateless.url, { method: 'DELETE', headers: mcpHeaders(stateless.token, headers) })).status).toBe(405);
+    }
+    await (c.transport as StreamableHTTPClientTransport).terminateSession(); // resolves on 405
+    expect(structured(await run(c, 'return 6 * 7;')).value).toBe(42);
   });
 });
 

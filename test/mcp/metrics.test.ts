@@ -11,7 +11,7 @@ import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import { Metrics, UNKNOWN_TOOL_LABEL } from '../../src/mcp/metrics.js';
 import { Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { freePort, tempDir } from '../tool-bridge/helpers.js';
 import { connect, killMarked, manifestJson, openGateway, raw, REPO_ROOT, structured, survivorsAfter, TSX } from './http-helpers.js';
 

@@ -8,7 +8,7 @@ import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import { openQuotaStore, type QuotaStore } from '../../src/mcp/quota.js';
 import { Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { tempDir } from '../tool-bridge/helpers.js';
 import { connect, killMarked, manifestJson, structured } from './http-helpers.js';
 import { type RedisServer, startRedis } from './redis-server.js';

@@ -2,7 +2,7 @@
 // read, and the matching of an authenticated identity to the first principal whose `match` holds. Each principal
 // only narrows the manifest: its tools, level and limits.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/tool-bridge/errors.js';
+import { ConfigError } from '../../src/shared/index.js';
 import { parseManifest, secretValues } from '../../src/tool-bridge/manifest.js';
 import type { Identity } from '../../src/mcp/identity.js';
 import { OPERATOR_PRINCIPAL, Principals } from '../../src/mcp/principals.js';

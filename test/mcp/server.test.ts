@@ -13,7 +13,7 @@ import { MAX_SEARCH_RESULTS, renderSearch, searchTools } from '../../src/mcp/sea
 import { createMcpServer, Gateway } from '../../src/mcp/server.js';
 import type { DownstreamTool } from '../../src/tool-bridge/types.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 
 const tool = (qualifiedName: string, description = '', properties: Record<string, unknown> = {}): DownstreamTool => {
   const [server, name] = qualifiedName.split(':') as [string, string];

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import { Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { pinOf } from '../../src/tool-bridge/pins.js';
 import { FILESYSTEM_SERVER, MEMORY_SERVER, tempDir } from '../tool-bridge/helpers.js';
 import { processesMarked } from '../processes.js';

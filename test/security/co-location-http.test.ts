@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import { Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { tempDir } from '../tool-bridge/helpers.js';
 import { connect, killMarked, manifestJson, structured } from '../mcp/http-helpers.js';
 import { RUNAWAYS, warmPool } from './runaways.js';

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { Enclave, LEVEL_LIMITS, type ExecutionEvent } from '../../src/enclave/index.js';
 import { createMcpServer, Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 
 const STRICT = LEVEL_LIMITS.STRICT;
 /** Bytes of protocol framing and notices a capped run may add to its console budget (per line and overall). */

@@ -1,7 +1,7 @@
 // The allow/deny policy over `server:tool` names and its "did you mean" (DESIGN §6).
 import { describe, expect, it } from 'vitest';
 import { Allowlist, globMatch, suggest } from '../../src/tool-bridge/allowlist.js';
-import { ConfigError } from '../../src/tool-bridge/errors.js';
+import { ConfigError } from '../../src/shared/index.js';
 
 const allowed = (allow: string[], deny: string[], name: string): boolean => new Allowlist(allow, deny).isAllowed(name);
 

@@ -3,7 +3,7 @@
 // the cancellation forwarded downstream), tools added and removed at run time, and no process left behind.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { tempDir } from './helpers.js';
 import { fixtureServer, killMarked, openJson, processesMarked, survivorsAfter } from './open-helpers.js';
 

@@ -4,7 +4,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDeclarations } from '../../src/tool-bridge/declarations.js';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { createTransport } from '../../src/tool-bridge/transports.js';
 import { tempDir } from './helpers.js';
 import { fixtureServer, killMarked, openJson, visible } from './open-helpers.js';

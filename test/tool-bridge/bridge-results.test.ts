@@ -2,7 +2,7 @@
 // results too large for a script or for the stdio connection, binary and mixed content as descriptors, and a
 // paged tools/list of 250 tools.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { tempDir } from './helpers.js';
 import { fixtureServer, killMarked, openJson } from './open-helpers.js';
 import { MIXED_AS_DATA } from '../fixtures/fixture-tools.js';

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDeclarations } from '../../src/tool-bridge/declarations.js';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { EVERYTHING_SERVER, FILESYSTEM_SERVER, MEMORY_SERVER, startEverythingHttp, tempDir } from './helpers.js';
 import { killMarked, openJson, processesMarked, survivorsAfter, visible } from './open-helpers.js';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { renderDeclarations } from '../../src/tool-bridge/declarations.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 
 const CANARY = 'sk-catalog-canary-4417';
 let open: OpenManifest;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/tool-bridge/errors.js';
+import { ConfigError } from '../../src/shared/index.js';
 import { findJsonSyntaxProblem } from '../../src/tool-bridge/json-syntax.js';
 import { type HttpServer, type StdioServer, loadManifest, parseManifest, secretValues } from '../../src/tool-bridge/manifest.js';
 import { manifestJsonSchema } from '../../src/tool-bridge/manifest-schema.js';

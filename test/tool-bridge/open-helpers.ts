@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { JsonValue } from '../../src/enclave/index.js';
 import { parseManifest, type Env } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest, type OpenOptions } from '../../src/tool-bridge/open.js';
+import { openLoaded, type OpenManifest, type OpenOptions } from '../../src/mcp/open.js';
 
 export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 export const FIXTURE_STDIO = fileURLToPath(new URL('../fixtures/stdio-server.ts', import.meta.url));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Enclave, type ExecutionResult } from '../../src/enclave/index.js';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { type Label, ToolPolicy } from '../../src/tool-bridge/policy.js';
 import { BENIGN } from '../enclave/scoring-corpus/benign.js';
 import { TOOL_NAMES } from '../enclave/scoring-corpus/catalog.js';

@@ -1,7 +1,7 @@
 // The trust policy's manifest keys (DESIGN §6) and their compiled questions: which labels a tool has, which flows
 // are allowed, which calls need a person, which limit applies; and the mistakes a manifest can make in them.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/tool-bridge/errors.js';
+import { ConfigError } from '../../src/shared/index.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
 import { ToolPolicy } from '../../src/tool-bridge/policy.js';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from '../../src/enclave/index.js';
 import type { ApprovalAnswer, ApprovalRequest, Caller } from '../../src/tool-bridge/call-gate.js';
-import type { OpenManifest } from '../../src/tool-bridge/open.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
 import { EVERYTHING_SERVER, MEMORY_SERVER, tempDir } from './helpers.js';
 import { openJson } from './open-helpers.js';
 

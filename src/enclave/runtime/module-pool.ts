@@ -11,7 +11,7 @@ import {
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
-import { log } from '../log.js';
+import { log } from '../../shared/index.js';
 import releaseSyncExport from '@jitl/quickjs-wasmfile-release-sync';
 
 // The package types its ESM default as a CommonJS namespace; at run time the ESM default is the variant.

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
 import type { Limits, SecurityLevel } from '../levels.js';
-import { log } from '../log.js';
+import { log } from '../../shared/index.js';
 import { malformedDone, ToMainSchema, type DoneMessage, type ToWorker } from './messages.js';
 import { compiledModule } from './module-pool.js';
 

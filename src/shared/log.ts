@@ -1,8 +1,8 @@
-// The library's only output channel: one line per event on stderr (stdout belongs to the protocol).
+// Every layer's only output channel: one line per event on stderr (stdout belongs to the protocol).
 // ENCLAVE_LOG=debug|info|warn|error|silent chooses how much (default warn); ENCLAVE_LOG_FORMAT=text|json how it looks
 // (default text: `[enclave-mcp] warn: message detail`; json: one object per line, for log collectors). A command may
 // set other defaults for itself (configureLog: `serve --transport http` logs JSON at info); the environment wins.
-import { plainText } from './sanitize.js';
+import { plainText } from './text.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 const FORMATS = ['text', 'json'] as const;

@@ -1,8 +1,11 @@
-// A manifest made live: its downstream servers connected behind a ToolBridge, and an Enclave that calls them.
-// The CLI's `run` and `tools` and the MCP server's `serve` all start here, so they load and fail alike.
-import { Enclave, log, MIN_REDACTED_LENGTH, type SecurityLevel } from '../enclave/index.js';
-import { ToolBridge, type BridgeOptions } from './bridge.js';
-import { loadManifest, secretValues, type Env, type Manifest } from './manifest.js';
+// The composition root: a manifest made live, its downstream servers connected behind a ToolBridge and an Enclave
+// that calls them. The CLI's `run` and `tools` and the MCP server's `serve` all start here, so they load and fail
+// alike. It lives in the layer that assembles the server, not in the bridge: the bridge only answers the Enclave's
+// tool calls and never builds one, and the CLI reaches it as it reaches `serve` (cli → mcp → tool-bridge → enclave).
+import { Enclave, type SecurityLevel } from '../enclave/index.js';
+import { log, MIN_REDACTED_LENGTH } from '../shared/index.js';
+import { ToolBridge, type BridgeOptions } from '../tool-bridge/bridge.js';
+import { loadManifest, secretValues, type Env, type Manifest } from '../tool-bridge/manifest.js';
 
 export interface OpenOptions {
   env?: Env;

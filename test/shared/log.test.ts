@@ -1,17 +1,19 @@
-// The library logger: one plain line per event on stderr, whatever the message or detail holds.
+// The shared logger: one plain line per event on stderr, whatever the message or detail holds.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { log } from '../../src/enclave/log.js';
+import { log } from '../../src/shared/log.js';
+
+/** The lines written to stderr from now until the spy is restored. */
+const capture = (): string[] => {
+  const lines: string[] = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  return lines;
+};
 
 describe('log', () => {
   afterEach(() => vi.restoreAllMocks());
-  const capture = (): string[] => {
-    const lines: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    return lines;
-  };
 
   it('writes no terminal escape sequence from a message or a detail', () => {
     const lines = capture();
@@ -36,18 +38,10 @@ describe('log formats (ENCLAVE_LOG_FORMAT, configureLog)', () => {
     vi.unstubAllEnvs();
   });
   /** A fresh copy of the module, reading the environment as stubbed now. */
-  const fresh = async (env: Record<string, string | undefined>): Promise<typeof import('../../src/enclave/log.js')> => {
+  const fresh = async (env: Record<string, string | undefined>): Promise<typeof import('../../src/shared/log.js')> => {
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     vi.resetModules();
-    return import('../../src/enclave/log.js');
-  };
-  const capture = (): string[] => {
-    const lines: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    return lines;
+    return import('../../src/shared/log.js');
   };
 
   it('json: one object per line, fields beside time/level/msg (which a field cannot replace), no escape sequence', async () => {
