@@ -2,9 +2,9 @@
 // (--metrics-port) that serves nothing else and asks for no token, for a Prometheus that holds none. That port must
 // stay on a private network: anyone who reaches it reads the metrics.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ConfigError, log } from '../shared/index.js';
+import { log } from '../shared/index.js';
 import { bracket, isLoopback } from './http-guards.js';
+import { listen } from './http-listen.js';
 import { refuse, type Refusal } from './http-replies.js';
 import type { Metrics } from './metrics.js';
 
@@ -40,10 +40,13 @@ function notFound(res: ServerResponse): void {
 
 /** A listener serving only /metrics, without a token. */
 export async function serveMetricsPort(metrics: Metrics, options: MetricsPortOptions): Promise<MetricsListener> {
-  let hosts: Set<string> | undefined; // set once listening (the check needs the port)
-  const server = createServer((req, res) => {
-    // DNS rebinding: a web page whose name now points at 127.0.0.1 would read our metrics as its own origin, but its
-    // requests still carry its own name as Host. Off loopback the port is the operator's to firewall (see above).
+  const server = createServer();
+  const port = await listen(server, options.host, options.port, 'Choose another --metrics-port (0 picks a free one).');
+  // DNS rebinding: a web page whose name now points at 127.0.0.1 would read our metrics as its own origin, but its
+  // requests still carry its own name as Host. Off loopback the port is the operator's to firewall (see above).
+  const ours = ['127.0.0.1', 'localhost', '[::1]'].map((name) => `${name}:${port}`);
+  const hosts = isLoopback(options.host) ? new Set([...ours, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]) : undefined;
+  server.on('request', (req, res) => {
     if (hosts && !hosts.has((req.headers.host ?? '').toLowerCase())) return refuse(res, { kind: 'foreign-host', detail: req.headers.host ?? '(none)' });
     const path = (req.url ?? '').split('?')[0];
     if (path !== METRICS_PATH) return notFound(res);
@@ -54,25 +57,6 @@ export async function serveMetricsPort(metrics: Metrics, options: MetricsPortOpt
         refuse(res, { kind: 'internal' });
       },
     );
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL'
-          ? new ConfigError(`--metrics-port ${options.port} cannot be used on ${options.host} (${error.code}). Choose another port (0 picks a free one).`)
-          : error,
-      ),
-    );
-    server.listen(options.port, options.host.replace(/^\[(.*)\]$/, '$1'), () => {
-      server.on('error', (error) => log.error('the metrics listener reported an error; it keeps serving', error));
-      const bound = (server.address() as AddressInfo).port;
-      // Set before any request can be read.
-      if (isLoopback(options.host)) {
-        const ours = ['127.0.0.1', 'localhost', '[::1]'].map((name) => `${name}:${bound}`);
-        hosts = new Set([...ours, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
-      }
-      resolve(bound);
-    });
   });
   const url = `http://${bracket(options.host === '0.0.0.0' || options.host === '' ? '127.0.0.1' : options.host)}:${port}${METRICS_PATH}`;
   return {
