@@ -2,9 +2,9 @@
 // persistence, started and stopped by the test. Missing redis-server fails the test with how to install it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePort } from '../tool-bridge/helpers.js';
 
 /** Debian's redis-server is in /usr/bin; /usr/sbin and /usr/local/bin are searched too, for other layouts. */
 export function findRedisServer(): string {
@@ -14,17 +14,7 @@ export function findRedisServer(): string {
   return found;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface RedisServer {
   readonly port: number;
