@@ -40,7 +40,8 @@ export class AccessLog implements ExecutionObserver {
     const outcome = result.success ? 'ok' : (result.error?.code ?? 'INTERNAL_ERROR');
     const ids: LogFields = {
       requestId: randomUUID(),
-      ...(record.rpcId !== undefined ? { rpcId: record.rpcId } : {}),
+      // Chosen by the client: a string id is cut, so one cannot fill the log.
+      ...(record.rpcId !== undefined ? { rpcId: typeof record.rpcId === 'string' ? record.rpcId.slice(0, 100) : record.rpcId } : {}),
       sessionId: shortSession(record.session),
       principal: record.principal,
     };

@@ -132,7 +132,8 @@ export class Authenticator {
         this.#loggedAt = Date.now();
         log.warn(`OAuth tokens cannot be checked (answering 503 until they can): ${reason}`);
       }
-      return { refusal: { kind: 'auth-unavailable', detail: reason } };
+      // The reason names internal URLs and settings: the log has it, the unauthenticated client does not.
+      return { refusal: { kind: 'auth-unavailable', detail: 'the authorization server could not be reached' } };
     }
     if (error === 'insufficient_scope') {
       const scopes = this.#oauth.verifier.requiredScopes.join(' ');

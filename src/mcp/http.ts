@@ -137,7 +137,11 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
   /** Set by the step above, which every route below comes after. */
   const callerOf = (req: IncomingMessage): Caller => callers.get(req) as Caller;
   const metrics = options.metrics;
-  if (metrics) router.all(METRICS_PATH, (req, res) => answer(res, sendMetrics(metrics, req, res)));
+  // The operator's only: the series name every principal, tool and server, which a narrowed principal must not learn.
+  if (metrics)
+    router.all(METRICS_PATH, (req, res) =>
+      callerOf(req).identity.kind === 'operator' ? answer(res, sendMetrics(metrics, req, res)) : refuse(res, { kind: 'not-found', detail: METRICS_PATH }),
+    );
   for (const [path, allow] of Object.entries(methods)) {
     router.all(path, (req, res, next) => {
       // A target no URL can hold ("http://h:99999/mcp") is none of ours; the SDK's transport would answer a bare 400.

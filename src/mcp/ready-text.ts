@@ -5,7 +5,7 @@ export function readyText(url: string, token: string | undefined, generated: boo
     return [
       `enclave-mcp is serving execute_agentscript at ${url}`,
       `Callers authenticate with ${accepts || "the manifest's auth"} (the manifest's auth; no server token is set, --token adds one).`,
-      'Clients send "Authorization: Bearer <token>"; MCP clients with OAuth support find the authorization server from the URL alone.',
+      `Clients send "Authorization: Bearer <token>"${accepts.includes('access token') ? '; MCP clients with OAuth support find the authorization server from the URL alone' : ''}.`,
       `Legacy SSE clients: GET ${url.replace(/\/mcp$/, '/sse')} with the same header. Stop with Ctrl-C.`,
     ].join('\n');
   }

@@ -131,7 +131,10 @@ export async function serve(options: ServeOptions): Promise<void> {
 async function quotaStoreFor(manifest: Manifest): Promise<QuotaStore | undefined> {
   if (!manifest.quotaStore || !Object.values(manifest.principals ?? {}).some((p) => p.quota)) return undefined;
   try {
-    return await openQuotaStore(manifest.quotaStore);
+    // Outages and recoveries reach the operator's log once each; callers get a plain refusal meanwhile.
+    return await openQuotaStore(manifest.quotaStore, {
+      onStateChange: ({ up, message }) => (up ? log.info(message) : log.warn(`${message}; executions with a quota are refused meanwhile`)),
+    });
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : String(error), 'quotaStore.redis');
   }

@@ -85,7 +85,8 @@ export class Gateway {
   private readonly perSession = new Map<string, number>();
   /** Each session's execute_agentscript, with the principal whose tools it lists and the description it shows now. */
   private readonly executeTools = new Map<RegisteredTool, { principal: Principal; description: string }>();
-  private readonly servers = new Set<McpServer>();
+  /** Each session's server, with the principal it serves. */
+  private readonly servers = new Map<McpServer, Principal>();
   private readonly unsubscribe: () => void;
   private readonly unsubscribeWarnings: () => void;
 
@@ -110,8 +111,9 @@ export class Gateway {
     });
     // What the bridge warns about (a pinned tool changed) is news for every client, not only for our stderr.
     this.unsubscribeWarnings = open.bridge.onWarning((message) => {
-      for (const server of this.servers) {
-        if (!server.isConnected()) continue;
+      for (const [server, principal] of this.servers) {
+        // It names a tool and tells the operator what to run: not news for a principal narrowed to other tools.
+        if (!server.isConnected() || principal.allows) continue;
         server.server.sendLoggingMessage({ level: 'warning', logger: 'enclave-mcp', data: message }).catch(() => undefined);
       }
     });
@@ -141,9 +143,17 @@ export class Gateway {
     if (!principal.quota) return { release: () => undefined };
     const grant = await this.quotas.acquire(principal.name, principal.quota).catch((error: unknown) => ({
       ok: false as const,
-      message: `The quota store failed (${error instanceof Error ? error.message : String(error)}). Try again in a moment.`,
+      limit: 'store' as const,
+      message: error instanceof Error ? error.message : String(error),
     }));
-    return grant.ok ? grant : refusal('QUOTA_EXCEEDED', grant.message);
+    if (grant.ok) return grant;
+    if (grant.limit !== 'store') return refusal('QUOTA_EXCEEDED', grant.message);
+    // Which store, where, and why it failed is for the operator's log, not for the caller.
+    log.debug(`quota store refusal: ${grant.message}`);
+    return refusal(
+      'QUOTA_EXCEEDED',
+      'The quota store of this server is unavailable, so executions with a quota are refused for now (it fails closed). Retry shortly; the server log says more.',
+    );
   }
 
   /** Tells the observer (metrics, logs); an observer that throws loses its record, never the answer. */
@@ -179,7 +189,7 @@ export class Gateway {
 
   register(server: McpServer, tool: RegisteredTool, principal: Principal, description: string): () => void {
     this.executeTools.set(tool, { principal, description });
-    this.servers.add(server);
+    this.servers.set(server, principal);
     return () => {
       this.executeTools.delete(tool);
       this.servers.delete(server);

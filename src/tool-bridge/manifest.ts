@@ -103,6 +103,12 @@ function checkPrincipals(manifest: Manifest): void {
       );
     }
     const claims = ['sub', 'client_id', 'scope', 'group'] as const;
+    if (token !== undefined && claims.some((claim) => principal.match[claim] !== undefined)) {
+      throw new ConfigError(
+        `principal "${name}" matches a token and OAuth claims at once: a caller has one or the other, so it would never match. Make two principals.`,
+        formatPath(['principals', name, 'match']),
+      );
+    }
     if (claims.some((claim) => principal.match[claim] !== undefined) && !manifest.auth?.oauth) {
       throw new ConfigError(
         `principal "${name}" matches OAuth claims, but the manifest has no auth.oauth: no token would ever carry them. Configure auth.oauth or match a token.`,
@@ -171,6 +177,11 @@ export function parseManifest(json: unknown, options: ParseOptions): Manifest {
   };
   const manifest = deepFreeze({ ...parsed.data, servers: record(servers), ...operationsOf(parsed.data, sub) });
   for (const token of Object.values(manifest.auth?.tokens ?? {})) found.add(token);
+  // Secret however they are written, like the tokens: the introspection client's secret and a Redis password.
+  const clientSecret = manifest.auth?.oauth?.introspection?.clientSecret;
+  if (clientSecret) found.add(clientSecret);
+  const redisPassword = manifest.quotaStore ? passwordOf(manifest.quotaStore.redis) : undefined;
+  if (redisPassword) found.add(redisPassword);
   secrets.set(manifest, Object.freeze([...found].sort((a, b) => b.length - a.length)));
   return manifest;
 }
@@ -259,4 +270,13 @@ export function secretValues(manifest: Manifest): readonly string[] {
     );
   }
   return values;
+}
+
+/** The password of a redis:// URL, decoded, if it has one. */
+function passwordOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

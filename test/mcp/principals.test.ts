@@ -56,6 +56,11 @@ describe('principals in the manifest', () => {
     expect(m.auth?.oauth?.introspection?.clientSecret).toBe('introspection-secret-789');
     expect(m.quotaStore?.redis).toBe('redis://:redis-password-0123@127.0.0.1:6379');
     expect(secretValues(m)).toEqual(expect.arrayContaining(['introspection-secret-789', 'redis-password-0123']));
+    const literal = parse({
+      auth: { oauth: { issuer: ISSUER, introspection: { url: `${ISSUER}/introspect`, clientId: 'rs', clientSecret: 'literal-client-secret-1' } } },
+      quotaStore: { redis: 'redis://:literal%40password-2@127.0.0.1:6379' },
+    });
+    expect(secretValues(literal)).toEqual(expect.arrayContaining(['literal-client-secret-1', 'literal@password-2']));
   });
 
   it.each([
@@ -67,6 +72,7 @@ describe('principals in the manifest', () => {
       /looser than the manifest's STANDARD/,
     ],
     [{ ...TEAM, principals: { x: { match: { token: 'bot' }, allow: ['gitlab:*'] } } }, 'principals.x.allow[0]', /names no server/],
+    [{ ...TEAM, principals: { x: { match: { token: 'bot', scope: 'mcp' } } } }, 'principals.x.match', /would never match/],
   ])('refuses a principal that cannot work or would widen the manifest (%#)', (extra, path, message) => {
     const e = configError(() => parse(extra));
     expect(e.path).toBe(path);

@@ -4,6 +4,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
+import { Metrics } from '../../src/mcp/metrics.js';
 import { Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
 import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
@@ -11,6 +12,7 @@ import { tempDir } from '../tool-bridge/helpers.js';
 import { connect, INITIALIZE, killMarked, manifestJson, mcpHeaders, raw, structured } from '../mcp/http-helpers.js';
 
 const MARK = `principal-attacks-${process.pid}-${Date.now().toString(36)}`;
+const OPERATOR = `operator-${'o5'.repeat(24)}`;
 const TOKENS = { low: `low-${'l9'.repeat(24)}`, high: `high-${'h8'.repeat(24)}`, pair: `pair-${'p7'.repeat(24)}`, batch: `batch-${'b6'.repeat(24)}` };
 let open: OpenManifest;
 let gateway: Gateway;
@@ -34,8 +36,10 @@ beforeAll(async () => {
     },
   };
   open = await openLoaded(parseManifest(json, { baseDir: dir, env: {} }));
-  gateway = new Gateway(open);
-  http = await serveHttp(gateway, { host: '127.0.0.1', port: 0 });
+  const metrics = new Metrics({ processMetrics: false });
+  gateway = new Gateway(open, { observer: metrics });
+  metrics.watch(gateway);
+  http = await serveHttp(gateway, { host: '127.0.0.1', port: 0, token: OPERATOR, metrics });
 }, 90_000);
 
 afterAll(async () => {
@@ -120,6 +124,21 @@ describe('running more than the quota', () => {
     // Protocol 2025-06-18 dropped batches, but the SDK still runs them: each call is counted.
     expect(batch.status).toBe(200);
     expect([successes, refusals]).toEqual([3, 3]);
+  });
+});
+
+describe('metrics', () => {
+  it('name every principal, tool and server: the operator reads them, a principal gets 404', async () => {
+    await run(await as('high'), "return await callTool('memory:read_graph', {});"); // a series that names a memory tool
+    const get = (token: string) => raw(http.url, { method: 'GET', path: '/metrics', headers: { Authorization: `Bearer ${token}` } });
+    const operator = await get(OPERATOR);
+    expect(operator.status).toBe(200);
+    expect(operator.text).toContain('tool="memory:read_graph"');
+    for (const token of [TOKENS.low, TOKENS.high]) {
+      const reply = await get(token);
+      expect(reply.status).toBe(404);
+      expect(reply.text).not.toMatch(/memory:|principal=/);
+    }
   });
 });
 
