@@ -90,7 +90,7 @@ export class Enclave {
    * This run's level and limits: the enclave's, narrowed by the run's options (a caller's principal). Never widened:
    * the stricter level and the smaller of each limit win, whatever the caller asked for.
    */
-  private settingsFor(options: RunOptions): { level: SecurityLevel; limits: Limits } {
+  settingsFor(options: Pick<RunOptions, 'securityLevel' | 'limits'>): { level: SecurityLevel; limits: Limits } {
     const asked = options.securityLevel;
     const level = asked !== undefined && SECURITY_LEVELS.indexOf(asked) < SECURITY_LEVELS.indexOf(this.securityLevel) ? asked : this.securityLevel;
     const limits = { ...this.limits };

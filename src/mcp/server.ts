@@ -4,7 +4,7 @@ import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode, type ExecutionEvent, type ExecutionResult, type Limits, SECURITY_LEVELS } from '../enclave/index.js';
+import { ERROR_CODES, type ErrorCode, type ExecutionEvent, type ExecutionResult } from '../enclave/index.js';
 import { log } from '../shared/index.js';
 import type { DownstreamTool } from '../tool-bridge/types.js';
 import type { OpenManifest } from './open.js';
@@ -127,15 +127,12 @@ export class Gateway {
   }
 
   description(principal: Principal = OPERATOR_PRINCIPAL): string {
-    // What the enclave will apply to this principal's runs (it narrows the same way): the stricter level, the lower limit.
-    const { securityLevel, limits } = this.open.enclave;
-    const level =
-      principal.securityLevel && SECURITY_LEVELS.indexOf(principal.securityLevel) < SECURITY_LEVELS.indexOf(securityLevel)
-        ? principal.securityLevel
-        : securityLevel;
-    const narrowed = { ...limits };
-    for (const key of Object.keys(narrowed) as (keyof Limits)[]) narrowed[key] = Math.min(limits[key], principal.limits?.[key] ?? Number.POSITIVE_INFINITY);
-    return describeExecute(level, narrowed, this.tools(principal));
+    // Exactly what the enclave will apply to this principal's runs: one narrowing rule, the enclave's.
+    const { level, limits } = this.open.enclave.settingsFor({
+      ...(principal.securityLevel ? { securityLevel: principal.securityLevel } : {}),
+      ...(principal.limits ? { limits: principal.limits } : {}),
+    });
+    return describeExecute(level, limits, this.tools(principal));
   }
 
   /** Counts one execution of `principal` against its quota; a refusal is the result to answer with. */
