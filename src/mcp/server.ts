@@ -83,6 +83,8 @@ export class Gateway {
   private readonly maxPerSession: number;
   private running = 0;
   private readonly perSession = new Map<string, number>();
+  /** execute_agentscript's description for each principal (a fixed set: the manifest's and the operator). */
+  private readonly descriptions = new Map<Principal, string>();
   /** Each session's execute_agentscript, with the principal whose tools it lists and the description it shows now. */
   private readonly executeTools = new Map<RegisteredTool, { principal: Principal; description: string }>();
   /** Each session's server, with the principal it serves. */
@@ -100,10 +102,9 @@ export class Gateway {
     // A changed downstream catalog changes our description: each session's tool is updated, and the SDK then
     // sends notifications/tools/list_changed so clients read it again.
     this.unsubscribe = open.bridge.onToolsChanged(() => {
-      const fresh = new Map<Principal, string>(); // computed once per principal, not once per session
+      this.descriptions.clear();
       for (const [tool, shown] of this.executeTools) {
-        let description = fresh.get(shown.principal);
-        if (description === undefined) fresh.set(shown.principal, (description = this.description(shown.principal)));
+        const description = this.description(shown.principal); // rendered once per principal, not once per session
         if (description === shown.description) continue; // a reconnect with the same tools, or another principal's tools: no news
         shown.description = description;
         tool.update({ description });
@@ -126,13 +127,22 @@ export class Gateway {
     return allows ? all.filter((t) => allows(t.qualifiedName)) : all;
   }
 
+  /**
+   * Cached per principal until the catalog changes: every session (in --stateless mode, every request) starts with
+   * it, and rendering the declarations is the costly part.
+   */
   description(principal: Principal = OPERATOR_PRINCIPAL): string {
-    // Exactly what the enclave will apply to this principal's runs: one narrowing rule, the enclave's.
-    const { level, limits } = this.open.enclave.settingsFor({
-      ...(principal.securityLevel ? { securityLevel: principal.securityLevel } : {}),
-      ...(principal.limits ? { limits: principal.limits } : {}),
-    });
-    return describeExecute(level, limits, this.tools(principal));
+    let description = this.descriptions.get(principal);
+    if (description === undefined) {
+      // Exactly what the enclave will apply to this principal's runs: one narrowing rule, the enclave's.
+      const { level, limits } = this.open.enclave.settingsFor({
+        ...(principal.securityLevel ? { securityLevel: principal.securityLevel } : {}),
+        ...(principal.limits ? { limits: principal.limits } : {}),
+      });
+      description = describeExecute(level, limits, this.tools(principal));
+      this.descriptions.set(principal, description);
+    }
+    return description;
   }
 
   /** Counts one execution of `principal` against its quota; a refusal is the result to answer with. */
