@@ -8,9 +8,10 @@ import { compile } from './pipeline.js';
 import type { DoneMessage } from './runtime/messages.js';
 import { WorkerPool, type PoolStats } from './runtime/pool.js';
 import { MAX_TOOL_ARGS_BYTES } from './runtime/sandbox-config.js';
+import { Recorder, recordingRoom, redactedArgs, shownArgs } from './recorder.js';
 import { capLogs } from './sanitize.js';
 import { toolReply, type ToolReply } from './tool-reply.js';
-import { log, Redactor, secretsFromEnv } from '../shared/index.js';
+import { log, Redactor, secretsFromEnv, utf8Length } from '../shared/index.js';
 import type {
   EnclaveOptions,
   ExecutionEvent,
@@ -78,8 +79,15 @@ export class Enclave {
         const compiled = compile({ code, level: settings.level, limits: settings.limits, extraGlobals: this.globalNames });
         if (!compiled.ok) return this.failed(started, compiled.error);
       }
-      const done = await this.execute(code, options, settings);
-      return this.finish(started, done, settings.limits);
+      const recorder = options.record ? new Recorder(recordingRoom(settings.limits), this.redactor) : undefined;
+      // Events stop with the result: a call the script did not wait for may end later, and must not be reported then.
+      let open = true;
+      const listener = options.onEvent;
+      const live: RunOptions = listener ? { ...options, onEvent: (event) => open && listener(event) } : options;
+      const done = await this.execute(code, live, settings, recorder);
+      open = false;
+      const result = this.finish(started, done, settings.limits);
+      return recorder ? { ...result, recording: recorder.recording() } : result;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return this.failed(started, errorOf('INTERNAL_ERROR', this.redactor.message(`The enclave failed unexpectedly: ${message}. Run the script again.`)));
@@ -125,6 +133,7 @@ export class Enclave {
     code: string,
     options: RunOptions,
     settings: { level: SecurityLevel; limits: Limits },
+    recorder: Recorder | undefined,
   ): Promise<DoneMessage & { logs: LogEntry[]; served: number }> {
     const pool = this.workers();
     const handler = options.toolHandler ?? this.toolHandler;
@@ -154,7 +163,7 @@ export class Enclave {
           served++;
           const controller = new AbortController();
           calls.set(callId, controller);
-          void this.serveTool(handler, name, args, { signal: controller.signal, run, untimed }, options, served, settings.limits)
+          void this.serveTool(handler, name, args, { signal: controller.signal, run, untimed }, options, served, settings.limits, recorder)
             .then((reply) => {
               calls.delete(callId);
               if (!controller.signal.aborted) pool.send(id, { type: 'tool-result', id, callId, ...reply });
@@ -199,10 +208,14 @@ export class Enclave {
     options: RunOptions,
     callNo: number,
     limits: Limits,
+    recorder: Recorder | undefined,
   ): Promise<ToolReply> {
     const t0 = performance.now();
     const shown = this.redactor.toolName(name); // events reach clients: the name is the script's text
-    emit(options, { type: 'tool-call-start', id: callNo, tool: shown });
+    // Parsed and redacted once, for the recording and the events, only when one of them wants the arguments.
+    const args = recorder || options.onEvent ? redactedArgs(argsText, MAX_TOOL_ARGS_BYTES, this.redactor) : undefined;
+    const recorded = recorder?.start(shown, argsText, args);
+    if (options.onEvent) emit(options, { type: 'tool-call-start', id: callNo, tool: shown, args: shownArgs(args, argsText, this.redactor) });
     // Never rejects, whatever the handler throws or returns (tool-reply.ts); a result up to half the sandbox's memory.
     const reply = await toolReply({
       handler,
@@ -215,14 +228,21 @@ export class Enclave {
       maxArgsBytes: MAX_TOOL_ARGS_BYTES,
       redactor: this.redactor,
     });
-    emit(options, {
-      type: 'tool-call-end',
-      id: callNo,
-      tool: shown,
-      ok: reply.ok,
-      durationMs: performance.now() - t0,
-      ...(reply.ok ? {} : { code: reply.error.code }),
-    });
+    if (options.onEvent) {
+      emit(options, {
+        type: 'tool-call-end',
+        id: callNo,
+        tool: shown,
+        ok: reply.ok,
+        durationMs: performance.now() - t0,
+        // The message may quote the script's own text (a tool name it made up): redacted as the final error is.
+        ...(reply.ok
+          ? { resultBytes: utf8Length(reply.value) }
+          : { code: reply.error.code, error: { code: reply.error.code, message: this.redactor.message(reply.error.message) } }),
+      });
+    }
+    // A call stopped because nobody waits for it any more has no answer to record: it stays unfinished.
+    if (recorded && !signal.aborted) recorder?.end(recorded, reply);
     return reply;
   }
 

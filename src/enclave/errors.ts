@@ -1,5 +1,5 @@
 // Error codes of DESIGN §5. Errors are values at module boundaries; each message ends with what to do instead.
-import { MAX_MESSAGE_LENGTH } from '../shared/index.js';
+import { MAX_MESSAGE_LENGTH } from '../shared/text.js';
 
 export const ERROR_CODES = [
   'VALIDATION_ERROR',
@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'INVALID_TOOL_ARGS',
   'TOOL_ERROR',
   'POLICY_BLOCKED',
+  'NOT_RECORDED',
   'RUNTIME_ERROR',
   'CANCELLED',
   'SERVER_BUSY',
@@ -22,7 +23,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Codes a tool handler may use for a failed call; the script can catch these. */
-export const TOOL_ERROR_CODES = ['TOOL_ERROR', 'UNKNOWN_TOOL', 'INVALID_TOOL_ARGS', 'POLICY_BLOCKED'] as const;
+export const TOOL_ERROR_CODES = ['TOOL_ERROR', 'UNKNOWN_TOOL', 'INVALID_TOOL_ARGS', 'POLICY_BLOCKED', 'NOT_RECORDED'] as const;
 export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
 
 export interface Issue {

@@ -1,5 +1,6 @@
 // The enclave library: untrusted AgentScript in, a JSON result out. Knows nothing of MCP.
 export { Enclave, validate } from './enclave.js';
+export { canonicalJson, recordingProblems, replayHandler, type RecordedCall, type Recording } from './replay.js';
 export { EnclaveConfigError, ToolCallError, ERROR_CODES, type ErrorCode, type ExecutionError, type Issue } from './errors.js';
 export { LEVEL_LIMITS, SECURITY_LEVELS, resolveLimits, isSecurityLevel, type Limits, type LimitsOverride, type SecurityLevel } from './levels.js';
 // The manifest's `limits` key is checked by the same schema as the Enclave's own `limits` option.

@@ -1,6 +1,7 @@
 // Stage 1: cheap checks on the raw text, before any parser sees it.
 import type { Issue } from './errors.js';
 import type { Limits } from './levels.js';
+import { utf8Length } from '../shared/text.js';
 
 /** Characters that make code read differently from how it runs, each with the attack it stops. */
 const FORBIDDEN_CHARS: ReadonlyArray<{ test: RegExp; rule: string; message: string }> = [
@@ -117,7 +118,7 @@ export function prescan(code: string, limits: Limits): Issue[] {
   if (code.trim() === '') {
     return [{ rule: 'empty-code', message: 'The script is empty. Write statements and `return` the value you want back.', line: 1, column: 1 }];
   }
-  const bytes = Buffer.byteLength(code, 'utf8');
+  const bytes = utf8Length(code);
   if (bytes > limits.maxCodeBytes) {
     // Nothing else is scanned: a huge input must cost as little as possible.
     return [

@@ -5,6 +5,7 @@
 import { types } from 'node:util';
 import { isToolErrorCode, type ErrorCode } from './errors.js';
 import { toJsonTextAsync } from './json-data.js';
+import { parseToolArgs, quotedToolName } from './tool-args.js';
 import type { Redactor } from '../shared/index.js';
 import type { JsonObject, ToolCallContext, ToolHandler } from './types.js';
 
@@ -32,8 +33,7 @@ export interface ToolCall {
 const MAX_RENDERED_MESSAGE = 256 * 1024;
 const { getOwnPropertyDescriptor } = Object;
 
-/** The tool's name as quoted in a message: the script chose it, so it is bounded. */
-const quoted = (name: string): string => JSON.stringify(name.length > 100 ? `${name.slice(0, 100)}…` : name);
+const quoted = quotedToolName;
 
 /** Serves one call. Resolves (never rejects) to the value's JSON text or to a coded error with a safe message. */
 export async function toolReply(call: ToolCall): Promise<ToolReply> {
@@ -48,18 +48,9 @@ export async function toolReply(call: ToolCall): Promise<ToolReply> {
 async function serve({ handler, name, argsText, signal, run, untimed, maxResultBytes, maxArgsBytes, redactor }: ToolCall): Promise<ToolReply> {
   if (!handler) return failed('UNKNOWN_TOOL', `Unknown tool ${quoted(name)}: no tools are available in this sandbox.`);
   // Parsed on this (main) thread: its size is checked before any of it is read.
-  if (argsText.length > maxArgsBytes) {
-    return failed(
-      'INVALID_TOOL_ARGS',
-      `The arguments of ${quoted(name)} are larger than ${maxArgsBytes} bytes of JSON. Pass less data per call, or a reference the tool can read instead.`,
-    );
-  }
-  let args: JsonObject;
-  try {
-    args = JSON.parse(argsText) as JsonObject;
-  } catch {
-    return failed('INVALID_TOOL_ARGS', `The arguments of ${quoted(name)} are not JSON data. Pass a plain object of JSON values.`);
-  }
+  const parsed = parseToolArgs(name, argsText, maxArgsBytes);
+  if (!parsed.ok) return parsed;
+  const args = parsed.args;
   // Nobody reads this reply (the script has moved on), but the call still ends with one.
   const cancelled = failed('TOOL_ERROR', `The call to ${quoted(name)} was cancelled.`);
   if (signal.aborted) return cancelled;

@@ -1,6 +1,7 @@
 // The public shapes of the enclave (DESIGN §5).
 import type { ExecutionError, Issue } from './errors.js';
 import type { Limits, LimitsOverride, SecurityLevel } from './levels.js';
+import type { Recording } from './replay.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -25,6 +26,8 @@ export interface ExecutionResult {
   stats: ExecutionStats;
   /** The static risk score of the script (stage 4); absent when it never got that far. */
   score?: number;
+  /** The run's tool calls and their results, when asked for (RunOptions.record); replay it with replayHandler. */
+  recording?: Recording;
 }
 
 export interface ToolCallContext {
@@ -49,8 +52,20 @@ export type ToolHandler = (name: string, args: JsonObject, context: ToolCallCont
 export type ExecutionEvent =
   /** A worker took the run; queuedMs is how long it waited for one (operators' queue-wait metric). */
   | { type: 'started'; queuedMs: number }
-  | { type: 'tool-call-start'; id: number; tool: string }
-  | { type: 'tool-call-end'; id: number; tool: string; ok: boolean; durationMs: number; code?: string }
+  /** args: redacted; a string holding the cut JSON when it is longer than MAX_EVENT_ARGS_CHARS. */
+  | { type: 'tool-call-start'; id: number; tool: string; args: JsonValue }
+  | {
+      type: 'tool-call-end';
+      id: number;
+      tool: string;
+      ok: boolean;
+      durationMs: number;
+      /** The error's code when it failed (also in `error`). */
+      code?: string;
+      /** Size of the result's JSON text, when it succeeded. */
+      resultBytes?: number;
+      error?: { code: string; message: string };
+    }
   | { type: 'log'; level: LogLevel; message: string };
 
 /**
@@ -88,6 +103,8 @@ export interface RunOptions {
   securityLevel?: SecurityLevel;
   /** Lower limits for this run (a higher value is ignored). */
   limits?: Partial<Limits>;
+  /** Return the run's tool calls and results as `recording` (redacted like every output, bounded). */
+  record?: boolean;
 }
 
 export interface ValidationResult {

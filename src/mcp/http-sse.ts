@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { EmptyResultSchema, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
-import { paceResponses } from './http-pacing.js';
+import { paceResponses } from './response-pacing.js';
 import type { Caller } from './http-auth.js';
 import type { Refusal } from './http-replies.js';
 import type { SessionTable } from './http-sessions.js';

@@ -4,4 +4,4 @@ export { ConfigError } from './config-error.js';
 export { configureLog, log, logEnabled, type LogFields, type LogFormat, type LoggerLevel } from './log.js';
 export { type HostDir, hostDirs } from './replacer.js';
 export { MIN_REDACTED_LENGTH, Redactor, secretsFromEnv } from './redaction.js';
-export { capText, MAX_MESSAGE_LENGTH, plainText } from './text.js';
+export { capText, MAX_MESSAGE_LENGTH, plainText, utf8Length } from './text.js';

@@ -27,3 +27,13 @@ export function capText(s: string, max = MAX_MESSAGE_LENGTH): string {
   const tail = Math.floor(max * 0.2);
   return `${s.slice(0, head)}… [${s.length - head - tail} characters omitted] …${s.slice(s.length - tail)}`;
 }
+
+const encoder = new TextEncoder();
+/**
+ * A string's size in UTF-8 bytes, in Node (Buffer counts without copying) and in the browser, where stages 1–4 run
+ * too (the playground's live validation): the same limits must measure the same way on both sides.
+ */
+export function utf8Length(s: string): number {
+  const buffer = (globalThis as { Buffer?: { byteLength(s: string, encoding: 'utf8'): number } }).Buffer;
+  return buffer ? buffer.byteLength(s, 'utf8') : encoder.encode(s).length;
+}

@@ -15,7 +15,15 @@ const ErrorSchema = z.strictObject({
 });
 
 const count = z.number().int().nonnegative();
-const CallSchema = z.strictObject({ tool: z.string(), args: z.unknown(), result: z.unknown().optional(), error: z.unknown().optional() });
+const CallSchema = z.strictObject({
+  tool: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  result: z.unknown().optional(),
+  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  /** The result did not fit the recording's room; the run ended while the call was in flight. */
+  omitted: z.literal(true).optional(),
+  unfinished: z.literal(true).optional(),
+});
 
 export const ResultSchema = z
   .strictObject({
@@ -25,7 +33,7 @@ export const ResultSchema = z
     logs: z.array(z.strictObject({ level: z.enum(['log', 'info', 'warn', 'error']), message: z.string() })),
     stats: z.strictObject({ durationMs: z.number().nonnegative().finite(), toolCalls: count, iterations: count }),
     score: z.number().finite().optional(),
-    recording: z.strictObject({ calls: z.array(CallSchema) }).optional(),
+    recording: z.strictObject({ calls: z.array(CallSchema), truncated: z.literal(true).optional() }).optional(),
   })
   .refine((r) => (r.success ? r.error === undefined : r.error !== undefined && r.value === undefined), {
     message: 'success: true carries no error; success: false carries an error and no value',
