@@ -4,9 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Enclave, isSecurityLevel, SECURITY_LEVELS, validate, type SecurityLevel } from './enclave/index.js';
+import { Enclave, isSecurityLevel, recordingProblems, SECURITY_LEVELS, validate, type Recording, type SecurityLevel } from './enclave/index.js';
 import { renderDeclarations } from './tool-bridge/declarations.js';
-import { openManifest, type OpenManifest } from './mcp/open.js';
+import { normalizeOrigin } from './mcp/http-cors.js';
+import { openManifest, openReplay, type OpenManifest } from './mcp/open.js';
 import { writePins } from './tool-bridge/pins.js';
 import type { DownstreamTool, WithheldTool } from './tool-bridge/types.js';
 import { terminalApprover } from './terminal-approval.js';
@@ -16,12 +17,16 @@ import { serve } from './mcp/serve.js';
 const DEFAULT_MANIFEST = fileURLToPath(new URL('../manifests/default.json', import.meta.url));
 
 const USAGE = `Usage:
-  enclave-mcp run <file|-> [--manifest F] [--level L]   run a script, print its result as JSON
+  enclave-mcp run <file|-> [--manifest F] [--level L] [--record]
+                                                        run a script, print its result as JSON; --record adds
+                                                        every tool call and its result ("recording")
+  enclave-mcp run <file|-> --replay R [--manifest F]    run it against recording R (a result run with --record or
+                                                        record: true, or its "recording") instead of the tools
   enclave-mcp check <file|-> [--level L]                validate only, print the issues as JSON
   enclave-mcp tools [--manifest F] [--pin]              print the allowed tools as TypeScript declarations;
                                                         --pin writes their pins into the manifest
   enclave-mcp serve [--manifest F] [--transport stdio|http] [--host H] [--port P] [--token T] [--stateless] [--allowed-host H]... [--level L]
-                    [--session-prefix NAME] [--metrics-port P] [--public-url URL]
+                    [--session-prefix NAME] [--metrics-port P] [--public-url URL] [--allow-origin ORIGIN]...
                                                         serve execute_agentscript over MCP (default: stdio)
   enclave-mcp --help
 
@@ -32,6 +37,8 @@ HTTP: bearer token from --token or ENCLAVE_MCP_TOKEN (one is generated when neit
 manifest's auth names tokens or OAuth). --public-url URL: the external base URL; OAuth tokens must name URL/mcp.
 Replicas behind a load balancer (deploy/README.md): --stateless, or --session-prefix NAME to start the session ids
 this replica mints with "NAME." so the balancer can send each session back to it.
+The playground: open the HTTP URL in a browser (the token goes in its token field). --allow-origin ORIGIN lets a
+web application on another origin (e.g. https://app.example) call /mcp from the browser (CORS).
 Metrics: GET /metrics (Prometheus) on the HTTP port with the token, or with --metrics-port P on a port of its own
 without one (keep that port private). Logs: stderr; ENCLAVE_LOG=debug|info|warn|error|silent, ENCLAVE_LOG_FORMAT=json|text
 (serving over HTTP: json at info by default).`;
@@ -81,6 +88,9 @@ async function main(argv: string[]): Promise<number> {
       'session-prefix': { type: 'string' },
       'metrics-port': { type: 'string' },
       pin: { type: 'boolean' },
+      record: { type: 'boolean' },
+      replay: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
     },
   });
   const [command, file, ...extra] = positionals;
@@ -98,10 +108,22 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'run': {
       const code = await readScript(file);
+      const record = values.record ?? false;
+      if (values.replay !== undefined) {
+        if (record) throw new UsageError('--record and --replay do not go together: a replay calls no tool to record.');
+        const enclave = await openReplay(await readRecording(values.replay), values.manifest, level ? { securityLevel: level } : {});
+        try {
+          const result = await enclave.run(code);
+          await print(result);
+          return result.success ? 0 : 1;
+        } finally {
+          await enclave.dispose();
+        }
+      }
       if (values.manifest === undefined) {
         const enclave = new Enclave({ securityLevel: level ?? 'STRICT' });
         try {
-          const result = await enclave.run(code);
+          const result = await enclave.run(code, { record });
           await print(result);
           return result.success ? 0 : 1;
         } finally {
@@ -111,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
       return withManifest(values.manifest, level, async ({ enclave, bridge }) => {
         // Approval is asked on the terminal when there is one; otherwise approval-needing calls are refused.
         const approver = terminalApprover();
-        const result = await enclave.run(code, { toolHandler: bridge.handlerFor(approver ? { approver } : {}) });
+        const result = await enclave.run(code, { toolHandler: bridge.handlerFor(approver ? { approver } : {}), record });
         await print(result);
         return result.success ? 0 : 1;
       });
@@ -159,6 +181,7 @@ async function main(argv: string[]): Promise<number> {
         ...(token ? { token } : {}),
         stateless: values.stateless ?? false,
         ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
+        ...(values['allow-origin'] ? { allowedOrigins: values['allow-origin'].map(originOf) } : {}),
         ...(values['public-url'] !== undefined ? { publicUrl: values['public-url'] } : {}),
         ...(values['session-prefix'] !== undefined ? { sessionPrefix: values['session-prefix'] } : {}),
         ...(metricsPort !== undefined ? { metricsPort } : {}),
@@ -172,6 +195,35 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
+}
+
+/** A recording file: the recording itself, or a whole result that carries one (what `run --record` prints). */
+async function readRecording(file: string): Promise<Recording> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`Cannot read the recording file "${file}".`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`The recording file "${file}" is not JSON (${error instanceof Error ? error.message : String(error)}).`);
+  }
+  const inner = (json as { recording?: unknown } | null)?.recording;
+  const recording = inner !== undefined && !Array.isArray((json as { calls?: unknown }).calls) ? inner : json;
+  const problems = recordingProblems(recording);
+  if (problems.length > 0) throw new UsageError(`The recording file "${file}" cannot be replayed: ${problems.slice(0, 3).join(' ')}`);
+  return recording as Recording;
+}
+
+/** --allow-origin takes an origin exactly (scheme, host, port): a page's address is not one, and * is never allowed. */
+function originOf(value: string): string {
+  const origin = normalizeOrigin(value);
+  if (!origin)
+    throw new UsageError(`--allow-origin must be an http(s) origin such as https://app.example or http://127.0.0.1:5173 (got "${value.slice(0, 100)}").`);
+  return origin;
 }
 
 /**

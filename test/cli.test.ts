@@ -1,22 +1,9 @@
 // The CLI as a user runs it: a real child process, script on stdin or in a file, JSON on stdout.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..');
-// biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON is whatever each test reads from it
-function cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string; json: any } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, input, encoding: 'utf8', timeout: 30_000 });
-  let json: unknown;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
+import { cli } from './cli-helpers.js';
 
 describe('enclave-mcp run', () => {
   it('prints the result and exits 0 on success', () => {

@@ -83,6 +83,8 @@ export function guardsFor(options: GuardOptions): Guards {
       if (hosts && (host === undefined || !hosts.has(host))) return { kind: 'foreign-host', detail: host ?? '(none)' };
       const origin = req.headers.origin;
       // Browsers send Origin on cross-site requests; a page that rebinds a name to 127.0.0.1 still carries its own.
+      // Bound to every interface with no Host list, no Origin is ours: the playground there needs its address named
+      // (--public-url or --allowed-host), as a rebinding page's own name would otherwise pass as "same origin".
       if (origin !== undefined && !origins.has(origin.toLowerCase())) return { kind: 'foreign-origin', detail: origin };
       return undefined;
     },

@@ -75,7 +75,7 @@ const REFUSALS = {
   'not-found': {
     status: 404,
     code: -32000,
-    message: (path) => `Not found: ${path}. This server serves /mcp (Streamable HTTP), /sse and /messages (legacy SSE) and /healthz.`,
+    message: (path) => `Not found: ${path}. This server serves /mcp (Streamable HTTP), /sse and /messages (legacy SSE), /healthz, and the playground at /.`,
   },
   'no-session': {
     status: 404,

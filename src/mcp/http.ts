@@ -5,8 +5,10 @@ import Router from 'router';
 import { ConfigError, log } from '../shared/index.js';
 import { authenticatorFor, checkPublicUrl, hasCredentials, type Caller } from './http-auth.js';
 import { bodyLimitFor, readJsonBody } from './http-body.js';
+import { corsFor } from './http-cors.js';
 import { bracket, guardsFor, resolveToken } from './http-guards.js';
 import { listen } from './http-listen.js';
+import { mountPlayground } from './http-playground.js';
 import { refuse, type Refusal } from './http-replies.js';
 import { SessionTable } from './http-sessions.js';
 import { METRICS_PATH, sendMetrics } from './metrics-http.js';
@@ -32,7 +34,10 @@ export interface HttpOptions {
   stateless?: boolean;
   /** More Host values to accept, e.g. a proxy's public name (their https origins are accepted too). */
   allowedHosts?: string[];
-  /** More Origin values to accept (default: only our own). */
+  /**
+   * Web applications on other origins that may call /mcp from a browser (CORS: their preflights are answered and
+   * our answers readable by them), e.g. "https://app.example". Default: only our own origin (the playground).
+   */
   allowedOrigins?: string[];
   /** Sessions open at once (default 1,000); beyond it, 503. */
   maxSessions?: number;
@@ -108,7 +113,9 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
   const publicUrl = options.publicUrl ?? `http://${urlHost(options.host)}:${port}`;
   // The public name reaches us through a proxy: its Host (and https origin) are ours too.
   const allowedHosts = [...(options.allowedHosts ?? []), ...(options.publicUrl ? [new URL(options.publicUrl).host] : [])];
-  const guards = guardsFor({ host: options.host, port, allowedHosts, allowedOrigins: options.allowedOrigins ?? [] });
+  // The public URL is our own origin as browsers see it (the playground behind a proxy), whatever its scheme.
+  const ownOrigins = options.publicUrl ? [new URL(options.publicUrl).origin] : [];
+  const guards = guardsFor({ host: options.host, port, allowedHosts, allowedOrigins: [...(options.allowedOrigins ?? []), ...ownOrigins] });
   const auth = authenticatorFor(gateway.open.manifest, gateway.principals, token, publicUrl);
   const resource = auth.resource;
 
@@ -127,6 +134,11 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
     const refusal = guards.check(req);
     return refusal ? refuse(res, refusal) : next();
   });
+  // Listed origins only (the guard above refused the others); before the token, which no preflight carries.
+  if (options.allowedOrigins?.length) router.use(corsFor(options.allowedOrigins));
+  const oauth = gateway.open.manifest.auth?.oauth;
+  // The page and its assets (no secret in them): after the guards, before the token. With OAuth, the page signs in.
+  mountPlayground(router, undefined, oauth && { issuer: oauth.issuer, ...(oauth.playgroundClientId ? { clientId: oauth.playgroundClientId } : {}) });
   const callers = new WeakMap<IncomingMessage, Caller>();
   router.use(async (req, res, next) => {
     const caller = await auth.caller(req);

@@ -2,7 +2,7 @@
 // that calls them. The CLI's `run` and `tools` and the MCP server's `serve` all start here, so they load and fail
 // alike. It lives in the layer that assembles the server, not in the bridge: the bridge only answers the Enclave's
 // tool calls and never builds one, and the CLI reaches it as it reaches `serve` (cli → mcp → tool-bridge → enclave).
-import { Enclave, type SecurityLevel } from '../enclave/index.js';
+import { Enclave, replayHandler, type Recording, type SecurityLevel } from '../enclave/index.js';
 import { log, MIN_REDACTED_LENGTH } from '../shared/index.js';
 import { ToolBridge, type BridgeOptions } from '../tool-bridge/bridge.js';
 import { loadManifest, secretValues, type Env, type Manifest } from '../tool-bridge/manifest.js';
@@ -55,4 +55,23 @@ export async function openLoaded(manifest: Manifest, options: OpenOptions = {}):
     enclave,
     close: () => (closing ??= Promise.all([enclave.dispose(), live.close()]).then(() => undefined)),
   };
+}
+
+/**
+ * An enclave that answers tool calls from a recording instead of the manifest's servers (`run --replay`): the
+ * manifest, when given, only sets the level, the limits and the secrets to redact. No downstream server is started,
+ * so a script can be fixed against recorded results while the real tools are down, slow, or must not be touched.
+ */
+export async function openReplay(recording: Recording, file: string | undefined, options: Pick<OpenOptions, 'env' | 'securityLevel'> = {}): Promise<Enclave> {
+  // No server starts, so a variable only its servers need (a production credential) may be unset: it reads as ''.
+  const env = options.env ?? process.env;
+  const lenient: Env = new Proxy(env, { get: (target, name) => (typeof name === 'string' ? (target[name] ?? '') : undefined) });
+  const manifest = file === undefined ? undefined : await loadManifest(file, lenient);
+  return new Enclave({
+    securityLevel: options.securityLevel ?? manifest?.securityLevel ?? 'STRICT',
+    ...(manifest?.limits ? { limits: manifest.limits } : {}),
+    toolHandler: replayHandler(recording),
+    secrets: manifest ? [...secretValues(manifest)] : [],
+    poolSize: 1,
+  });
 }

@@ -1,5 +1,5 @@
-// Legacy SSE: a response is written only once the client has handled the notifications written before it.
-// The SDK's SSE client dispatches every event of one network chunk synchronously but runs notification handlers a
+// Legacy SSE and stdio: a response is written only once the client has handled the notifications written before it.
+// The SDK's SSE and stdio clients dispatch every message of one chunk synchronously but run notification handlers a
 // microtask late, so a result read in the same chunk as progress sent before it is handled first; the progress
 // handler is gone by then and the client drops that progress as "unknown token". Time cannot fix this (TCP has no
 // message boundaries, and a client waiting for the CPU reads everything at once: a 15 ms pause before each result

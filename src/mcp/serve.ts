@@ -24,6 +24,8 @@ export interface ServeOptions extends GatewayOptions {
   stateless?: boolean;
   /** More Host header values to accept over HTTP (e.g. a proxy's public name). */
   allowedHosts?: string[];
+  /** Origins of browser applications that may call /mcp (--allow-origin; CORS). */
+  allowedOrigins?: string[];
   /** The external base URL (--public-url); OAuth tokens must name `<publicUrl>/mcp` as their audience. */
   publicUrl?: string;
   /** HTTP sessions: minted ids start with "<prefix>.", for a load balancer that routes sessions by replica. */
@@ -111,6 +113,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       ...(options.token ? { token: options.token } : {}),
       stateless: options.stateless ?? false,
       ...(options.allowedHosts?.length ? { allowedHosts: options.allowedHosts } : {}),
+      ...(options.allowedOrigins?.length ? { allowedOrigins: options.allowedOrigins } : {}),
       ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
       ...(options.sessionPrefix !== undefined ? { sessionPrefix: options.sessionPrefix } : {}),
       ...(options.metricsPort === undefined ? { metrics } : {}),

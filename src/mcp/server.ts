@@ -4,7 +4,7 @@ import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode, type ExecutionEvent, type ExecutionResult } from '../enclave/index.js';
+import { ERROR_CODES, type ErrorCode, type ExecutionEvent, type ExecutionResult, type Limits, type SecurityLevel } from '../enclave/index.js';
 import { log } from '../shared/index.js';
 import type { DownstreamTool } from '../tool-bridge/types.js';
 import type { OpenManifest } from './open.js';
@@ -15,7 +15,7 @@ import { formatResult } from './format.js';
 import { OPERATOR_PRINCIPAL, type Principal, Principals } from './principals.js';
 import type { QuotaStore } from './quota.js';
 import { memoryQuotaStore } from './quota-memory.js';
-import { renderSearch, SEARCH_DETAILS, searchTools } from './search.js';
+import { MAX_SEARCH_LIMIT, MAX_SEARCH_RESULTS, renderSearch, SEARCH_DETAILS, searchInfo, searchTools } from './search.js';
 
 export const SERVER_INFO = { name: 'enclave-mcp', version: '0.1.0' };
 
@@ -68,7 +68,35 @@ const ResultSchema = z.object({
   logs: z.array(z.object({ level: z.string(), message: z.string() })),
   stats: z.object({ durationMs: z.number(), toolCalls: z.number(), iterations: z.number() }),
   score: z.number().optional(),
+  recording: z
+    .object({
+      calls: z.array(
+        z.object({
+          tool: z.string(),
+          args: z.record(z.string(), z.unknown()),
+          result: z.unknown().optional(),
+          error: z.object({ code: z.string(), message: z.string() }).optional(),
+          omitted: z.literal(true).optional(),
+          unfinished: z.literal(true).optional(),
+        }),
+      ),
+      truncated: z.literal(true).optional(),
+    })
+    .optional()
+    .describe('The tool calls and their results, when asked for with record: true (replay with `enclave-mcp run --replay`).'),
 });
+
+const ToolInfoSchema = z.object({
+  name: z.string(),
+  summary: z.string(),
+  declaration: z.string().optional(),
+  inputSchema: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Where tools/list tells a program the level and limits its scripts are checked at (a browser validates with them). */
+export const SETTINGS_META_KEY = 'enclave-mcp/settings';
+/** Where each streamed progress notification carries its event as data, for programs (the client library). */
+export const EVENT_META_KEY = 'enclave-mcp/event';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 const LOG_LEVELS = { log: 'info', info: 'info', warn: 'warning', error: 'error' } as const;
@@ -134,15 +162,20 @@ export class Gateway {
   description(principal: Principal = OPERATOR_PRINCIPAL): string {
     let description = this.descriptions.get(principal);
     if (description === undefined) {
-      // Exactly what the enclave will apply to this principal's runs: one narrowing rule, the enclave's.
-      const { level, limits } = this.open.enclave.settingsFor({
-        ...(principal.securityLevel ? { securityLevel: principal.securityLevel } : {}),
-        ...(principal.limits ? { limits: principal.limits } : {}),
-      });
-      description = describeExecute(level, limits, this.tools(principal));
+      const { securityLevel, limits } = this.settings(principal);
+      description = describeExecute(securityLevel, limits, this.tools(principal));
       this.descriptions.set(principal, description);
     }
     return description;
+  }
+
+  /** The level and limits `principal`'s scripts run at: exactly the enclave's narrowing rule, not a copy of it. */
+  settings(principal: Principal = OPERATOR_PRINCIPAL): { securityLevel: SecurityLevel; limits: Limits } {
+    const { level, limits } = this.open.enclave.settingsFor({
+      ...(principal.securityLevel ? { securityLevel: principal.securityLevel } : {}),
+      ...(principal.limits ? { limits: principal.limits } : {}),
+    });
+    return { securityLevel: level, limits };
   }
 
   /** Counts one execution of `principal` against its quota; a refusal is the result to answer with. */
@@ -223,12 +256,16 @@ export function createMcpServer(gateway: Gateway, session = 'stdio', principal: 
     {
       title: 'Run an AgentScript program',
       description,
-      inputSchema: { code: z.string().describe('The AgentScript program: the body of an async function.') },
+      inputSchema: {
+        code: z.string().describe('The AgentScript program: the body of an async function.'),
+        record: z.boolean().optional().describe('Also return every tool call with its result (`recording`), to replay the script later without the tools.'),
+      },
       outputSchema: ResultSchema.shape,
+      _meta: { [SETTINGS_META_KEY]: gateway.settings(principal) },
       // It calls downstream tools that may write and reach the outside world.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    async ({ code }, extra) => {
+    async ({ code, record }, extra) => {
       const toolCalls: Extract<ExecutionEvent, { type: 'tool-call-end' }>[] = [];
       let queuedMs: number | undefined;
       const stream = streamer(extra, (level) => LoggingLevelSchema.options.indexOf(level) >= minimum);
@@ -238,7 +275,15 @@ export function createMcpServer(gateway: Gateway, session = 'stdio', principal: 
         stream?.(event);
       };
       const approver = elicitationApprover(server.server, extra);
-      const result = await runAs(gateway, { session, principal, code, signal: extra.signal, onEvent, ...(approver ? { approver } : {}) });
+      const result = await runAs(gateway, {
+        session,
+        principal,
+        code,
+        signal: extra.signal,
+        onEvent,
+        ...(record ? { record } : {}),
+        ...(approver ? { approver } : {}),
+      });
       const timing = queuedMs === undefined ? {} : { queuedMs };
       gateway.finished({ principal: principal.name, session, code, result, toolCalls, rpcId: extra.requestId, ...timing });
       return {
@@ -267,12 +312,18 @@ export function createMcpServer(gateway: Gateway, session = 'stdio', principal: 
       inputSchema: {
         query: z.string().max(500).optional().describe('Words that must all appear in the tool’s name or description.'),
         detail: z.enum(SEARCH_DETAILS).optional().describe('How much to show per tool (default "summary").'),
+        limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional().describe(`How many tools to list at most (default ${MAX_SEARCH_RESULTS}).`),
       },
+      outputSchema: { tools: z.array(ToolInfoSchema) },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async ({ query, detail }) => ({
-      content: [{ type: 'text', text: renderSearch(searchTools(gateway.tools(principal), query), detail ?? 'summary') }],
-    }),
+    async ({ query, detail, limit }) => {
+      const found = searchTools(gateway.tools(principal), query);
+      return {
+        content: [{ type: 'text', text: renderSearch(found, detail ?? 'summary', limit) }],
+        structuredContent: searchInfo(found, detail ?? 'summary', limit) as unknown as Record<string, unknown>, // plain JSON
+      };
+    },
   );
   return server;
 }
@@ -284,10 +335,11 @@ interface Execution {
   code: string;
   signal: AbortSignal;
   onEvent: (event: ExecutionEvent) => void;
+  record?: boolean;
   approver?: Approver;
 }
 
-async function runAs(gateway: Gateway, { session, principal, code, signal, onEvent, approver }: Execution): Promise<ExecutionResult> {
+async function runAs(gateway: Gateway, { session, principal, code, signal, onEvent, record, approver }: Execution): Promise<ExecutionResult> {
   const release = gateway.enter(session);
   if (!release) return refusal('SERVER_BUSY', 'Too many scripts are running at once. Wait for one to finish, then try again.');
   try {
@@ -303,6 +355,7 @@ async function runAs(gateway: Gateway, { session, principal, code, signal, onEve
           ...(principal.allows ? { allows: principal.allows } : {}),
         }),
         onEvent,
+        ...(record ? { record } : {}),
         ...(principal.securityLevel ? { securityLevel: principal.securityLevel } : {}),
         ...(principal.limits ? { limits: principal.limits } : {}),
       });
@@ -318,7 +371,10 @@ export function refusal(code: ErrorCode, message: string): ExecutionResult {
   return { success: false, error: { code, message }, logs: [], stats: { durationMs: 0, toolCalls: 0, iterations: 0 } };
 }
 
-/** With a progress token, tool calls and console lines stream on the request's own stream as they happen. */
+/**
+ * With a progress token, every event streams on the request's own stream as it happens: a line for people in
+ * `message`, and the event itself as data in `_meta` for programs (the client library, the playground's timeline).
+ */
 function streamer(extra: Extra, wanted: (level: LoggingLevel) => boolean): ((event: ExecutionEvent) => void) | undefined {
   const token = extra._meta?.progressToken;
   let progress = 0;
@@ -329,13 +385,22 @@ function streamer(extra: Extra, wanted: (level: LoggingLevel) => boolean): ((eve
     if (event.type === 'log' && wanted(LOG_LEVELS[event.level])) {
       send({ method: 'notifications/message', params: { level: LOG_LEVELS[event.level], logger: 'agentscript', data: event.message } });
     }
+    // 'started' is the operators' queue-wait metric, not news for the client (test/mcp/metrics.test.ts).
     if (token === undefined || event.type === 'started') return;
-    const message =
-      event.type === 'log'
-        ? `console.${event.level}: ${event.message.slice(0, 500)}`
-        : event.type === 'tool-call-start'
-          ? `callTool ${event.tool} started`
-          : `callTool ${event.tool} ${event.ok ? 'done' : `failed (${event.code ?? 'error'})`} in ${Math.round(event.durationMs)} ms`;
-    send({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message } });
+    send({
+      method: 'notifications/progress',
+      params: { progressToken: token, progress: ++progress, message: eventLine(event), _meta: { [EVENT_META_KEY]: event } },
+    });
   };
+}
+
+function eventLine(event: Exclude<ExecutionEvent, { type: 'started' }>): string {
+  switch (event.type) {
+    case 'log':
+      return `console.${event.level}: ${event.message.slice(0, 500)}`;
+    case 'tool-call-start':
+      return `callTool ${event.tool} started`;
+    case 'tool-call-end':
+      return `callTool ${event.tool} ${event.ok ? 'done' : `failed (${event.code ?? 'error'})`} in ${Math.round(event.durationMs)} ms`;
+  }
 }

@@ -59,10 +59,16 @@ export function renderDeclarations(tools: readonly DownstreamTool[]): string {
   return tools.length ? [RESULT_NOTE, ...sections].join('\n\n') : '';
 }
 
+/** The first sentence of a tool's description (or title), on one line and capped; '' when it has none. */
+export function toolSummary(tool: DownstreamTool): string {
+  const text = oneLine(cap(tool.description || tool.title || '', DECLARATION_LIMITS.maxDescriptionChars));
+  const sentence = /^.*?[.!?](?=\s|$)/u.exec(text)?.[0] ?? text;
+  return sentence ? cap(sentence, DECLARATION_LIMITS.maxSummaryChars) : '';
+}
+
 /** `server:tool — first sentence of its description`, for a short listing. */
 export function summarizeTool(tool: DownstreamTool): string {
   const name = oneLine(tool.qualifiedName);
-  const text = oneLine(cap(tool.description || tool.title || '', DECLARATION_LIMITS.maxDescriptionChars));
-  const sentence = /^.*?[.!?](?=\s|$)/u.exec(text)?.[0] ?? text;
-  return sentence ? `${name} — ${cap(sentence, DECLARATION_LIMITS.maxSummaryChars)}` : name;
+  const summary = toolSummary(tool);
+  return summary ? `${name} — ${summary}` : name;
 }

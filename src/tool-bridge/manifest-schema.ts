@@ -125,6 +125,13 @@ export const OAuthSchema = z
     audience: httpUrl.optional().describe("The audience tokens must carry (`aud`): this server's canonical resource URI. Default: --public-url + /mcp."),
     jwksUri: httpUrl.optional().describe("Where the issuer's signing keys are (default: from the issuer's metadata)."),
     requiredScopes: z.array(z.string().min(1)).default([]).describe('Scopes every token must hold.'),
+    playgroundClientId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The playground's client id at the issuer (a public client, redirect URI <public-url>/), for an issuer without dynamic client registration. Absent: the page registers itself.",
+      ),
     introspection: z
       .strictObject({
         url: httpUrl.describe('The RFC 7662 introspection endpoint.'),

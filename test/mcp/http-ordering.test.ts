@@ -2,7 +2,7 @@
 // transport. The SDK's legacy SSE client dispatches all events of one network chunk synchronously while it runs
 // notification handlers a microtask late, so a result read in the same chunk as the progress sent before it is
 // handled first and the SDK reports that progress as "unknown token". The server writes the result only once the
-// client has answered a ping sent after those notifications (src/mcp/http-pacing.ts).
+// client has answered a ping sent after those notifications (src/mcp/response-pacing.ts).
 import { request } from 'node:http';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
