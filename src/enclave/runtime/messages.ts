@@ -100,3 +100,14 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resume'), id: z.number() }),
 ]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
+
+/**
+ * The browser's run message (browser-host.ts → browser-worker.ts). SharedArrayBuffer exists only on a cross-origin
+ * isolated page, so there the stop flag is optional: without it, the host ends a computing script it cancels by
+ * terminating its worker (a script waiting on tools still ends by the cancel message).
+ */
+export const BrowserRunSchema = RunSchema.extend({ stop: z.custom<Int32Array>((v) => v instanceof Int32Array).optional() });
+export type BrowserRunMessage = z.infer<typeof BrowserRunSchema>;
+const [, ...answers] = ToWorkerSchema.options;
+export const ToBrowserWorkerSchema = z.discriminatedUnion('type', [BrowserRunSchema, ...answers]);
+export type ToBrowserWorker = z.infer<typeof ToBrowserWorkerSchema>;

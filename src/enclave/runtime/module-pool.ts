@@ -1,43 +1,22 @@
-// QuickJS WebAssembly instances, one per in-flight execution, each with its own capped linear memory.
-// QuickJS's own memory limit does not add allocations up in this build (DESIGN §2), so the cap that
-// holds is the WebAssembly.Memory maximum: malloc fails there, and QuickJS reports "out of memory".
-// Instances are reused one execution at a time; a runtime is created fresh per execution.
+// The Node side of the engine: the compiled WebAssembly read from the package's file, once per process (and handed
+// to every worker thread), with the engine's own output sent to the debug log. The instances themselves are pooled
+// by instance-pool.ts, which browsers use too with a module fetched beside their bundle.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import {
-  newQuickJSWASMModuleFromVariant,
-  newVariant,
-  type EmscriptenModuleLoaderOptions,
-  type QuickJSSyncVariant,
-  type QuickJSWASMModule,
-} from 'quickjs-emscripten-core';
 import { log } from '../../shared/index.js';
-import releaseSyncExport from '@jitl/quickjs-wasmfile-release-sync';
+import { InstancePool, type Engine } from './instance-pool.js';
 
-// The package types its ESM default as a CommonJS namespace; at run time the ESM default is the variant.
-const releaseSync = releaseSyncExport as unknown as QuickJSSyncVariant;
-
-const PAGE = 64 * 1024;
-/** The build's own initial memory (static data, C stack, allocator): a module cannot start with less. */
-const BASE_BYTES = 16 * 1024 * 1024;
-const KEEP_PER_SIZE = 2;
-/**
- * How close to its cap an instance's memory must be for a thrown `null` to count as the engine running out of
- * memory (QuickJS throws null when it cannot allocate its own out-of-memory error). Measured: with a 32 MB cap,
- * memory stood at 30.6 MB when that happened (the last growth asked for more than was left), so the slack is a
- * tenth of the cap, at least 2 MB.
- */
-const fullSlack = (maxBytes: number): number => Math.max(2 * 1024 * 1024, maxBytes / 10);
+export type { Lease } from './instance-pool.js';
 
 /**
  * Emscripten's print hooks default to the process's stdout and stderr (an engine abort prints "Aborted(…)"),
  * and stdout is the MCP protocol in stdio mode. Engine output goes to the debug log instead.
- * (The hooks are read by the Emscripten loader but not declared in the loader options' type.)
  */
-const QUIET = {
+const NODE_ENGINE: Engine = {
+  module: () => compiledModule(),
   print: (text: string) => log.debug('sandbox engine output', text),
   printErr: (text: string) => log.debug('sandbox engine error output', text),
-} as EmscriptenModuleLoaderOptions;
+};
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 /**
@@ -54,52 +33,13 @@ export function compiledModule(): Promise<WebAssembly.Module> {
 }
 
 /** A worker adopts the Module its pool compiled. */
-export function useCompiledModule(module: WebAssembly.Module): void {
+export function adoptCompiledModule(module: WebAssembly.Module): void {
   compiled = Promise.resolve(module);
 }
 
-export interface Lease {
-  module: QuickJSWASMModule;
-  maxBytes: number;
-  /** Whether the instance's memory has grown to (nearly) its cap. */
-  memoryFull(): boolean;
-  /** Return the instance for reuse; pass `false` when it may be damaged (a trap, a host stack overflow). */
-  release(healthy: boolean): void;
-}
-
-interface Instance {
-  module: QuickJSWASMModule;
-  memory: WebAssembly.Memory;
-}
-
-export class ModulePool {
-  private readonly free = new Map<number, Instance[]>();
-
-  /** An instance whose linear memory may grow to `memoryBytes` beyond the build's base. */
-  async acquire(memoryBytes: number): Promise<Lease> {
-    const pages = Math.ceil((BASE_BYTES + memoryBytes) / PAGE);
-    const list = this.free.get(pages) ?? [];
-    this.free.set(pages, list);
-    const instance = list.pop() ?? (await this.create(pages));
-    const maxBytes = pages * PAGE;
-    return {
-      module: instance.module,
-      maxBytes,
-      memoryFull: () => instance.memory.buffer.byteLength >= maxBytes - fullSlack(maxBytes),
-      release: (healthy) => {
-        // An instance whose memory grew keeps that memory for good (WebAssembly memory never shrinks): reused, it
-        // would hold it for every later run, and its next script would find it "nearly full" (see memoryFull).
-        const grown = instance.memory.buffer.byteLength > BASE_BYTES;
-        if (healthy && !grown && list.length < KEEP_PER_SIZE) list.push(instance);
-      },
-    };
-  }
-
-  private async create(maxPages: number): Promise<Instance> {
-    const memory = new WebAssembly.Memory({ initial: BASE_BYTES / PAGE, maximum: maxPages });
-    const module = await newQuickJSWASMModuleFromVariant(
-      newVariant(releaseSync, { wasmModule: await compiledModule(), wasmMemory: memory, emscriptenModule: QUIET }),
-    );
-    return { module, memory };
+/** Instances of the engine compiled from the package's file (compiledModule). */
+export class ModulePool extends InstancePool {
+  constructor() {
+    super(NODE_ENGINE);
   }
 }

@@ -40,9 +40,11 @@ export class PreparedSandbox {
   constructor(
     readonly lease: Lease,
     readonly kind: SandboxKind,
+    /** The engine's own stack limit: below what overflows the host's stack first (a browser's is smaller than Node's). */
+    maxStackBytes = MAX_STACK_BYTES,
   ) {
     this.runtime = lease.module.newRuntime();
-    this.runtime.setMaxStackSize(MAX_STACK_BYTES);
+    this.runtime.setMaxStackSize(maxStackBytes);
     this.runtime.setMemoryLimit(kind.memoryBytes); // refuses single oversized allocations; the wasm cap does the sum
     this.runtime.setInterruptHandler(() => this.target?.interrupted() ?? false);
     // STRICT allows no regular expressions: its context has no engine, so no pattern reaches one by any path.

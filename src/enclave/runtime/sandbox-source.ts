@@ -2,7 +2,7 @@
 // every fresh QuickJS context. They are real JavaScript files (type-checked with checkJs, linted, unit-tested in
 // the engine); here they are only loaded and stripped of comments, which QuickJS would otherwise parse for
 // every execution (it compiles about 150 µs per KB here).
-import { readFileSync } from 'node:fs';
+import { sandboxFile } from './sandbox-files.js'; // from disk in Node; embedded texts in a browser bundle
 import { BLOCKED_PROPERTIES, GLOBALS } from '../policy.js';
 import { GUARD } from '../transform.js';
 
@@ -49,7 +49,7 @@ const INLINE_BLOCK = /\/\*.*?\*\//g;
 const TRAILING_LINE_COMMENT = /\s\/\/\s.*$/;
 
 function read(name: string): string {
-  return stripComments(readFileSync(new URL(`./sandbox-js/${name}.js`, import.meta.url), 'utf8'));
+  return stripComments(sandboxFile(name));
 }
 
 export interface SandboxSource {

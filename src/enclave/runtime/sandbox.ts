@@ -12,9 +12,12 @@ import type { DoneError, DoneMessage, ToMain } from './messages.js';
 import type { HostBridge, PreparedSandbox } from './prepared.js';
 import { MAX_JSON_DEPTH, sandboxConfig } from './sandbox-config.js';
 import { SCRIPT_FILE } from './sandbox-source.js';
+import { utf8Length } from '../../shared/text.js';
 
 /** QuickJS's messages when an allocation failed. */
 const OUT_OF_MEMORY = /^(?:out of memory|string too long|invalid array length)$/;
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
 /** A tool name is the script's own string: shown in errors and streamed, so bounded (MCP names are ≤ 128). */
 export const MAX_TOOL_NAME_LENGTH = 256;
 
@@ -62,7 +65,8 @@ export class SandboxExecution implements HostBridge {
   constructor(
     private readonly plan: RunPlan,
     private readonly sandbox: PreparedSandbox,
-    private readonly stop: Int32Array<SharedArrayBuffer>,
+    /** Shared with the host when it can be (always in Node; in a browser only on a cross-origin-isolated page). */
+    private readonly stop: Int32Array,
     private readonly post: (message: ToMain) => void,
     private readonly onFinished: (message: DoneMessage) => void,
   ) {
@@ -203,13 +207,11 @@ export class SandboxExecution implements HostBridge {
     if (this.logClosed) return;
     let text = message;
     const room = this.limits.maxLogBytes - this.logBytes;
-    let bytes = Buffer.byteLength(text, 'utf8');
+    let bytes = utf8Length(text);
     if (bytes > room) {
-      text = Buffer.from(text, 'utf8')
-        .subarray(0, Math.max(0, room))
-        .toString('utf8')
-        .replace(/\uFFFD$/, '');
-      bytes = Buffer.byteLength(text, 'utf8');
+      // No Buffer: this runs in the browser's sandbox worker too. A character cut in half decodes to U+FFFD, dropped.
+      text = UTF8_DECODER.decode(UTF8_ENCODER.encode(text).subarray(0, Math.max(0, room))).replace(/\uFFFD$/, '');
+      bytes = utf8Length(text);
       this.logClosed = true;
     }
     this.logBytes += bytes;

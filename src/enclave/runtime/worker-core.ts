@@ -1,0 +1,125 @@
+// One execution at a time, in a sandbox worker: Node's worker thread (worker.ts) and the browser's Web Worker
+// (browser-worker.ts) are this same core with their own port and engine loader. It checks and transforms the script
+// (stages 1–4), runs it on a sandbox prepared while the worker was idle (stage 5), and answers tool results, pauses
+// and cancellations.
+import type { ErrorCode } from '../errors.js';
+import { compile } from '../pipeline.js';
+import { levelAllows } from '../policy.js';
+import { CallPolicy } from './call-policy.js';
+import type { Lease } from './instance-pool.js';
+import type { BrowserRunMessage, ToBrowserWorker, ToMain } from './messages.js';
+import { kindKey, PreparedSandbox, type SandboxKind } from './prepared.js';
+import { SandboxExecution } from './sandbox.js';
+
+export interface WorkerCoreOptions {
+  /** Where the engine's instances come from (each with its memory cap). */
+  pool: { acquire(memoryBytes: number): Promise<Lease> };
+  post: (message: ToMain) => void;
+  /** The engine's stack limit; PreparedSandbox's default when absent. */
+  stackBytes?: number;
+  /** Runs `fn` once the current turn is over (Node: setImmediate; a browser: setTimeout 0). */
+  later: (fn: () => void) => void;
+  /** The message of a run whose sandbox could not be made, saying what to do. */
+  noSandbox: string;
+}
+
+/** The first sandbox made ahead of the first script: STRICT's (16 MB, no regular-expression engine). */
+const FIRST_KIND: SandboxKind = { memoryBytes: 16 * 1024 * 1024, regex: false };
+
+/** Handles each message from the host; a message the worker's schema refused never reaches it. */
+export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorker) => void {
+  const { pool, post, stackBytes, later, noSandbox } = options;
+  let current: { id: number; execution?: SandboxExecution; cancelled?: { code: ErrorCode; message: string } } | undefined;
+  /** One sandbox made ahead of need per kind: its compile cost is paid while the worker is idle. */
+  const ready = new Map<string, Promise<PreparedSandbox>>();
+
+  async function prepare(kind: SandboxKind): Promise<PreparedSandbox> {
+    const lease = await pool.acquire(kind.memoryBytes);
+    try {
+      return new PreparedSandbox(lease, kind, stackBytes);
+    } catch (error) {
+      lease.release(false);
+      throw error;
+    }
+  }
+
+  function take(kind: SandboxKind): Promise<PreparedSandbox> {
+    const key = kindKey(kind);
+    const sandbox = ready.get(key) ?? prepare(kind);
+    ready.delete(key);
+    return sandbox;
+  }
+
+  function refill(kind: SandboxKind): void {
+    later(() => {
+      const key = kindKey(kind);
+      if (ready.has(key)) return;
+      const sandbox = prepare(kind);
+      ready.set(key, sandbox);
+      sandbox.catch(() => ready.delete(key));
+    });
+  }
+
+  function run(msg: BrowserRunMessage): void {
+    const me: NonNullable<typeof current> = { id: msg.id };
+    current = me;
+    const end = (): void => {
+      if (current === me) current = undefined;
+    };
+    const compiled = compile({ code: msg.code, level: msg.level, limits: msg.limits, extraGlobals: new Set(msg.globalNames) });
+    if (!compiled.ok) {
+      end();
+      const { score } = compiled;
+      post({ type: 'done', id: msg.id, ok: false, error: compiled.error, iterations: 0, toolCalls: 0, ...(score ? { score: score.score } : {}) });
+      return;
+    }
+    const kind: SandboxKind = { memoryBytes: msg.limits.memoryBytes, regex: levelAllows(msg.level, 'regex') };
+    // Without a shared flag (a browser page that is not cross-origin isolated) the host stops a computing script by
+    // ending the worker; this local flag is then never set, and the cancel message ends a waiting script.
+    const stop = msg.stop ?? new Int32Array(1);
+    take(kind).then(
+      (sandbox) => {
+        // Only now does the script's own deadline start (below): the host's watchdog restarts with it, so a sandbox
+        // that was slow to prepare (a cold worker on a busy machine) cannot eat into the watchdog's margin.
+        post({ type: 'started', id: msg.id });
+        const policy = new CallPolicy(msg.level, compiled.transformed.literals, compiled.facts, compiled.score.score);
+        const plan = { id: msg.id, transformed: compiled.transformed, limits: msg.limits, globals: msg.globals, policy };
+        const execution = new SandboxExecution(plan, sandbox, stop, post, (done) => {
+          end();
+          post(done);
+          refill(kind);
+        });
+        me.execution = execution;
+        if (me.cancelled) execution.cancel(me.cancelled.code, me.cancelled.message);
+        else execution.start();
+      },
+      () => {
+        end();
+        post({ type: 'done', id: msg.id, ok: false, error: { code: 'INTERNAL_ERROR', message: noSandbox }, iterations: 0, toolCalls: 0 });
+      },
+    );
+  }
+
+  refill(FIRST_KIND);
+  post({ type: 'ready' });
+  return (msg) => {
+    switch (msg.type) {
+      case 'run':
+        return run(msg);
+      case 'tool-result':
+        if (current?.id === msg.id) current.execution?.toolResult(msg.callId, msg.ok, msg.value, msg.error);
+        return;
+      case 'pause':
+        if (current?.id === msg.id) current.execution?.pause();
+        return;
+      case 'resume':
+        if (current?.id === msg.id) current.execution?.resume();
+        return;
+      case 'cancel':
+        if (current?.id !== msg.id) return;
+        if (current.execution) current.execution.cancel(msg.code, msg.message);
+        else current.cancelled = { code: msg.code, message: msg.message };
+        return;
+    }
+  };
+}
