@@ -6,6 +6,8 @@ const json = process.env.VITEST_JSON;
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The playground's assets, built once per run (the browser tests and /web/* routes read dist/web).
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Sandbox workers are real threads; two test files at a time suit a two-core machine.

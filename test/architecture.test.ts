@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
-type Layer = 'shared' | 'enclave' | 'tool-bridge' | 'mcp' | 'cli';
+type Layer = 'shared' | 'enclave' | 'tool-bridge' | 'mcp' | 'cli' | 'client' | 'react' | 'playground';
 /** What each layer may import besides itself: the arrows, as data. */
 const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   shared: [],
@@ -17,9 +17,28 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   'tool-bridge': ['enclave', 'shared'],
   mcp: ['tool-bridge', 'enclave', 'shared'],
   cli: ['mcp', 'tool-bridge', 'enclave', 'shared'],
+  // The browser side: the client library (Node and browsers), the React hook on it, and the playground page.
+  client: ['enclave'],
+  react: ['client'],
+  playground: ['client', 'enclave'],
 };
+/** Layers whose code runs in a browser: no node: built-in, and the enclave only through its browser door. */
+const BROWSER_LAYERS: ReadonlySet<Layer> = new Set(['client', 'react', 'playground']);
 /** A layer's only door for the layers above it: its internals can move without their imports changing. */
-const FRONT_DOOR: Partial<Record<Layer, string>> = { enclave: 'enclave/index.ts', shared: 'shared/index.ts' };
+const FRONT_DOOR: Partial<Record<Layer, string | readonly string[]>> = {
+  enclave: 'enclave/index.ts',
+  // text.ts is the part of the shared module that runs in browsers too (stages 1–4 and the sandbox use it there).
+  shared: ['shared/index.ts', 'shared/text.ts'],
+  client: 'client/index.ts',
+};
+/** The enclave's door for browser code: stages 1–4, replay and the browser sandbox, nothing that needs Node. */
+const BROWSER_DOOR: Partial<Record<Layer, string | readonly string[]>> = { enclave: 'enclave/browser.ts', client: 'client/index.ts' };
+/** Whether `target` (a path under src/) is one of `layer`'s doors for code in `from`; true when it has none. */
+function throughDoor(from: Layer, to: Layer, target: string): boolean {
+  const doors = (BROWSER_LAYERS.has(from) ? BROWSER_DOOR : FRONT_DOOR)[to];
+  return doors === undefined || (typeof doors === 'string' ? [doors] : doors).includes(target);
+}
+const doorOf = (from: Layer, to: Layer): string => [(BROWSER_LAYERS.has(from) ? BROWSER_DOOR : FRONT_DOOR)[to] ?? []].flat().join(' or src/');
 /** Names a layer must not import: the bridge answers the Enclave's tool calls, the composition root builds it. */
 const FORBIDDEN_NAMES: Partial<Record<Layer, readonly string[]>> = { 'tool-bridge': ['Enclave'] };
 
@@ -69,15 +88,17 @@ function violations(files: ReadonlyMap<string, string>): string[] {
       found.push(`${path} is in no layer: put it in src/shared/ or a layer's folder, or add its folder to MAY_IMPORT`);
       continue;
     }
+    const browser = BROWSER_LAYERS.has(layer);
     for (const { from, names } of importsOf(path, text)) {
+      if (browser && from.startsWith('node:')) found.push(`${path} (${layer}) imports ${from}: browser code cannot use Node's built-ins`);
       if (!from.startsWith('.')) continue; // a package or a node: built-in
       const target = posix.normalize(posix.join(posix.dirname(path), from)).replace(/\.js$/, '.ts');
       const to = layerOf(target);
       if (target.startsWith('../')) found.push(`${path} imports ${from}, outside src/`);
       else if (to && to !== layer && !MAY_IMPORT[layer].includes(to))
         found.push(`${path} (${layer}) imports ${from} (${to}): ${layer} may import ${MAY_IMPORT[layer].join(', ') || 'no layer'}`);
-      else if (to && to !== layer && FRONT_DOOR[to] && target !== FRONT_DOOR[to])
-        found.push(`${path} imports ${from}: outside ${to}, import it from src/${FRONT_DOOR[to]}`);
+      else if (to && to !== layer && !throughDoor(layer, to, target))
+        found.push(`${path} imports ${from}: outside ${to}, import it from src/${doorOf(layer, to)}`);
       for (const name of names) if (FORBIDDEN_NAMES[layer]?.includes(name)) found.push(`${path} (${layer}) imports ${name} from ${from}`);
     }
   }
@@ -115,9 +136,15 @@ describe('architecture', () => {
     ['mcp/x.ts', "const cli = await import('../cli.js');", 'mcp may import tool-bridge, enclave, shared'],
     ['shared/x.ts', "type R = import('../enclave/types.js').JsonValue;", 'shared may import no layer'],
     ['mcp/x.ts', "import { log } from '../enclave/log.js';", 'import it from src/enclave/index.ts'],
-    ['tool-bridge/x.ts', "import { plainText } from '../shared/text.js';", 'import it from src/shared/index.ts'],
+    ['tool-bridge/x.ts', "import { log } from '../shared/log.js';", 'import it from src/shared/index.ts or src/shared/text.ts'],
     ['tool-bridge/x.ts', "import { Enclave as E } from '../enclave/index.js';", 'imports Enclave from'],
     ['compose/open.ts', "import { Enclave } from '../enclave/index.js';", 'is in no layer'],
+    ['client/x.ts', "import { Gateway } from '../mcp/server.js';", 'client may import enclave'],
+    ['client/x.ts', "import { readFileSync } from 'node:fs';", "browser code cannot use Node's built-ins"],
+    ['playground/x.ts', "import type { Limits } from '../enclave/index.js';", 'import it from src/enclave/browser.ts'],
+    ['playground/x.ts', "import { log } from '../shared/index.js';", 'playground may import client, enclave'],
+    ['react/x.ts', "import { runInBrowser } from '../enclave/browser.js';", 'react may import client'],
+    ['react/x.ts', "import { connect } from '../client/connect.js';", 'import it from src/client/index.ts'],
   ])('refuses %s: %s', (path, text, message) => {
     expect(violations(new Map([[path, text]])).join('\n')).toContain(message);
   });
@@ -127,6 +154,8 @@ describe('architecture', () => {
       ['mcp/open.ts', "import { ToolBridge } from '../tool-bridge/bridge.js';\nimport { log } from '../shared/index.js';"],
       ['enclave/enclave.ts', "import { compile } from './pipeline.js';\nimport { Redactor } from '../shared/index.js';"],
       ['shared/index.ts', "export { log } from './log.js';\nimport { readFileSync } from 'node:fs';"],
+      ['playground/app.ts', "import { connectEnclave } from '../client/index.js';\nimport { runInBrowser } from '../enclave/browser.js';"],
+      ['react/index.ts', "import type { EnclaveClient } from '../client/index.js';\nimport { useState } from 'react';"],
     ]);
     expect(violations(ok)).toEqual([]);
   });
