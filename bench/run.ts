@@ -5,6 +5,7 @@ import vm from 'node:vm';
 import { Enclave, resolveLimits } from '../src/enclave/index.js';
 import { compile } from '../src/enclave/pipeline.js';
 import { benchBridge } from './bridge.js';
+import { benchBrowser } from './browser.js';
 import { benchHttpLoad } from './http-load.js';
 import { benchReplicas } from './replicas.js';
 import { benchResponsiveness } from './responsiveness.js';
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   await benchHttpLoad();
 
   // 8. Three --stateless replicas behind nginx, one killed mid-load (also alone: npm run bench:replicas).
+  await benchBrowser();
   await benchReplicas();
 }
 
