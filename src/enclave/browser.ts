@@ -2,7 +2,7 @@
 // it imports, may use node:* — scripts/build-web.mjs bundles it with esbuild for the browser platform.
 // Stages 1–4 (pre-scan, parse, validate, score) are the very pipeline the server runs, so a page shows the issues the
 // server would refuse the script for, as the person types, without a round trip.
-import { compile } from './pipeline.js';
+import { validationOf } from './pipeline.js';
 import { checkLimits, LEVEL_LIMITS, levelProblem, type Limits, type SecurityLevel } from './levels.js';
 import type { ExecutionEvent, ExecutionResult, ToolHandler, ValidationResult } from './types.js';
 import { errorOf } from './errors.js';
@@ -18,10 +18,7 @@ export interface BrowserValidateOptions {
 /** Checks a script as the server will before running it (stages 1–4; nothing runs). */
 export function validate(code: string, options: BrowserValidateOptions = {}): ValidationResult {
   const level = options.securityLevel ?? 'STRICT';
-  const limits: Limits = { ...LEVEL_LIMITS[level], ...options.limits };
-  const compiled = compile({ code, level, limits });
-  if (compiled.ok) return { valid: true, issues: [], score: compiled.score.score };
-  return { valid: false, issues: compiled.error.issues ?? [], error: compiled.error, ...(compiled.score ? { score: compiled.score.score } : {}) };
+  return validationOf(code, level, { ...LEVEL_LIMITS[level], ...options.limits });
 }
 
 // Replay in the page: a recording's calls answer the script's (replay.ts is pure, no I/O).

@@ -4,7 +4,7 @@
 import { EnclaveConfigError, errorOf, type ExecutionError } from './errors.js';
 import { resolveLimits, SECURITY_LEVELS, type Limits, type SecurityLevel } from './levels.js';
 import { parseEnclaveOptions } from './options.js';
-import { compile } from './pipeline.js';
+import { compile, validationOf } from './pipeline.js';
 import type { DoneMessage } from './runtime/messages.js';
 import { WorkerPool, type PoolStats } from './runtime/pool.js';
 import { MAX_TOOL_ARGS_BYTES } from './runtime/sandbox-config.js';
@@ -64,7 +64,7 @@ export class Enclave {
 
   /** Stages 1–4 only: is this script acceptable at the enclave's level? */
   validate(code: string): ValidationResult {
-    return validateAt(code, this.securityLevel, this.limits, this.globalNames);
+    return validationOf(code, this.securityLevel, this.limits, this.globalNames);
   }
 
   async run(code: string, options: RunOptions = {}): Promise<ExecutionResult> {
@@ -294,11 +294,5 @@ export function validate(
   options: { securityLevel?: SecurityLevel; limits?: EnclaveOptions['limits']; globals?: string[] } = {},
 ): ValidationResult {
   const level = options.securityLevel ?? 'STRICT';
-  return validateAt(code, level, resolveLimits(level, options.limits), new Set(options.globals ?? []));
-}
-
-function validateAt(code: string, level: SecurityLevel, limits: Limits, globals: ReadonlySet<string>): ValidationResult {
-  const compiled = compile({ code, level, limits, extraGlobals: globals });
-  if (compiled.ok) return { valid: true, issues: [], score: compiled.score.score };
-  return { valid: false, issues: compiled.error.issues ?? [], error: compiled.error, ...(compiled.score ? { score: compiled.score.score } : {}) };
+  return validationOf(code, level, resolveLimits(level, options.limits), new Set(options.globals ?? []));
 }

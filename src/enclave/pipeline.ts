@@ -1,6 +1,7 @@
 // Stages 1–4 in order: prescan → parse → validate → score → transform. Pure: code in, verdict out.
 import { errorOf, type ExecutionError, type Issue } from './errors.js';
 import type { Limits, SecurityLevel } from './levels.js';
+import type { ValidationResult } from './types.js';
 import { parseScript } from './parse.js';
 import { prescan } from './prescan.js';
 import { BLOCK_THRESHOLD, blockedMessage, gatherFacts, scoreFacts, type ScoreFacts, type ScoreReport } from './score.js';
@@ -58,4 +59,11 @@ export function compile(input: CompileInput): Compiled {
     }
     throw error;
   }
+}
+
+/** Stages 1–4 as a verdict, without running anything: `validate()` in Node and in the browser (the playground). */
+export function validationOf(code: string, level: SecurityLevel, limits: Limits, globals: ReadonlySet<string> = new Set()): ValidationResult {
+  const compiled = compile({ code, level, limits, extraGlobals: globals });
+  if (compiled.ok) return { valid: true, issues: [], score: compiled.score.score };
+  return { valid: false, issues: compiled.error.issues ?? [], error: compiled.error, ...(compiled.score ? { score: compiled.score.score } : {}) };
 }
