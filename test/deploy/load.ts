@@ -25,8 +25,11 @@ export interface LoadOptions {
   token: string;
   clients: number;
   each: number;
-  /** Called once, when this many executions have finished. */
-  after?: { finished: number; run: () => void };
+  /**
+   * Called once, when this many executions have finished and, with `busy`, once that replica is answering one (its
+   * response begun): a kill then always lands mid-answer, whatever the machine's load made of the timing.
+   */
+  after?: { finished: number; run: () => void; busy?: string };
   /** A client gives up on one execution after this long (default 60 s). */
   timeoutMs?: number;
 }
@@ -58,20 +61,34 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let finished = 0;
   let firedAt: number | undefined;
   const t0 = Date.now();
-  await Promise.all(
-    Array.from({ length: options.clients }, async (_, ci) => {
-      const client = await connectThrough(options);
-      for (let k = 0; k < options.each; k++) {
-        executions.push(await execute(client, ci * options.each + k, options.timeoutMs ?? 60_000));
-        finished++;
-        if (options.after && finished === options.after.finished && firedAt === undefined) {
-          firedAt = Date.now();
-          options.after.run();
+  const clients: Array<Connected | undefined> = [];
+  const after = options.after;
+  /** Whether `after` may run now: enough finished, and the replica it names (if any) is answering an execution. */
+  const due = (): boolean =>
+    finished >= (after?.finished ?? Infinity) && (after?.busy === undefined || clients.some((c) => c?.busy && lastHop(c.upstream) === after.busy));
+  const fire = (): void => {
+    if (!after || firedAt !== undefined || !due()) return;
+    firedAt = Date.now();
+    after.run();
+  };
+  // The replica's answer begins between two finishes: look again as responses start, not only as executions end.
+  const watch = after?.busy === undefined ? undefined : setInterval(fire, 5);
+  try {
+    await Promise.all(
+      Array.from({ length: options.clients }, async (_, ci) => {
+        const client = await connectThrough(options);
+        clients[ci] = client;
+        for (let k = 0; k < options.each; k++) {
+          executions.push(await execute(client, ci * options.each + k, options.timeoutMs ?? 60_000));
+          finished++;
+          fire();
         }
-      }
-      await client?.handle.close().catch(() => undefined);
-    }),
-  );
+        await client?.handle.close().catch(() => undefined);
+      }),
+    );
+  } finally {
+    clearInterval(watch);
+  }
   return { executions, t0, firedAt, end: Date.now() };
 }
 
@@ -81,12 +98,14 @@ interface Connected {
   upstream: string | undefined;
   /** Aborts the execution in flight: its response stream broke. */
   broken: (() => void) | undefined;
+  /** An execution is in flight, and `upstream` says which replica answers it (once its response began). */
+  busy: boolean;
 }
 
 /** An SDK client through nginx; three tries, since a connection may land on a replica as it dies. */
 async function connectThrough(options: LoadOptions): Promise<Connected | undefined> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const connected: Connected = { handle: new Client({ name: 'replicas-load', version: '1.0.0' }), upstream: undefined, broken: undefined };
+    const connected: Connected = { handle: new Client({ name: 'replicas-load', version: '1.0.0' }), upstream: undefined, broken: undefined, busy: false };
     const transport = new StreamableHTTPClientTransport(new URL(`${options.url}/mcp`), {
       requestInit: { headers: { Authorization: `Bearer ${options.token}` } },
       fetch: async (input, init) => {
@@ -117,6 +136,7 @@ async function execute(client: Connected | undefined, id: number, timeoutMs: num
   const start = Date.now();
   if (!client) return { id, ok: false, right: false, ms: 0, upstream: undefined, why: 'could not connect', start };
   client.upstream = undefined;
+  client.busy = true;
   const abort = new AbortController();
   client.broken = () => abort.abort(new Error('the response stream broke before the result'));
   try {
@@ -129,5 +149,6 @@ async function execute(client: Connected | undefined, id: number, timeoutMs: num
     return { id, ok: false, right: false, ms: Date.now() - start, upstream: client.upstream, why: `threw: ${(error as Error).message}`.slice(0, 300), start };
   } finally {
     client.broken = undefined;
+    client.busy = false;
   }
 }

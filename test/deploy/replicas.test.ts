@@ -120,7 +120,8 @@ describe.skipIf(!NGINX)('deploy/nginx-stateless.conf: three --stateless replicas
       clients: 30,
       each: 10,
       timeoutMs: 30_000, // far beyond any execution here; a hang fails the test without holding it for long
-      after: { finished: 100, run: () => signalGroup(replicas[1]!, 'SIGKILL') },
+      // Killed while it answers one: the test is about requests in flight on a dying replica.
+      after: { finished: 100, busy: victim, run: () => signalGroup(replicas[1]!, 'SIGKILL') },
     });
     const { executions, firedAt } = load;
     const killedAt = firedAt!;
