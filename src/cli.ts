@@ -13,6 +13,7 @@ import type { DownstreamTool, WithheldTool } from './tool-bridge/types.js';
 import { terminalApprover } from './terminal-approval.js';
 import { readyText } from './mcp/ready-text.js';
 import { serve } from './mcp/serve.js';
+import { SERVER_INFO } from './mcp/server.js';
 
 const DEFAULT_MANIFEST = fileURLToPath(new URL('../manifests/default.json', import.meta.url));
 
@@ -28,7 +29,7 @@ const USAGE = `Usage:
   enclave-mcp serve [--manifest F] [--transport stdio|http] [--host H] [--port P] [--token T] [--stateless] [--allowed-host H]... [--level L]
                     [--session-prefix NAME] [--metrics-port P] [--public-url URL] [--allow-origin ORIGIN]...
                                                         serve execute_agentscript over MCP (default: stdio)
-  enclave-mcp --help
+  enclave-mcp --help | --version
 
 A script is AgentScript: the body of an async function, e.g.  return [1, 2, 3].map(x => x * 2);
 Use - to read the script from standard input. Levels: ${SECURITY_LEVELS.join(', ')}.
@@ -88,23 +89,29 @@ async function main(argv: string[]): Promise<number> {
       'session-prefix': { type: 'string' },
       'metrics-port': { type: 'string' },
       pin: { type: 'boolean' },
+      version: { type: 'boolean', short: 'v' },
       record: { type: 'boolean' },
       replay: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
     },
   });
   const [command, file, ...extra] = positionals;
+  if (values.version && command === undefined) {
+    process.stdout.write(`${SERVER_INFO.version}\n`);
+    return 0;
+  }
   if (values.help || command === undefined) {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
   if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}.`);
+  checkOptionsOf(command, values);
   const level = values.level === undefined ? undefined : levelOf(values.level);
   switch (command) {
     case 'check': {
-      const result = validate(await readScript(file), { securityLevel: level ?? 'STRICT' });
-      await print(result);
-      return result.valid ? 0 : 1;
+      const { valid, issues, score } = validate(await readScript(file), { securityLevel: level ?? 'STRICT' });
+      await print({ valid, issues, ...(score !== undefined ? { score } : {}) }); // README: { valid, issues, score }
+      return valid ? 0 : 1;
     }
     case 'run': {
       const code = await readScript(file);
@@ -195,6 +202,37 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
+}
+
+/** The options each command reads: any other is a mistake said out loud, not ignored (`check --port abc`). */
+const OPTIONS_OF: Record<string, readonly string[]> = {
+  run: ['level', 'manifest', 'record', 'replay'],
+  check: ['level'],
+  tools: ['manifest', 'level', 'pin'],
+  serve: [
+    'manifest',
+    'transport',
+    'host',
+    'port',
+    'token',
+    'stateless',
+    'allowed-host',
+    'public-url',
+    'session-prefix',
+    'metrics-port',
+    'allow-origin',
+    'level',
+  ],
+};
+
+function checkOptionsOf(command: string, values: Record<string, unknown>): void {
+  const takes = OPTIONS_OF[command];
+  if (!takes) return; // an unknown command is refused by main's switch
+  const extra = Object.keys(values).filter((name) => values[name] !== undefined && name !== 'help' && !takes.includes(name));
+  if (extra.length > 0)
+    throw new UsageError(
+      `${extra.map((n) => `--${n}`).join(', ')} ${extra.length === 1 ? 'does' : 'do'} not apply to ${command}; it takes ${takes.map((n) => `--${n}`).join(', ')}.`,
+    );
 }
 
 /** A recording file: the recording itself, or a whole result that carries one (what `run --record` prints). */

@@ -44,3 +44,37 @@ describe('enclave-mcp check', () => {
     expect(bad.json).toMatchObject({ valid: false, issues: [{ rule: 'no-while', line: 2, column: 1 }] });
   });
 });
+
+describe('options per command', () => {
+  it('refuses options that do not apply to the command, naming them and what it takes (exit 2)', () => {
+    const r = cli(['check', '-', '--manifest', '/nonexistent', '--transport', 'carrier-pigeon', '--port', 'abc'], 'return 1;');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('--manifest, --transport, --port do not apply to check; it takes --level.');
+    const run = cli(['run', '-', '--stateless'], 'return 1;');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--stateless does not apply to run');
+    expect(cli(['tools', '--record']).status).toBe(2);
+  });
+
+  it('still takes each command’s own options', () => {
+    expect(cli(['check', '-', '--level', 'SECURE'], 'return /a+/.test("aa");')).toMatchObject({ status: 0, json: { valid: true } });
+    expect(cli(['run', '-', '--level', 'SECURE', '--record'], 'return 2;')).toMatchObject({ status: 0, json: { value: 2, recording: { calls: [] } } });
+  });
+
+  it('--version prints the version', () => {
+    const r = cli(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('check prints { valid, issues, score } as the README documents', () => {
+    const ok = cli(['check', '-'], 'return 1;');
+    expect(Object.keys(ok.json).sort()).toEqual(['issues', 'score', 'valid']);
+    const bad = cli(['check', '-'], 'while (true) {}');
+    expect(bad.status).toBe(1);
+    // No `error` beside them; `score` only once the script got as far as scoring (a refused construct stops before).
+    expect(Object.keys(bad.json).sort()).toEqual(['issues', 'valid']);
+    expect(bad.json.issues[0]).toMatchObject({ rule: expect.any(String), line: 1 });
+  });
+});
