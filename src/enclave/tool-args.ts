@@ -1,5 +1,6 @@
-// A tool call's arguments as the host reads them from the sandbox, in Node (tool-reply.ts) and in a browser
-// (runtime/browser-reply.ts): their size checked before any of it is parsed, then JSON. Portable: no node:*.
+// What serving a tool call takes on both hosts, Node's (tool-reply.ts) and the browser's (runtime/browser-reply.ts):
+// the arguments read from the sandbox (size checked before any of it is parsed, then JSON), and a wait on the handler
+// that ends when nobody waits for the call any more. Portable: no node:*.
 import type { ErrorCode } from './errors.js';
 import type { JsonObject } from './types.js';
 
@@ -26,4 +27,28 @@ export function parseToolArgs(name: string, argsText: string, maxArgsBytes: numb
       error: { code: 'INVALID_TOOL_ARGS', message: `The arguments of ${quotedToolName(name)} are not JSON data. Pass a plain object of JSON values.` },
     };
   }
+}
+
+/** What untilAborted resolves to once the call's signal is aborted. */
+export const ABORTED = Symbol('aborted');
+
+/**
+ * The handler's outcome, or ABORTED as soon as `signal` is: a handler that never settles (or ignores its signal) must
+ * not keep the reply pending after the script moved on. A rejection of `work` passes through.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -5,7 +5,7 @@
 import { types } from 'node:util';
 import { isToolErrorCode, type ErrorCode } from './errors.js';
 import { toJsonTextAsync } from './json-data.js';
-import { parseToolArgs, quotedToolName } from './tool-args.js';
+import { ABORTED, parseToolArgs, quotedToolName, untilAborted } from './tool-args.js';
 import type { Redactor } from '../shared/index.js';
 import type { JsonObject, ToolCallContext, ToolHandler } from './types.js';
 
@@ -63,8 +63,6 @@ async function serve({ handler, name, argsText, signal, run, untimed, maxResultB
 }
 
 type Settled = { ok: true; value: unknown } | { ok: false; reason: unknown };
-const ABORTED = Symbol('aborted');
-
 /** The handler's outcome, with a synchronous throw, a rejection and a bad thenable all as `{ ok: false }`. */
 async function callHandler(handler: ToolHandler, name: string, args: JsonObject, context: ToolCallContext): Promise<Settled> {
   try {
@@ -73,18 +71,6 @@ async function callHandler(handler: ToolHandler, name: string, args: JsonObject,
   } catch (reason) {
     return { ok: false, reason };
   }
-}
-
-/** A handler that never settles (or ignores its signal) must not keep the reply pending after the script moved on. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  return new Promise((resolve) => {
-    const onAbort = (): void => resolve(ABORTED);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void work.then((value) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(value);
-    });
-  });
 }
 
 function failed(code: ErrorCode, message: string): ToolReply {

@@ -6,7 +6,7 @@
 // applied beyond what the recording already had (the server redacted it when it recorded).
 import { isToolErrorCode, type ErrorCode } from '../errors.js';
 import type { ToolReply } from '../tool-reply.js';
-import { parseToolArgs, quotedToolName } from '../tool-args.js';
+import { ABORTED, parseToolArgs, quotedToolName, untilAborted } from '../tool-args.js';
 import type { ToolCallContext, ToolHandler } from '../types.js';
 import { capText, plainText } from '../../shared/text.js';
 
@@ -42,26 +42,6 @@ export async function browserToolReply(call: BrowserToolCall): Promise<ToolReply
   }
   if (value === ABORTED) return cancelled;
   return resultText(value, name, call.maxResultBytes);
-}
-
-const ABORTED = Symbol('aborted');
-
-/** A handler that never settles must not keep the reply pending after the script moved on. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(ABORTED);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function resultText(value: unknown, name: string, maxBytes: number): ToolReply {
