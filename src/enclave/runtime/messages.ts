@@ -84,8 +84,8 @@ export const RunSchema = z.object({
 });
 export type RunMessage = z.infer<typeof RunSchema>;
 
-export const ToWorkerSchema = z.discriminatedUnion('type', [
-  RunSchema,
+/** What the host sends a running execution, in Node and in a browser alike. */
+const ANSWERS = [
   z.object({
     type: z.literal('tool-result'),
     id: z.number(),
@@ -98,7 +98,8 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
   // The host waits for a person (ToolCallContext.untimed): the clock stops for an idle script, and resumes after.
   z.object({ type: z.literal('pause'), id: z.number() }),
   z.object({ type: z.literal('resume'), id: z.number() }),
-]);
+] as const;
+export const ToWorkerSchema = z.discriminatedUnion('type', [RunSchema, ...ANSWERS]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
 
 /**
@@ -108,6 +109,5 @@ export type ToWorker = z.infer<typeof ToWorkerSchema>;
  */
 export const BrowserRunSchema = RunSchema.extend({ stop: z.custom<Int32Array>((v) => v instanceof Int32Array).optional() });
 export type BrowserRunMessage = z.infer<typeof BrowserRunSchema>;
-const [, ...answers] = ToWorkerSchema.options;
-export const ToBrowserWorkerSchema = z.discriminatedUnion('type', [BrowserRunSchema, ...answers]);
+export const ToBrowserWorkerSchema = z.discriminatedUnion('type', [BrowserRunSchema, ...ANSWERS]);
 export type ToBrowserWorker = z.infer<typeof ToBrowserWorkerSchema>;
