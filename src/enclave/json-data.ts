@@ -10,11 +10,12 @@
 import { KeyObject } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { types } from 'node:util';
+import { MAX_JSON_DEPTH } from './runtime/sandbox-config.js';
 
 export type JsonTextOutcome = { ok: true; text: string } | { ok: false; reason: string };
 
 /** Bracket nesting the sandbox accepts (its own JSON guard refuses deeper text too). */
-const MAX_DEPTH = 100;
+const MAX_DEPTH = MAX_JSON_DEPTH;
 /** Strings (values or keys) longer than this are written in pieces: one JSON.stringify of 60 MB took ~240 ms. */
 const STRING_PIECE = 1 << 16;
 /** Written text is flattened in pieces of this many characters (see Writer.piece). */

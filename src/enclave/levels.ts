@@ -5,26 +5,59 @@ import { EnclaveConfigError } from './errors.js';
 export const SECURITY_LEVELS = ['STRICT', 'SECURE', 'STANDARD', 'PERMISSIVE'] as const;
 export type SecurityLevel = (typeof SECURITY_LEVELS)[number];
 
-export interface Limits {
-  timeoutMs: number;
-  /** All loop iterations and callback invocations together. */
-  maxIterations: number;
-  maxToolCalls: number;
-  memoryBytes: number;
-  maxCodeBytes: number;
-  maxResultBytes: number;
-  maxLogBytes: number;
-  maxLogCalls: number;
-  /** Concurrency cap of `parallel()`. */
-  maxConcurrency: number;
-  /** Pre-scanner limits. */
-  maxNestingDepth: number;
-  maxLineLength: number;
-  maxStringLiteralBytes: number;
+/** Units for the sizes below and for any module that writes a size (a byte count is easier to misread than `16 * MB`). */
+export const KB = 1024;
+export const MB = 1024 * KB;
+
+/** Hard ceilings no override may pass: beyond them the engine itself (host stack, wasm memory) is at risk. */
+const CEILING = { memoryBytes: 1024 * MB, maxNestingDepth: 200, timeoutMs: 10 * 60_000 } as const;
+
+interface Bound {
+  min: number;
+  max?: number;
 }
 
-const KB = 1024;
-const MB = 1024 * KB;
+/**
+ * Every limit, with the bounds an override must keep, in one table: the type `Limits`, its schemas and the messages
+ * of checkLimits all come from here. A limit missing from a level, or a level's number out of bounds, fails to compile
+ * or fails test/enclave/levels.test.ts.
+ */
+const BOUNDS = {
+  timeoutMs: { min: 1, max: CEILING.timeoutMs },
+  /** All loop iterations and callback invocations together. */
+  maxIterations: { min: 1 },
+  maxToolCalls: { min: 0 },
+  memoryBytes: { min: 1 * MB, max: CEILING.memoryBytes },
+  maxCodeBytes: { min: 1 },
+  maxResultBytes: { min: 1 },
+  maxLogBytes: { min: 0 },
+  maxLogCalls: { min: 0 },
+  /** Concurrency cap of `parallel()`. */
+  maxConcurrency: { min: 1 },
+  /** Pre-scanner limits. */
+  maxNestingDepth: { min: 1, max: CEILING.maxNestingDepth },
+  maxLineLength: { min: 1 },
+  maxStringLiteralBytes: { min: 1 },
+} as const satisfies Record<string, Bound>;
+type LimitKey = keyof typeof BOUNDS;
+
+/** `positive()` for a minimum of 1 keeps the published manifest schema as it was (exclusiveMinimum 0). */
+function integer({ min, max }: Bound): z.ZodNumber {
+  const int = z.number().int();
+  const low = min === 1 ? int.positive() : min === 0 ? int.nonnegative() : int.min(min);
+  return max === undefined ? low : low.max(max);
+}
+
+/** A complete set of limits (a level's, or one resolved with overrides); unknown keys are refused. */
+export const LimitsSchema = z.strictObject(
+  Object.fromEntries(Object.entries(BOUNDS).map(([key, bound]) => [key, integer(bound)])) as { [K in LimitKey]: z.ZodNumber },
+);
+export type Limits = z.infer<typeof LimitsSchema>;
+
+/** Overrides of a level's limits (the Enclave's `limits` option, the manifest's): any of them, each within its bounds. */
+export const LimitsOverrideSchema = LimitsSchema.partial(); // still strict: unknown keys are a mistake, never silently ignored
+export type LimitsOverride = z.infer<typeof LimitsOverrideSchema>;
+export const LIMIT_KEYS = Object.keys(BOUNDS) as readonly LimitKey[];
 
 export const LEVEL_LIMITS: Readonly<Record<SecurityLevel, Readonly<Limits>>> = Object.freeze({
   STRICT: {
@@ -85,53 +118,6 @@ export const LEVEL_LIMITS: Readonly<Record<SecurityLevel, Readonly<Limits>>> = O
   },
 });
 
-/** Hard ceilings no override may pass: beyond them the engine itself (host stack, wasm memory) is at risk. */
-const CEILING = { memoryBytes: 1024 * MB, maxNestingDepth: 200, timeoutMs: 10 * 60_000 } as const;
-
-/** Each override's bounds, as data: the schema below and the messages of checkLimits both come from here. */
-const BOUNDS: Readonly<Record<keyof Limits, { min: number; max?: number }>> = {
-  timeoutMs: { min: 1, max: CEILING.timeoutMs },
-  maxIterations: { min: 1 },
-  maxToolCalls: { min: 0 },
-  memoryBytes: { min: 1 * MB, max: CEILING.memoryBytes },
-  maxCodeBytes: { min: 1 },
-  maxResultBytes: { min: 1 },
-  maxLogBytes: { min: 0 },
-  maxLogCalls: { min: 0 },
-  maxConcurrency: { min: 1 },
-  maxNestingDepth: { min: 1, max: CEILING.maxNestingDepth },
-  maxLineLength: { min: 1 },
-  maxStringLiteralBytes: { min: 1 },
-};
-export const LIMIT_KEYS = Object.keys(BOUNDS) as ReadonlyArray<keyof Limits>;
-
-/** `positive()` for a minimum of 1 keeps the published manifest schema as it was (exclusiveMinimum 0). */
-function integer({ min, max }: { min: number; max?: number }): z.ZodNumber {
-  const int = z.number().int();
-  const low = min === 1 ? int.positive() : min === 0 ? int.nonnegative() : int.min(min);
-  return max === undefined ? low : low.max(max);
-}
-
-export const LimitsOverrideSchema = z
-  .object({
-    timeoutMs: integer(BOUNDS.timeoutMs),
-    maxIterations: integer(BOUNDS.maxIterations),
-    maxToolCalls: integer(BOUNDS.maxToolCalls),
-    memoryBytes: integer(BOUNDS.memoryBytes),
-    maxCodeBytes: integer(BOUNDS.maxCodeBytes),
-    maxResultBytes: integer(BOUNDS.maxResultBytes),
-    maxLogBytes: integer(BOUNDS.maxLogBytes),
-    maxLogCalls: integer(BOUNDS.maxLogCalls),
-    maxConcurrency: integer(BOUNDS.maxConcurrency),
-    maxNestingDepth: integer(BOUNDS.maxNestingDepth),
-    maxLineLength: integer(BOUNDS.maxLineLength),
-    maxStringLiteralBytes: integer(BOUNDS.maxStringLiteralBytes),
-  })
-  .partial()
-  .strict(); // unknown keys are a mistake, never silently ignored
-
-export type LimitsOverride = z.infer<typeof LimitsOverrideSchema>;
-
 export function isSecurityLevel(value: unknown): value is SecurityLevel {
   return typeof value === 'string' && (SECURITY_LEVELS as readonly string[]).includes(value);
 }
@@ -173,7 +159,7 @@ export function checkLimits(overrides: unknown): { ok: true; value: LimitsOverri
       problems.set('', `limits must be an object of overrides such as { timeoutMs: 10000 } (got ${shownValue(overrides)})`);
     } else {
       const key = String(issue.path[0]) as keyof Limits;
-      const { min, max } = BOUNDS[key];
+      const { min, max }: Bound = BOUNDS[key];
       const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
       problems.set(key, `limits.${key} must be an integer ${range} (got ${shownValue((overrides as Record<string, unknown>)[key])})`);
     }

@@ -3,7 +3,7 @@
 // without a word. A near miss gets a "did you mean".
 import { z } from 'zod';
 import { toJsonText } from './json-data.js';
-import { checkLimits, LIMIT_KEYS, levelProblem, shownValue, type Limits, LEVEL_LIMITS, type SecurityLevel } from './levels.js';
+import { checkLimits, LIMIT_KEYS, levelProblem, MB, shownValue, type Limits, LEVEL_LIMITS, type SecurityLevel } from './levels.js';
 import { BLOCKED_GLOBALS, GLOBALS, INHERITED_NAMES, RESERVED_PREFIX } from './policy.js';
 import { PACKAGE_ROOT } from './sanitize.js';
 import type { EnclaveOptions, ToolHandler } from './types.js';
@@ -14,7 +14,7 @@ export const POOL_DEFAULTS = { poolSize: 2, maxWorkers: 32, maxQueue: 256 } as c
 const MAX_WORKERS = 256;
 const MAX_QUEUE = 100_000;
 /** Globals are written into every run: bounded so that one cannot cost more than the run itself. */
-const MAX_GLOBALS_BYTES = 16 * 2 ** 20;
+const MAX_GLOBALS_BYTES = 16 * MB;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 const integer = (min: number, max: number) => ({ schema: z.number().int().min(min).max(max), expected: `an integer from ${min} to ${max}` });

@@ -1,7 +1,7 @@
 // What an execution's tool calls looked like, for the result's `recording` (record: true) and for the events that
 // stream while it runs. Everything here leaves the host, so it is redacted like every output, and bounded.
 import type { Redactor } from '../shared/index.js';
-import type { Limits } from './levels.js';
+import { type Limits, MB } from './levels.js';
 import type { RecordedCall, Recording } from './replay.js';
 import type { ToolReply } from './tool-reply.js';
 import type { JsonObject, JsonValue } from './types.js';
@@ -9,9 +9,13 @@ import type { JsonObject, JsonValue } from './types.js';
 /** Longest JSON of a call's arguments in an event: the timeline shows them, the recording keeps them whole. */
 export const MAX_EVENT_ARGS_CHARS = 2_000;
 
+/** A recording has room for this many results' worth of calls, and never more than MAX_RECORDING_BYTES (README). */
+const RECORDING_RESULTS = 4;
+const MAX_RECORDING_BYTES = 16 * MB;
+
 /** The recording's room: the results of a run's calls, beside its value, in one answer. */
 export function recordingRoom(limits: Pick<Limits, 'maxResultBytes'>): number {
-  return Math.min(4 * limits.maxResultBytes, 16 * 1024 * 1024);
+  return Math.min(RECORDING_RESULTS * limits.maxResultBytes, MAX_RECORDING_BYTES);
 }
 
 /**

@@ -3,6 +3,7 @@
 // Node (`run --replay`) and in the browser (the playground's Replay). A call the recording does not hold fails with
 // NOT_RECORDED, naming it, rather than reaching any real tool.
 import { isToolErrorCode, ToolCallError } from './errors.js';
+import { MAX_JSON_DEPTH } from './runtime/sandbox-config.js';
 import type { JsonObject, JsonValue, ToolHandler } from './types.js';
 
 /** One tool call of an execution, as its result carries it when asked for (`record: true`). */
@@ -36,7 +37,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The deepest a recorded value may nest: what a live tool result may (the sandbox refuses deeper ones). */
-const MAX_RECORDED_DEPTH = 100;
+const MAX_RECORDED_DEPTH = MAX_JSON_DEPTH;
 
 /** Problems with a recording's shape, in words a person can act on; empty when it can be replayed. */
 export function recordingProblems(value: unknown): string[] {

@@ -1,34 +1,20 @@
-// The public shapes of the enclave (DESIGN §5).
+// The public shapes of the enclave (DESIGN §5). The result's are derived from its schema (result-schema.ts).
+import type { z } from 'zod';
 import type { ExecutionError, Issue } from './errors.js';
 import type { Limits, LimitsOverride, SecurityLevel } from './levels.js';
-import type { Recording } from './replay.js';
+import type { ExecutionResultSchema, ExecutionStatsSchema, LogEntrySchema } from './result-schema.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export type LogLevel = 'log' | 'info' | 'warn' | 'error';
-export interface LogEntry {
-  level: LogLevel;
-  message: string;
-}
-
-export interface ExecutionStats {
-  durationMs: number;
-  toolCalls: number;
-  iterations: number;
-}
-
-export interface ExecutionResult {
-  success: boolean;
-  value?: JsonValue;
-  error?: ExecutionError;
-  logs: LogEntry[];
-  stats: ExecutionStats;
-  /** The static risk score of the script (stage 4); absent when it never got that far. */
-  score?: number;
-  /** The run's tool calls and their results, when asked for (RunOptions.record); replay it with replayHandler. */
-  recording?: Recording;
-}
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+export type LogLevel = LogEntry['level'];
+export type ExecutionStats = z.infer<typeof ExecutionStatsSchema>;
+/**
+ * What `run` resolves to. `recording` holds the run's tool calls and results when asked for (RunOptions.record);
+ * replay it with replayHandler.
+ */
+export type ExecutionResult = z.infer<typeof ExecutionResultSchema>;
 
 export interface ToolCallContext {
   /** Aborted when the script is cancelled, times out or otherwise ends while the call is in flight. */

@@ -4,7 +4,7 @@ import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode, type ExecutionEvent, type ExecutionResult, type Limits, type SecurityLevel } from '../enclave/index.js';
+import { type ErrorCode, type ExecutionEvent, type ExecutionResult, ExecutionResultSchema, type Limits, type SecurityLevel } from '../enclave/index.js';
 import { log } from '../shared/index.js';
 import type { DownstreamTool } from '../tool-bridge/types.js';
 import type { OpenManifest } from './open.js';
@@ -51,40 +51,6 @@ export interface ExecutionRecord {
 export interface ExecutionObserver {
   executionFinished(record: ExecutionRecord): void;
 }
-
-const ResultSchema = z.object({
-  success: z.boolean(),
-  value: z.unknown().optional().describe('The script’s return value (JSON).'),
-  error: z
-    .object({
-      code: z.enum(ERROR_CODES),
-      message: z.string(),
-      issues: z.array(z.object({ rule: z.string(), message: z.string(), line: z.number(), column: z.number() })).optional(),
-      tool: z.string().optional(),
-      line: z.number().optional(),
-      column: z.number().optional(),
-    })
-    .optional(),
-  logs: z.array(z.object({ level: z.string(), message: z.string() })),
-  stats: z.object({ durationMs: z.number(), toolCalls: z.number(), iterations: z.number() }),
-  score: z.number().optional(),
-  recording: z
-    .object({
-      calls: z.array(
-        z.object({
-          tool: z.string(),
-          args: z.record(z.string(), z.unknown()),
-          result: z.unknown().optional(),
-          error: z.object({ code: z.string(), message: z.string() }).optional(),
-          omitted: z.literal(true).optional(),
-          unfinished: z.literal(true).optional(),
-        }),
-      ),
-      truncated: z.literal(true).optional(),
-    })
-    .optional()
-    .describe('The tool calls and their results, when asked for with record: true (replay with `enclave-mcp run --replay`).'),
-});
 
 const ToolInfoSchema = z.object({
   name: z.string(),
@@ -260,7 +226,7 @@ export function createMcpServer(gateway: Gateway, session = 'stdio', principal: 
         code: z.string().describe('The AgentScript program: the body of an async function.'),
         record: z.boolean().optional().describe('Also return every tool call with its result (`recording`), to replay the script later without the tools.'),
       },
-      outputSchema: ResultSchema.shape,
+      outputSchema: ExecutionResultSchema, // the result of DESIGN §5, from the one schema its type comes from
       _meta: { [SETTINGS_META_KEY]: gateway.settings(principal) },
       // It calls downstream tools that may write and reach the outside world.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -288,7 +254,7 @@ export function createMcpServer(gateway: Gateway, session = 'stdio', principal: 
       gateway.finished({ principal: principal.name, session, code, result, toolCalls, rpcId: extra.requestId, ...timing });
       return {
         content: [{ type: 'text', text: formatResult(result) }],
-        structuredContent: result as unknown as Record<string, unknown>, // ExecutionResult is JSON by contract
+        structuredContent: result,
         ...(result.success ? {} : { isError: true }),
       };
     },

@@ -6,6 +6,7 @@
 // number is a gram; the arguments leak when any decoding of them (raw, JSON escapes, URI escapes, base64, hex, up to
 // DECODE_ROUNDS rounds) holds one of those grams in its canonical form. Grams are kept as 62-bit hashes in a typed table.
 // Longer than STYLE's ~150 lines: the decoders, the table and the tracker share private helpers and one contract.
+import { MAX_TOOL_ARGS_BYTES } from '../enclave/index.js';
 
 /** Options of {@link FlowTracker}; unknown keys are rejected (a misspelt limit must not silently become the default). */
 export interface FlowTrackerOptions {
@@ -27,8 +28,11 @@ const DECODE_ROUNDS = 3;
  * at several alignments gets past it; such an argument fails closed (every source is reported).
  */
 const DECODE_FACTOR = 16;
-/** The same budget's ceiling for huge arguments: measured, a crafted 1 MB argument reaches it in under a second. */
-const MAX_DECODED_CHARS = 16_000_000;
+/**
+ * The same budget's ceiling: the budget of the largest arguments a script may send (1 MB). Measured, a crafted
+ * argument of that size reaches it in under a second; only arguments joined with what was sent before are larger.
+ */
+const MAX_DECODED_CHARS = DECODE_FACTOR * MAX_TOOL_ARGS_BYTES;
 
 /** Lets a caller such as the bridge check a recorded flow before an egress call; see the module comment for the rule. */
 export class FlowTracker {
