@@ -2,39 +2,17 @@
 // script nor running a hostile one holds up this thread or another execution), stage 6 on the way out.
 // run() resolves to a result for every input; it never rejects.
 import { EnclaveConfigError, errorOf, type ExecutionError } from './errors.js';
+import { HostExecution } from './execution.js';
 import { resolveLimits, SECURITY_LEVELS, type Limits, type SecurityLevel } from './levels.js';
 import { parseEnclaveOptions } from './options.js';
 import { compile, validationOf } from './pipeline.js';
-import type { DoneMessage } from './runtime/messages.js';
 import { WorkerPool, type PoolStats } from './runtime/pool.js';
-import { MAX_TOOL_ARGS_BYTES } from './runtime/sandbox-config.js';
-import { Recorder, recordingRoom, redactedArgs, shownArgs } from './recorder.js';
-import { capLogs } from './sanitize.js';
-import { toolReply, type ToolReply } from './tool-reply.js';
-import { log, Redactor, secretsFromEnv, utf8Length } from '../shared/index.js';
-import type {
-  EnclaveOptions,
-  ExecutionEvent,
-  ExecutionResult,
-  JsonValue,
-  LogEntry,
-  RunOptions,
-  ToolCallContext,
-  ToolHandler,
-  ValidationResult,
-} from './types.js';
+import { Recorder, recordingRoom } from './recorder.js';
+import { resultOf, shownError } from './result.js';
+import { Redactor, secretsFromEnv } from '../shared/index.js';
+import type { EnclaveOptions, ExecutionResult, RunOptions, ToolHandler, ValidationResult } from './types.js';
 
 const GRACE_MS = 500;
-
-/** A listener's exception must not take the host down with it. */
-function emit(options: RunOptions, event: ExecutionEvent): void {
-  if (!options.onEvent) return;
-  try {
-    options.onEvent(event);
-  } catch (error) {
-    log.warn('an onEvent listener threw; the event was dropped', error);
-  }
-}
 
 export class Enclave {
   readonly securityLevel: SecurityLevel;
@@ -84,9 +62,19 @@ export class Enclave {
       let open = true;
       const listener = options.onEvent;
       const live: RunOptions = listener ? { ...options, onEvent: (event) => open && listener(event) } : options;
-      const done = await this.execute(code, live, settings, recorder);
+      const done = await new HostExecution(this.workers(), {
+        id: this.nextId++,
+        code,
+        ...settings,
+        globalsJson: this.globalsJson,
+        globalNames: this.globalNames,
+        handler: options.toolHandler ?? this.toolHandler,
+        options: live,
+        recorder,
+        redactor: this.redactor,
+      }).start();
       open = false;
-      const result = this.finish(started, done, settings.limits);
+      const result = resultOf(done, settings.limits, this.redactor, performance.now() - started);
       return recorder ? { ...result, recording: recorder.recording() } : result;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -129,161 +117,17 @@ export class Enclave {
     await pool?.dispose();
   }
 
-  private execute(
-    code: string,
-    options: RunOptions,
-    settings: { level: SecurityLevel; limits: Limits },
-    recorder: Recorder | undefined,
-  ): Promise<DoneMessage & { logs: LogEntry[]; served: number }> {
-    const pool = this.workers();
-    const handler = options.toolHandler ?? this.toolHandler;
-    const id = this.nextId++;
-    const logs: LogEntry[] = [];
-    const calls = new Map<number, AbortController>();
-    const run = Object.freeze({}); // this execution, for handlers that keep per-run state (ToolCallContext.run)
-    let served = 0;
-    let waiting = 0; // untimed waits in progress: the clock runs again when the last one ends
-    const untimed = <T>(work: Promise<T>): Promise<T> => {
-      if (waiting++ === 0) pool.pause(id);
-      return work.finally(() => {
-        if (--waiting === 0) pool.resume(id);
-      });
-    };
-    const submitted = performance.now();
-    return new Promise((resolve) => {
-      const onAbort = (): void => pool.cancel(id, 'CANCELLED', 'The script was cancelled by the caller.');
-      const job = {
-        id,
-        code,
-        level: settings.level,
-        limits: settings.limits,
-        globals: this.globalsJson,
-        globalNames: [...this.globalNames],
-        onToolCall: (callId: number, name: string, args: string) => {
-          served++;
-          const controller = new AbortController();
-          calls.set(callId, controller);
-          void this.serveTool(handler, name, args, { signal: controller.signal, run, untimed }, options, served, settings.limits, recorder)
-            .then((reply) => {
-              calls.delete(callId);
-              if (!controller.signal.aborted) pool.send(id, { type: 'tool-result', id, callId, ...reply });
-            })
-            .catch((error: unknown) => log.error('a tool result could not be delivered to its sandbox', error));
-        },
-        onToolCancel: (callIds: number[]) => callIds.forEach((c) => calls.get(c)?.abort()),
-        onLog: (level: LogEntry['level'], message: string) => {
-          const entry = { level, message: this.redactor.log(message) };
-          logs.push(entry);
-          emit(options, { type: 'log', ...entry });
-        },
-        onDispatch: () => emit(options, { type: 'started', queuedMs: performance.now() - submitted }),
-        onDone: (done: DoneMessage) => {
-          options.signal?.removeEventListener('abort', onAbort);
-          for (const controller of calls.values()) controller.abort();
-          resolve({ ...done, logs, served });
-        },
-      };
-      if (!pool.submit(job)) {
-        resolve({
-          type: 'done',
-          id,
-          ok: false,
-          error: { code: 'SERVER_BUSY', message: 'Too many scripts are running or queued. Wait a moment and run the script again.' },
-          iterations: 0,
-          toolCalls: 0,
-          logs,
-          served,
-        });
-        return;
-      }
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  /** `await using enclave = new Enclave(…)`: its workers are stopped when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
   }
 
-  private async serveTool(
-    handler: ToolHandler | undefined,
-    name: string,
-    argsText: string,
-    { signal, run, untimed }: ToolCallContext,
-    options: RunOptions,
-    callNo: number,
-    limits: Limits,
-    recorder: Recorder | undefined,
-  ): Promise<ToolReply> {
-    const t0 = performance.now();
-    const shown = this.redactor.toolName(name); // events reach clients: the name is the script's text
-    // Parsed and redacted once, for the recording and the events, only when one of them wants the arguments.
-    const args = recorder || options.onEvent ? redactedArgs(argsText, MAX_TOOL_ARGS_BYTES, this.redactor) : undefined;
-    const recorded = recorder?.start(shown, argsText, args);
-    if (options.onEvent) emit(options, { type: 'tool-call-start', id: callNo, tool: shown, args: shownArgs(args, argsText, this.redactor) });
-    // Never rejects, whatever the handler throws or returns (tool-reply.ts); a result up to half the sandbox's memory.
-    const reply = await toolReply({
-      handler,
-      name,
-      argsText,
-      signal,
-      run,
-      untimed,
-      maxResultBytes: Math.floor(limits.memoryBytes / 2),
-      maxArgsBytes: MAX_TOOL_ARGS_BYTES,
-      redactor: this.redactor,
-    });
-    if (options.onEvent) {
-      emit(options, {
-        type: 'tool-call-end',
-        id: callNo,
-        tool: shown,
-        ok: reply.ok,
-        durationMs: performance.now() - t0,
-        // The message may quote the script's own text (a tool name it made up): redacted as the final error is.
-        ...(reply.ok
-          ? { resultBytes: utf8Length(reply.value) }
-          : { code: reply.error.code, error: { code: reply.error.code, message: this.redactor.message(reply.error.message) } }),
-      });
-    }
-    // A call stopped because nobody waits for it any more has no answer to record: it stays unfinished.
-    if (recorded && !signal.aborted) recorder?.end(recorded, reply);
-    return reply;
-  }
-
-  private finish(started: number, done: DoneMessage & { logs: LogEntry[]; served: number }, limits: Limits): ExecutionResult {
-    const stats = { durationMs: performance.now() - started, toolCalls: done.served, iterations: done.iterations };
-    const logs = capLogs(done.logs, limits.maxLogBytes, limits.maxLogCalls);
-    const score = done.score !== undefined ? { score: done.score } : {};
-    if (done.ok) {
-      const text = done.value ?? 'null';
-      if (Buffer.byteLength(text, 'utf8') > limits.maxResultBytes) {
-        return {
-          success: false,
-          error: errorOf(
-            'OUTPUT_LIMIT',
-            `The result is larger than ${limits.maxResultBytes} bytes. Return a summary (counts, the first items, the fields you need) instead of everything.`,
-          ),
-          logs,
-          stats,
-          ...score,
-        };
-      }
-      return { success: true, value: this.redactor.value(JSON.parse(text) as JsonValue), logs, stats, ...score };
-    }
-    // The worker reports positions in the script's own lines and says them in the message.
-    const raw = done.error ?? { code: 'INTERNAL_ERROR' as const, message: 'The script failed without an error.' };
-    const error: ExecutionError = {
-      ...raw,
-      message: this.redactor.message(raw.message),
-      ...(raw.tool !== undefined ? { tool: this.redactor.toolName(raw.tool) } : {}),
-    };
-    if (error.issues) error.issues = error.issues.map((i) => ({ ...i, message: this.redactor.message(i.message) }));
-    return { success: false, error, logs, stats, ...score };
-  }
-
-  private failed(started: number, error: ExecutionError, score?: number): ExecutionResult {
+  private failed(started: number, error: ExecutionError): ExecutionResult {
     return {
       success: false,
-      error: { ...error, message: this.redactor.message(error.message) },
+      error: shownError(error, this.redactor),
       logs: [],
       stats: { durationMs: performance.now() - started, toolCalls: 0, iterations: 0 },
-      ...(score !== undefined ? { score } : {}),
     };
   }
 }

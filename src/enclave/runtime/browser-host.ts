@@ -5,9 +5,9 @@
 // after a cancel, is terminated: a browser has no other way to stop a thread that does not read its messages.
 import { errorOf, type ErrorCode, type ExecutionError } from '../errors.js';
 import type { Limits, SecurityLevel } from '../levels.js';
-import { capLogs } from '../log-cap.js';
 import { compile } from '../pipeline.js';
 import { shownArgs } from '../recorder.js';
+import { resultOf, type Shown } from '../result.js';
 import type { ExecutionEvent, ExecutionResult, JsonObject, JsonValue, LogEntry, ToolHandler } from '../types.js';
 import { capText, plainText, utf8Length } from '../../shared/text.js';
 import { browserToolReply } from './browser-reply.js';
@@ -32,6 +32,8 @@ const CANCEL_GRACE_MS = 250;
 /** The longest one pause may keep the watchdog away (ToolCallContext.untimed), as in the Node pool. */
 const MAX_PAUSE_MS = 10 * 60_000;
 const CANCELLED_MESSAGE = 'The script was cancelled by the caller.';
+/** What a page shows of a script's output: its own data, with messages as plain, bounded text. */
+const PLAIN: Shown = { value: (value) => value, message: (text) => capText(plainText(text)), toolName: (name) => name };
 
 const slots = new WorkerSlots();
 let nextId = 1;
@@ -271,22 +273,8 @@ class PageRun {
     this.settle(this.outcome(done));
   }
 
-  /** The result as Enclave.run gives it (enclave.ts finish), without redaction: the page's own data. */
+  /** The result as Enclave.run gives it, shown as plain text instead of redacted: the page's own data. */
   private outcome(done: DoneMessage): ExecutionResult {
-    const { limits } = this.request;
-    const stats = { durationMs: performance.now() - this.started, toolCalls: this.served, iterations: done.iterations };
-    const logs = capLogs(this.logs, limits.maxLogBytes, limits.maxLogCalls);
-    const score = done.score !== undefined ? { score: done.score } : {};
-    if (done.ok) {
-      const text = done.value ?? 'null';
-      if (utf8Length(text) > limits.maxResultBytes) {
-        const message = `The result is larger than ${limits.maxResultBytes} bytes. Return a summary (counts, the first items, the fields you need) instead of everything.`;
-        return { success: false, error: errorOf('OUTPUT_LIMIT', message), logs, stats, ...score };
-      }
-      return { success: true, value: JSON.parse(text) as JsonValue, logs, stats, ...score };
-    }
-    const raw = done.error ?? { code: 'INTERNAL_ERROR' as const, message: 'The script failed without an error.' };
-    const error: ExecutionError = { ...raw, message: capText(plainText(raw.message)) };
-    return { success: false, error, logs, stats, ...score };
+    return resultOf({ ...done, logs: this.logs, served: this.served }, this.request.limits, PLAIN, performance.now() - this.started);
   }
 }

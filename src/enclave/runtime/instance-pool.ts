@@ -12,6 +12,7 @@ import {
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import releaseSyncExport from '@jitl/quickjs-wasmfile-release-sync';
+import { findBreakAddress, type ZeroTest } from './memory-image.js';
 
 // The package types its ESM default as a CommonJS namespace; at run time the ESM default is the variant.
 const releaseSync = releaseSyncExport as unknown as QuickJSSyncVariant;
@@ -34,10 +35,16 @@ export interface Engine {
   module(): Promise<WebAssembly.Module>;
   print(text: string): void;
   printErr(text: string): void;
+  /** A native all-zeros test, where the host has one: resetting a sandbox then leaves untouched memory unmapped. */
+  isZero?: ZeroTest;
 }
 
 export interface Lease {
   module: QuickJSWASMModule;
+  memory: WebAssembly.Memory;
+  /** Where the allocator keeps its break in this build (memory-image.ts); undefined when the probe found none. */
+  breakAddress: number | undefined;
+  isZero: ZeroTest | undefined;
   maxBytes: number;
   /** Whether the instance's memory has grown to (nearly) its cap. */
   memoryFull(): boolean;
@@ -50,8 +57,15 @@ interface Instance {
   memory: WebAssembly.Memory;
 }
 
+/** The Emscripten exports a break probe uses; not in the SDK's types (its `module` field is protected). */
+interface EmscriptenExports {
+  _malloc?: (bytes: number) => number;
+  _free?: (pointer: number) => void;
+}
+
 export class InstancePool {
   private readonly free = new Map<number, Instance[]>();
+  private breakAddress: Promise<number | undefined> | undefined;
 
   constructor(private readonly engine: Engine) {}
 
@@ -60,10 +74,15 @@ export class InstancePool {
     const pages = Math.ceil((BASE_BYTES + memoryBytes) / PAGE);
     const list = this.free.get(pages) ?? [];
     this.free.set(pages, list);
+    this.breakAddress ??= this.probeBreak();
+    const breakAddress = await this.breakAddress;
     const instance = list.pop() ?? (await this.create(pages));
     const maxBytes = pages * PAGE;
     return {
       module: instance.module,
+      memory: instance.memory,
+      breakAddress,
+      isZero: this.engine.isZero,
       maxBytes,
       memoryFull: () => instance.memory.buffer.byteLength >= maxBytes - fullSlack(maxBytes),
       release: (healthy) => {
@@ -73,6 +92,20 @@ export class InstancePool {
         if (healthy && !grown && list.length < KEEP_PER_SIZE) list.push(instance);
       },
     };
+  }
+
+  /** Finds the allocator's break on a spare instance, once per pool (the probe leaves that instance's heap used). */
+  private async probeBreak(): Promise<number | undefined> {
+    try {
+      const spare = await this.create(Math.ceil((2 * BASE_BYTES) / PAGE));
+      // The SDK keeps the Emscripten module in a protected field; read defensively, as another build may differ.
+      const exports = (spare.module as unknown as { module?: EmscriptenExports }).module;
+      const { _malloc: malloc, _free: free } = exports ?? {};
+      if (typeof malloc !== 'function' || typeof free !== 'function') return undefined;
+      return findBreakAddress({ malloc, free, memory: spare.memory });
+    } catch {
+      return undefined;
+    }
   }
 
   private async create(maxPages: number): Promise<Instance> {

@@ -1,8 +1,11 @@
 // A QuickJS runtime and context with the prelude installed, made ahead of need, bound to no execution.
-// Each one serves exactly one execution and is then disposed: no state passes between scripts.
+// It serves one execution at a time. Between two, its instance's whole memory is put back as it was when the
+// sandbox was prepared (memory-image.ts), so no state passes between scripts; where that cannot be done, the
+// sandbox is disposed and a new one prepared.
 import { DefaultIntrinsics, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from 'quickjs-emscripten-core';
 import type { Lease } from './module-pool.js';
 import { jsonDepth } from './json-depth.js';
+import { MemoryImage } from './memory-image.js';
 import { PRELUDE_FILE, sandboxSource } from './sandbox-source.js';
 
 /** Below the 256 KB that overflowed the host stack first in measurements (DESIGN §2). */
@@ -36,6 +39,9 @@ export class PreparedSandbox {
   readonly context: QuickJSContext;
   private readonly configure: QuickJSHandle;
   private target: HostBridge | undefined;
+  /** The memory as prepared, and the SDK's own bookkeeping then: what reset() puts back and checks. */
+  private readonly image: MemoryImage | undefined;
+  private readonly bookkeeping: string | undefined;
 
   constructor(
     readonly lease: Lease,
@@ -54,6 +60,29 @@ export class PreparedSandbox {
       () => this.bound(),
       () => lease.memoryFull(),
     );
+    // The SDK caches a few handles on first use (the global object, the constants): made now, they are in the image.
+    for (const h of [this.context.undefined, this.context.null, this.context.true, this.context.false, this.context.global]) void h;
+    this.bookkeeping = sdkBookkeeping(this.runtime, this.context);
+    this.image =
+      lease.breakAddress !== undefined && this.bookkeeping !== undefined ? MemoryImage.take(lease.memory, lease.breakAddress, lease.isZero) : undefined;
+  }
+
+  /** Bytes the sandbox keeps to be reset (its memory image); 0 when it cannot be reset. */
+  get imageBytes(): number {
+    return this.image?.byteLength ?? 0;
+  }
+
+  /**
+   * Puts the sandbox back as prepared, for the next execution: the instance's memory byte for byte, once the SDK's
+   * own records (handles it caches, host functions it maps) are seen unchanged, so that they match the memory put
+   * back. False when that cannot be done (no image, the memory grew, the records changed): then dispose it.
+   * The execution that used it must not touch any of its handles again: they point into memory now rewritten.
+   */
+  reset(): boolean {
+    if (!this.image || sdkBookkeeping(this.runtime, this.context) !== this.bookkeeping) return false;
+    if (!this.image.restore(this.lease.memory)) return false;
+    this.target = undefined;
+    return true;
   }
 
   /** Binds the sandbox to one execution and applies its limits, deadline and globals. */
@@ -81,6 +110,42 @@ export class PreparedSandbox {
       return false;
     }
   }
+}
+
+/** The SDK's internal records that a memory image does not hold, as one comparable string. */
+interface SdkInternals {
+  scope?: { _disposables?: { value?: Set<unknown> } };
+  contextMap?: Map<unknown, unknown>;
+  hostRefs?: { groups?: Map<unknown, Map<number, unknown>> };
+  memory?: { scope?: { _disposables?: { value?: Set<unknown> } } };
+}
+const CACHED = ['_undefined', '_null', '_true', '_false', '_global', '_BigInt', '_Symbol', '_SymbolIterator', '_SymbolAsyncIterator'];
+const cacheIds = new WeakMap<object, number>();
+let nextCacheId = 1;
+
+/**
+ * What of the SDK's JavaScript-side state must match the memory: the handles a context caches (compared by identity),
+ * the lifetimes its scopes hold, its contexts and host function ids. Undefined when these are not where this version
+ * of the SDK keeps them (then sandboxes are not reset, only disposed).
+ */
+function sdkBookkeeping(runtime: QuickJSRuntime, context: QuickJSContext): string | undefined {
+  const rt = runtime as unknown as SdkInternals;
+  const ctx = context as unknown as SdkInternals & Record<string, unknown>;
+  const rtScope = rt.scope?._disposables?.value;
+  const ctxScope = ctx.memory?.scope?._disposables?.value;
+  const groups = rt.hostRefs?.groups;
+  if (!(rtScope instanceof Set) || !(ctxScope instanceof Set) || !(rt.contextMap instanceof Map) || !(groups instanceof Map)) return undefined;
+  const ids: number[] = [];
+  for (const group of groups.values()) ids.push(...group.keys());
+  const cached = CACHED.map((key) => {
+    const v = ctx[key];
+    if (v === undefined) return 0;
+    if (typeof v !== 'object' || v === null) return -1;
+    let id = cacheIds.get(v);
+    if (id === undefined) cacheIds.set(v, (id = nextCacheId++));
+    return id;
+  });
+  return `${rtScope.size}/${ctxScope.size}/${rt.contextMap.size}/${ids.sort((a, b) => a - b).join(',')}/${cached.join(',')}`;
 }
 
 /** Evaluates one of the prelude's texts in the context, to the function it defines. */

@@ -29,6 +29,8 @@ export function sandboxConfig(limits: Limits, deadline: number, globals: string,
     maxToolNameLength,
     maxToolArgsBytes: Math.min(MAX_TOOL_ARGS_BYTES, Math.floor(limits.memoryBytes / 2)),
     deadline,
+    // Web Crypto, in Node's workers and in browsers alike: a sandbox is reused, so its generator needs a new seed.
+    seed: [...crypto.getRandomValues(new Uint32Array(4))],
     globals,
   };
 }

@@ -11,7 +11,7 @@ export const PRELUDE_FILE = 'agentscript-runtime.js';
 export const SCRIPT_FILE = 'agentscript.js';
 
 /** The prelude's steps in the order prelude.js calls them; each file is one function expression. */
-export const STEPS = ['intrinsics', 'budget', 'natives', 'strings', 'regex', 'guards', 'api', 'realm'] as const;
+export const STEPS = ['intrinsics', 'budget', 'natives', 'strings', 'regex', 'guards', 'api', 'random', 'realm'] as const;
 export type Step = (typeof STEPS)[number];
 
 /**

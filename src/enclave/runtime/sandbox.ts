@@ -69,6 +69,8 @@ export class SandboxExecution implements HostBridge {
     private readonly stop: Int32Array,
     private readonly post: (message: ToMain) => void,
     private readonly onFinished: (message: DoneMessage) => void,
+    /** Gets the sandbox back once it is reset for the next execution, or nothing when it was disposed instead. */
+    private readonly onSandboxFree: (reusable: PreparedSandbox | undefined) => void = () => {},
   ) {
     this.deadline = Date.now() + plan.limits.timeoutMs;
   }
@@ -339,9 +341,9 @@ export class SandboxExecution implements HostBridge {
       const pos = this.plan.transformed.mapPosition(at.line, at.column ?? 1);
       error.line = pos.line;
       error.column = pos.column;
-      error.message = `Line ${pos.line}, column ${pos.column}: ${error.message}`;
-      if (error.code === 'RUNTIME_ERROR')
-        error.message = `${error.message.replace(/\.?$/, '.')} Fix the script at that position; wrap tool calls in try/catch to handle their failures.`;
+      const advice = error.code === 'RUNTIME_ERROR' ? ' Fix the script at that position; wrap tool calls in try/catch to handle their failures.' : '';
+      const said = advice && !error.message.endsWith('.') ? `${error.message}.` : error.message;
+      error.message = `Line ${pos.line}, column ${pos.column}: ${said}${advice}`;
     }
     if (error.issues) error.issues = error.issues.map((i: Issue) => ({ ...i, line: error.line ?? i.line, column: error.column ?? i.column }));
     return { ok: false, error, iterations: raw.iterations, toolCalls: raw.toolCalls };
@@ -353,8 +355,17 @@ export class SandboxExecution implements HostBridge {
     this.finished = true;
     clearTimeout(this.timer);
     if (this.pendingTools.size > 0) this.post({ type: 'tool-cancel', id: this.plan.id, callIds: [...this.pendingTools.keys()] });
-    // Report first: freeing the runtime is not on the caller's path.
+    // Report first: resetting or freeing the sandbox is not on the caller's path.
     this.onFinished({ type: 'done', id: this.plan.id, ...this.report(), score: this.plan.policy.score });
+    // A healthy engine is put back as prepared (its memory rewritten whole, leaks and all); its handles this run
+    // still holds (the promises of unanswered calls) point into memory that no longer holds them, so they are
+    // dropped unfreed. After a trap the engine's stack pointer, which lives outside its memory, may be wrong: such
+    // an instance is never reused.
+    if (healthy && this.sandbox.reset()) {
+      this.pendingTools.clear();
+      this.onSandboxFree(this.sandbox);
+      return;
+    }
     // After the engine ran out of memory, its error paths may have leaked objects, and freeing the runtime
     // then fails QuickJS's leak assertion (JS_FreeRuntime: list_empty(gc_obj_list)), which aborts the
     // instance. So such an instance is dropped whole, unfreed: its memory goes with it.
@@ -369,5 +380,6 @@ export class SandboxExecution implements HostBridge {
     }
     this.pendingTools.clear();
     this.sandbox.lease.release(reusable);
+    this.onSandboxFree(undefined);
   }
 }

@@ -3,6 +3,7 @@
 // (stages 1–4), runs it on a sandbox prepared while the worker was idle (stage 5), and answers tool results, pauses
 // and cancellations.
 import type { ErrorCode } from '../errors.js';
+import { LEVEL_LIMITS } from '../levels.js';
 import { compile } from '../pipeline.js';
 import { levelAllows } from '../policy.js';
 import { CallPolicy } from './call-policy.js';
@@ -24,7 +25,7 @@ export interface WorkerCoreOptions {
 }
 
 /** The first sandbox made ahead of the first script: STRICT's (16 MB, no regular-expression engine). */
-const FIRST_KIND: SandboxKind = { memoryBytes: 16 * 1024 * 1024, regex: false };
+const FIRST_KIND: SandboxKind = { memoryBytes: LEVEL_LIMITS.STRICT.memoryBytes, regex: false };
 
 /** Handles each message from the host; a message the worker's schema refused never reaches it. */
 export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorker) => void {
@@ -60,6 +61,16 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
     });
   }
 
+  /** A sandbox reset after its run serves the next run of its kind; one ready per kind is enough. */
+  function keep(kind: SandboxKind, sandbox: PreparedSandbox): void {
+    const key = kindKey(kind);
+    if (!ready.has(key)) {
+      ready.set(key, Promise.resolve(sandbox));
+      return;
+    }
+    sandbox.lease.release(sandbox.dispose());
+  }
+
   function run(msg: BrowserRunMessage): void {
     const me: NonNullable<typeof current> = { id: msg.id };
     current = me;
@@ -84,11 +95,17 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
         post({ type: 'started', id: msg.id });
         const policy = new CallPolicy(msg.level, compiled.transformed.literals, compiled.facts, compiled.score.score);
         const plan = { id: msg.id, transformed: compiled.transformed, limits: msg.limits, globals: msg.globals, policy };
-        const execution = new SandboxExecution(plan, sandbox, stop, post, (done) => {
-          end();
-          post(done);
-          refill(kind);
-        });
+        const execution = new SandboxExecution(
+          plan,
+          sandbox,
+          stop,
+          post,
+          (done) => {
+            end();
+            post(done);
+          },
+          (reusable) => (reusable ? keep(kind, reusable) : refill(kind)),
+        );
         me.execution = execution;
         if (me.cancelled) execution.cancel(me.cancelled.code, me.cancelled.message);
         else execution.start();

@@ -125,5 +125,5 @@
     ]);
   };
 
-  return { callTool, parallel, console, stringify, parse, run };
+  return { callTool, parallel, console, stringify, parse, run, ext };
 });

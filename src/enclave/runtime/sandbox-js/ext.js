@@ -1,6 +1,6 @@
 // @ts-check
-// Compiled on first use (QuickJS compiles ~150 µs per KB for every execution, and many scripts need none of
-// this): the JSON copy walk, parallel(), console formatting, and result and failure reporting.
+// Compiled by the prelude once the realm is locked (a separate text, evaluated through the host's ext(), so that the
+// prelude's own compile stays small): the JSON copy walk, parallel(), console formatting, result and failure reporting.
 
 (function makeExt(/** @type {Sandbox.ExtDeps} */ deps) {
   'use strict';

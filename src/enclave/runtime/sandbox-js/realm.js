@@ -1,5 +1,5 @@
 // @ts-check
-// Step 8, last: the script's world. After this, a bare name resolves to a listed global or to nothing (the
+// Step 9, last: the script's world. After this, a bare name resolves to a listed global or to nothing (the
 // global object has no prototype, so `constructor`, `__proto__` or `hasOwnProperty` are not found on it), and
 // no value leads to a constructor a script could not name anyway: built-in prototypes lose their `constructor`
 // property, so neither `(() => 1).constructor` nor the prototype of an async function or generator reaches

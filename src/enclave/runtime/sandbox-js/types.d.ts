@@ -49,6 +49,8 @@ declare namespace Sandbox {
     /** Largest JSON text of one call's arguments (the host parses it on its main thread). */
     maxToolArgsBytes: number;
     deadline: number;
+    /** Four random 32-bit words from the host: Math.random's seed for this run. */
+    seed: number[];
     /** JSON object of extra read-only globals. */
     globals: string;
   }
