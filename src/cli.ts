@@ -4,7 +4,17 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Enclave, isSecurityLevel, recordingProblems, SECURITY_LEVELS, validate, type Recording, type SecurityLevel } from './enclave/index.js';
+import {
+  Enclave,
+  type ExecutionResult,
+  isSecurityLevel,
+  recordingProblems,
+  SECURITY_LEVELS,
+  validate,
+  type Recording,
+  type SecurityLevel,
+} from './enclave/index.js';
+import { onShutdownSignal, signalExitCode } from './shared/index.js';
 import { renderDeclarations } from './tool-bridge/declarations.js';
 import { normalizeOrigin } from './mcp/http-cors.js';
 import { openManifest, openReplay, type OpenManifest } from './mcp/open.js';
@@ -70,169 +80,216 @@ function print(value: unknown): Promise<void> {
   return new Promise((resolve) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`, () => resolve()));
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      level: { type: 'string' },
-      manifest: { type: 'string', short: 'm' },
-      help: { type: 'boolean', short: 'h' },
-      transport: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      token: { type: 'string' },
-      stateless: { type: 'boolean' },
-      'allowed-host': { type: 'string', multiple: true },
-      'public-url': { type: 'string' },
-      'session-prefix': { type: 'string' },
-      'metrics-port': { type: 'string' },
-      pin: { type: 'boolean' },
-      version: { type: 'boolean', short: 'v' },
-      record: { type: 'boolean' },
-      replay: { type: 'string' },
-      'allow-origin': { type: 'string', multiple: true },
+/** Every option of every command, for parseArgs; each command names the ones it takes (COMMANDS). */
+const OPTIONS = {
+  level: { type: 'string' },
+  manifest: { type: 'string', short: 'm' },
+  help: { type: 'boolean', short: 'h' },
+  transport: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  token: { type: 'string' },
+  stateless: { type: 'boolean' },
+  'allowed-host': { type: 'string', multiple: true },
+  'public-url': { type: 'string' },
+  'session-prefix': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  pin: { type: 'boolean' },
+  version: { type: 'boolean', short: 'v' },
+  record: { type: 'boolean' },
+  replay: { type: 'string' },
+  'allow-origin': { type: 'string', multiple: true },
+} as const;
+
+const parse = (argv: string[]) => parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+type Values = ReturnType<typeof parse>['values'];
+
+/** What a command is given: its file argument (if any), the options it takes, and the level they name. */
+interface Invocation {
+  file: string | undefined;
+  values: Values;
+  level: SecurityLevel | undefined;
+}
+
+interface Command {
+  /** The options it reads (besides --help): any other is a mistake said out loud, not ignored (`check --port abc`). */
+  options: readonly (keyof typeof OPTIONS)[];
+  run(invocation: Invocation): Promise<number>;
+}
+
+const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
+  ['run', { options: ['level', 'manifest', 'record', 'replay'], run: runCommand }],
+  ['check', { options: ['level'], run: checkCommand }],
+  ['tools', { options: ['manifest', 'level', 'pin'], run: toolsCommand }],
+  [
+    'serve',
+    {
+      options: [
+        'manifest',
+        'transport',
+        'host',
+        'port',
+        'token',
+        'stateless',
+        'allowed-host',
+        'public-url',
+        'session-prefix',
+        'metrics-port',
+        'allow-origin',
+        'level',
+      ],
+      run: serveCommand,
     },
-  });
-  const [command, file, ...extra] = positionals;
-  if (values.version && command === undefined) {
+  ],
+]);
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  const [name, file, ...extra] = positionals;
+  if (values.version && name === undefined) {
     process.stdout.write(`${SERVER_INFO.version}\n`);
     return 0;
   }
-  if (values.help || command === undefined) {
+  if (values.help || name === undefined) {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
   if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}.`);
-  checkOptionsOf(command, values);
-  const level = values.level === undefined ? undefined : levelOf(values.level);
-  switch (command) {
-    case 'check': {
-      const { valid, issues, score } = validate(await readScript(file), { securityLevel: level ?? 'STRICT' });
-      await print({ valid, issues, ...(score !== undefined ? { score } : {}) }); // README: { valid, issues, score }
-      return valid ? 0 : 1;
-    }
-    case 'run': {
-      const code = await readScript(file);
-      const record = values.record ?? false;
-      if (values.replay !== undefined) {
-        if (record) throw new UsageError('--record and --replay do not go together: a replay calls no tool to record.');
-        const enclave = await openReplay(await readRecording(values.replay), values.manifest, level ? { securityLevel: level } : {});
-        try {
-          const result = await enclave.run(code);
-          await print(result);
-          return result.success ? 0 : 1;
-        } finally {
-          await enclave.dispose();
-        }
-      }
-      if (values.manifest === undefined) {
-        const enclave = new Enclave({ securityLevel: level ?? 'STRICT' });
-        try {
-          const result = await enclave.run(code, { record });
-          await print(result);
-          return result.success ? 0 : 1;
-        } finally {
-          await enclave.dispose();
-        }
-      }
-      return withManifest(values.manifest, level, async ({ enclave, bridge }) => {
-        // Approval is asked on the terminal when there is one; otherwise approval-needing calls are refused.
-        const approver = terminalApprover();
-        const result = await enclave.run(code, { toolHandler: bridge.handlerFor(approver ? { approver } : {}), record });
-        await print(result);
-        return result.success ? 0 : 1;
-      });
-    }
-    case 'tools': {
-      if (file !== undefined) throw new UsageError(`tools takes no file (got "${file}").`);
-      const manifest = values.manifest ?? DEFAULT_MANIFEST;
-      return withManifest(manifest, level, async ({ bridge, manifest: loaded }) => {
-        if (values.pin) {
-          const { pins, tools } = bridge.pinnable();
-          // A server that is down has no tools to pin now: its pins are kept, not dropped.
-          const down = new Set(bridge.unavailable.map((u) => u.server));
-          const kept = Object.entries(loaded.pins ?? {}).filter(([name]) => down.has(name.slice(0, name.indexOf(':'))));
-          await writePins(manifest, { ...Object.fromEntries(kept), ...pins });
-          process.stderr.write(`enclave-mcp: pinned ${Object.keys(pins).length} tool(s) in ${manifest}\n`);
-          if (kept.length > 0)
-            process.stderr.write(`enclave-mcp: kept ${kept.length} pin(s) of unavailable server(s) ${[...down].join(', ')}; pin again once they are up\n`);
-          process.stdout.write(`${toolsListing([], tools)}\n`);
-          return down.size > 0 ? 1 : 0;
-        }
-        process.stdout.write(`${toolsListing(bridge.withheld, bridge.tools)}\n`);
-        return bridge.unavailable.length > 0 ? 1 : 0; // the listing lacks those servers' tools: not a success
-      });
-    }
-    case 'serve': {
-      if (file !== undefined) throw new UsageError(`serve takes no file (got "${file}").`);
-      const transport = values.transport ?? 'stdio';
-      if (transport !== 'stdio' && transport !== 'http') throw new UsageError(`--transport must be stdio or http (got "${transport}").`);
-      const port = values.port === undefined ? undefined : Number(values.port);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
-        throw new UsageError(`--port must be a port number (got "${values.port}").`);
-      const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
-      if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536))
-        throw new UsageError(`--metrics-port must be a port number (got "${values['metrics-port']}").`);
-      const token = values.token ?? process.env.ENCLAVE_MCP_TOKEN;
-      // An empty token is a mistake (an unset variable in a script), never a request for a generated one.
-      if (token === '')
-        throw new UsageError('--token (or ENCLAVE_MCP_TOKEN) is empty. Give a long random token, or leave both unset on 127.0.0.1 to get a generated one.');
-      await serve({
-        manifest: values.manifest ?? DEFAULT_MANIFEST,
-        transport,
-        ...(level ? { securityLevel: level } : {}),
-        ...(values.host ? { host: values.host } : {}),
-        ...(port !== undefined ? { port } : {}),
-        ...(token ? { token } : {}),
-        stateless: values.stateless ?? false,
-        ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
-        ...(values['allow-origin'] ? { allowedOrigins: values['allow-origin'].map(originOf) } : {}),
-        ...(values['public-url'] !== undefined ? { publicUrl: values['public-url'] } : {}),
-        ...(values['session-prefix'] !== undefined ? { sessionPrefix: values['session-prefix'] } : {}),
-        ...(metricsPort !== undefined ? { metricsPort } : {}),
-        onReady: ({ url, token: used, accepts }) => {
-          // HTTP only: on stdio, stdout is the protocol.
-          if (url) process.stdout.write(`${readyText(url, used, token === undefined, accepts)}\n`);
-        },
-      });
-      return 0;
-    }
-    default:
-      throw new UsageError(`Unknown command "${command}".`);
-  }
+  const command = COMMANDS.get(name);
+  if (!command) throw new UsageError(`Unknown command "${name}".`);
+  checkOptionsOf(name, command, values);
+  return command.run({ file, values, level: values.level === undefined ? undefined : levelOf(values.level) });
 }
 
-/** The options each command reads: any other is a mistake said out loud, not ignored (`check --port abc`). */
-const OPTIONS_OF: Record<string, readonly string[]> = {
-  run: ['level', 'manifest', 'record', 'replay'],
-  check: ['level'],
-  tools: ['manifest', 'level', 'pin'],
-  serve: [
-    'manifest',
-    'transport',
-    'host',
-    'port',
-    'token',
-    'stateless',
-    'allowed-host',
-    'public-url',
-    'session-prefix',
-    'metrics-port',
-    'allow-origin',
-    'level',
-  ],
-};
-
-function checkOptionsOf(command: string, values: Record<string, unknown>): void {
-  const takes = OPTIONS_OF[command];
-  if (!takes) return; // an unknown command is refused by main's switch
-  const extra = Object.keys(values).filter((name) => values[name] !== undefined && name !== 'help' && !takes.includes(name));
+function checkOptionsOf(name: string, command: Command, values: Values): void {
+  const takes: readonly string[] = command.options;
+  const extra = Object.keys(values).filter((option) => values[option as keyof Values] !== undefined && option !== 'help' && !takes.includes(option));
   if (extra.length > 0)
     throw new UsageError(
-      `${extra.map((n) => `--${n}`).join(', ')} ${extra.length === 1 ? 'does' : 'do'} not apply to ${command}; it takes ${takes.map((n) => `--${n}`).join(', ')}.`,
+      `${extra.map((n) => `--${n}`).join(', ')} ${extra.length === 1 ? 'does' : 'do'} not apply to ${name}; it takes ${takes.map((n) => `--${n}`).join(', ')}.`,
     );
+}
+
+async function checkCommand({ file, level }: Invocation): Promise<number> {
+  const { valid, issues, score } = validate(await readScript(file), { securityLevel: level ?? 'STRICT' });
+  await print({ valid, issues, ...(score !== undefined ? { score } : {}) }); // README: { valid, issues, score }
+  return valid ? 0 : 1;
+}
+
+async function runCommand({ file, values, level }: Invocation): Promise<number> {
+  const code = await readScript(file);
+  const record = values.record ?? false;
+  if (values.replay !== undefined) {
+    if (record) throw new UsageError('--record and --replay do not go together: a replay calls no tool to record.');
+    await using enclave = await openReplay(await readRecording(values.replay), values.manifest, level ? { securityLevel: level } : {});
+    return printResult(await enclave.run(code));
+  }
+  if (values.manifest === undefined) {
+    await using enclave = new Enclave({ securityLevel: level ?? 'STRICT' });
+    return printResult(await enclave.run(code, { record }));
+  }
+  await using open = await openForCommand(values.manifest, level);
+  // Approval is asked on the terminal when there is one; otherwise approval-needing calls are refused.
+  const approver = terminalApprover();
+  return printResult(await open.enclave.run(code, { toolHandler: open.bridge.handlerFor(approver ? { approver } : {}), record }));
+}
+
+async function toolsCommand({ file, values, level }: Invocation): Promise<number> {
+  if (file !== undefined) throw new UsageError(`tools takes no file (got "${file}").`);
+  const manifest = values.manifest ?? DEFAULT_MANIFEST;
+  await using open = await openForCommand(manifest, level);
+  const { bridge } = open;
+  if (!values.pin) {
+    process.stdout.write(`${toolsListing(bridge.withheld, bridge.tools)}\n`);
+    return bridge.unavailable.length > 0 ? 1 : 0; // the listing lacks those servers' tools: not a success
+  }
+  const { pins, tools } = bridge.pinnable();
+  // A server that is down has no tools to pin now: its pins are kept, not dropped.
+  const down = new Set(bridge.unavailable.map((u) => u.server));
+  const kept = Object.entries(open.manifest.pins ?? {}).filter(([name]) => down.has(name.slice(0, name.indexOf(':'))));
+  await writePins(manifest, { ...Object.fromEntries(kept), ...pins });
+  process.stderr.write(`enclave-mcp: pinned ${Object.keys(pins).length} tool(s) in ${manifest}\n`);
+  if (kept.length > 0)
+    process.stderr.write(`enclave-mcp: kept ${kept.length} pin(s) of unavailable server(s) ${[...down].join(', ')}; pin again once they are up\n`);
+  process.stdout.write(`${toolsListing([], tools)}\n`);
+  return down.size > 0 ? 1 : 0;
+}
+
+async function serveCommand({ file, values, level }: Invocation): Promise<number> {
+  if (file !== undefined) throw new UsageError(`serve takes no file (got "${file}").`);
+  const transport = values.transport ?? 'stdio';
+  if (transport !== 'stdio' && transport !== 'http') throw new UsageError(`--transport must be stdio or http (got "${transport}").`);
+  const port = portOf('--port', values.port);
+  const metricsPort = portOf('--metrics-port', values['metrics-port']);
+  const token = values.token ?? process.env.ENCLAVE_MCP_TOKEN;
+  // An empty token is a mistake (an unset variable in a script), never a request for a generated one.
+  if (token === '')
+    throw new UsageError('--token (or ENCLAVE_MCP_TOKEN) is empty. Give a long random token, or leave both unset on 127.0.0.1 to get a generated one.');
+  await serve({
+    manifest: values.manifest ?? DEFAULT_MANIFEST,
+    transport,
+    ...(level ? { securityLevel: level } : {}),
+    ...(values.host ? { host: values.host } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(token ? { token } : {}),
+    stateless: values.stateless ?? false,
+    ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
+    ...(values['allow-origin'] ? { allowedOrigins: values['allow-origin'].map(originOf) } : {}),
+    ...(values['public-url'] !== undefined ? { publicUrl: values['public-url'] } : {}),
+    ...(values['session-prefix'] !== undefined ? { sessionPrefix: values['session-prefix'] } : {}),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    onReady: ({ url, token: used, accepts }) => {
+      // HTTP only: on stdio, stdout is the protocol.
+      if (url) process.stdout.write(`${readyText(url, used, token === undefined, accepts)}\n`);
+    },
+  });
+  return 0;
+}
+
+/** A port option's number (0 picks a free port); undefined when it is not given. */
+function portOf(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`${option} must be a port number (got "${value}").`);
+  return port;
+}
+
+/** Prints a run's result; the exit code says whether the script succeeded. */
+async function printResult(result: ExecutionResult): Promise<number> {
+  await print(result);
+  return result.success ? 0 : 1;
+}
+
+/**
+ * The manifest opened for one command, closed on every way out (`await using`); Ctrl-C or SIGTERM meanwhile closes it
+ * and exits as a shell expects (130, 143). One while it is still opening exits at once: the servers started so far end
+ * through their exit hooks. The handlers stay until it is closed, so no signal cuts the closing short.
+ */
+async function openForCommand(file: string, level: SecurityLevel | undefined): Promise<OpenManifest> {
+  let open: OpenManifest | undefined;
+  const signals = onShutdownSignal((signal) => {
+    const exit = () => process.exit(signalExitCode(signal));
+    if (open) void open.close().finally(exit);
+    else exit();
+  });
+  try {
+    open = await openManifest(file, level ? { securityLevel: level } : {});
+  } catch (error) {
+    signals[Symbol.dispose]();
+    throw error;
+  }
+  for (const { server, reason } of open.bridge.unavailable) process.stderr.write(`enclave-mcp: server "${server}" is unavailable: ${reason}\n`);
+  const { close } = open;
+  return {
+    ...open,
+    async [Symbol.asyncDispose]() {
+      try {
+        await close();
+      } finally {
+        signals[Symbol.dispose]();
+      }
+    },
+  };
 }
 
 /** A recording file: the recording itself, or a whole result that carries one (what `run --record` prints). */
@@ -275,22 +332,6 @@ function toolsListing(withheld: readonly WithheldTool[], tools: readonly Downstr
     (w) => `// withheld: ${w.qualifiedName} (${w.reason === 'changed' ? 'definition changed since pinned' : 'new, not pinned'}; review, then run tools --pin)`,
   );
   return [renderDeclarations(tools), ...warnings, ...held].filter(Boolean).join('\n\n');
-}
-
-/** Opens the manifest's servers for one command and closes them on every path, Ctrl-C included. */
-async function withManifest(file: string, level: SecurityLevel | undefined, use: (open: OpenManifest) => Promise<number>): Promise<number> {
-  const open = await openManifest(file, level ? { securityLevel: level } : {});
-  const stop = (signal: NodeJS.Signals): void => {
-    void open.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    for (const { server, reason } of open.bridge.unavailable) process.stderr.write(`enclave-mcp: server "${server}" is unavailable: ${reason}\n`);
-    return await use(open);
-  } finally {
-    await open.close();
-  }
 }
 
 main(process.argv.slice(2)).then(

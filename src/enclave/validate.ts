@@ -147,34 +147,35 @@ function checkArrow(ctx: Context, node: acorn.ArrowFunctionExpression, ancestors
   ctx.report(node, rule.rule, `At ${ctx.level} an arrow function may be ${where}. ${rule.instead}.`);
 }
 
-function checkCall(ctx: Context, node: acorn.CallExpression): void {
+/** `callTool` needs a tool name, a literal one below the level that allows computed names. */
+function checkToolName(ctx: Context, node: acorn.CallExpression): void {
   const callee = node.callee;
-  if (callee.type === 'Identifier' && callee.name === 'callTool' && ctx.scopes.isGlobalRef(callee)) {
-    const first = node.arguments[0];
-    const rule = LEVEL_RULES.dynamicToolName;
-    if (!first) ctx.report(node, 'tool-name-missing', "callTool needs a tool name: await callTool('server:tool', { ...args }).");
-    else if (staticString(first) === null && !levelAllows(ctx.level, 'dynamicToolName')) {
-      ctx.report(
-        first,
-        rule.rule,
-        `At ${ctx.level} the tool name must be a string literal (computed names are allowed from ${rule.from} up). ${rule.instead}.`,
-      );
-    }
-  }
-  if (callee.type === 'MemberExpression' && !levelAllows(ctx.level, 'regex')) {
-    const name = memberName(callee);
-    if (name !== null && REGEX_METHODS.has(name)) {
-      const rule = LEVEL_RULES.regex;
-      ctx.report(
-        callee.property,
-        rule.rule,
-        `\`.${name}()\` compiles a regular expression, which is not available at ${ctx.level} (allowed from ${rule.from} up). ${rule.instead}.`,
-      );
-    }
+  if (callee.type !== 'Identifier' || callee.name !== 'callTool' || !ctx.scopes.isGlobalRef(callee)) return;
+  const first = node.arguments[0];
+  const rule = LEVEL_RULES.dynamicToolName;
+  if (!first) ctx.report(node, 'tool-name-missing', "callTool needs a tool name: await callTool('server:tool', { ...args }).");
+  else if (staticString(first) === null && !levelAllows(ctx.level, 'dynamicToolName')) {
+    ctx.report(first, rule.rule, `At ${ctx.level} the tool name must be a string literal (computed names are allowed from ${rule.from} up). ${rule.instead}.`);
   }
 }
 
-function checkRegex(ctx: Context, node: acorn.Literal, regex: { pattern: string; flags: string }): void {
+/** `.match()`, `.replace()` and the like compile a regular expression from a string: where the level allows none. */
+function checkRegexMethod(ctx: Context, node: acorn.CallExpression): void {
+  const callee = node.callee;
+  if (callee.type !== 'MemberExpression' || levelAllows(ctx.level, 'regex')) return;
+  const name = memberName(callee);
+  if (name === null || !REGEX_METHODS.has(name)) return;
+  const rule = LEVEL_RULES.regex;
+  ctx.report(
+    callee.property,
+    rule.rule,
+    `\`.${name}()\` compiles a regular expression, which is not available at ${ctx.level} (allowed from ${rule.from} up). ${rule.instead}.`,
+  );
+}
+
+function checkRegex(ctx: Context, node: acorn.Literal): void {
+  const regex = node.regex;
+  if (!regex) return;
   const rule = LEVEL_RULES.regex;
   if (!levelAllows(ctx.level, 'regex')) {
     ctx.report(node, rule.rule, `Regular expressions are not available at ${ctx.level} (allowed from ${rule.from} up). ${rule.instead}.`);
@@ -184,55 +185,97 @@ function checkRegex(ctx: Context, node: acorn.Literal, regex: { pattern: string;
   if (risk) ctx.report(node, 'unsafe-regex', `This regular expression risks catastrophic backtracking: ${risk}. Simplify it, or split the text first.`);
 }
 
-/** Node-specific checks; the node type itself was already allowed by NODE_RULES. */
-function checkNode(ctx: Context, node: acorn.AnyNode, ancestors: readonly acorn.Node[]): void {
-  switch (node.type) {
-    case 'Identifier':
-      return checkIdentifier(ctx, node);
-    case 'VariableDeclaration':
-      if (node.kind === 'var') ctx.report(node, 'no-var', '`var` is not allowed. Use const or let.');
-      return;
-    case 'MemberExpression':
-      return checkMember(ctx, node);
-    case 'ObjectPattern':
-      // acorn-walk does not visit pattern properties as nodes: `const { constructor: c } = fn` is checked here.
+type NodeOf<T extends acorn.AnyNode['type']> = Extract<acorn.AnyNode, { type: T }>;
+/** A rule as data: a node it `breaks` is reported, at the node, with this rule id and message. */
+interface Rule<N> {
+  rule: string;
+  breaks: (node: N) => boolean;
+  message: string;
+}
+/** A rule as data, or a check that reports what it finds itself (several rules, or a message built from the node). */
+type Check<N> = Rule<N> | ((ctx: Context, node: N, ancestors: readonly acorn.Node[]) => void);
+
+const NO_LABEL: Rule<acorn.BreakStatement | acorn.ContinueStatement> = {
+  rule: 'no-label',
+  breaks: (node) => Boolean(node.label),
+  message: 'Labels are not allowed. Use a flag variable or split the loop.',
+};
+
+/**
+ * The checks of each node type NODE_RULES allows (policy.ts), run in this order on every such node; a type without an
+ * entry needs none. A new rule is a new entry here, not a new branch in the engine (DESIGN §8).
+ */
+const NODE_CHECKS: { readonly [T in acorn.AnyNode['type']]?: readonly Check<NodeOf<T>>[] } = {
+  // Homoglyph names (ascii-identifiers), the sandbox's own names (reserved-name), blocked and unknown globals, the
+  // way to host objects (blocked-name, blocked-global, unknown-global).
+  Identifier: [checkIdentifier],
+  // AgentScript declares with const and let only (DESIGN §3): `var` hoists out of its block.
+  VariableDeclaration: [{ rule: 'no-var', breaks: (node) => node.kind === 'var', message: '`var` is not allowed. Use const or let.' }],
+  // Prototype and constructor walks (blocked-property); members of a global that are not listed, or not named
+  // (blocked-global-member, computed-global-member).
+  MemberExpression: [checkMember],
+  // acorn-walk does not visit pattern properties as nodes: `const { constructor: c } = fn` is checked here.
+  ObjectPattern: [
+    (ctx, node) => {
       for (const prop of node.properties) if (prop.type === 'Property') checkPropertyName(ctx, prop.key, staticString(prop.key, prop.computed));
-      return;
-    case 'Property':
-      if (node.kind !== 'init') ctx.report(node, 'no-accessor', 'Getters and setters are not allowed. Store plain values in the object.');
-      else if (node.method) ctx.report(node, 'no-method', 'Object methods are not allowed. Store data in objects; pass arrow functions as call arguments.');
-      checkPropertyName(ctx, node.key, staticString(node.key, node.computed));
-      return;
-    case 'Literal':
-      if (node.bigint !== undefined)
-        ctx.report(node, 'no-bigint', 'BigInt literals are not allowed (results must be JSON). Use Number, or a string of digits.');
-      if (node.regex) checkRegex(ctx, node, node.regex);
-      return;
-    case 'ArrowFunctionExpression':
-      return checkArrow(ctx, node, ancestors);
-    case 'CallExpression':
-      return checkCall(ctx, node);
-    case 'NewExpression':
-      if (node.callee.type !== 'Identifier' || !NEW_ALLOWED.has(node.callee.name)) {
-        ctx.report(node, 'no-new', '`new` is allowed only for Error, Date, Map, Set and Array. Use a plain object or a function call instead.');
-      }
-      return;
-    case 'AssignmentExpression':
-      return checkAssignmentTarget(ctx, node.left, node.operator);
-    case 'UpdateExpression':
-      return checkAssignmentTarget(ctx, node.argument, node.operator);
-    case 'UnaryExpression':
+    },
+  ],
+  // Code that runs on a read or is a function in disguise (no-accessor, no-method); `{ __proto__: x }` (blocked-property).
+  Property: [
+    { rule: 'no-accessor', breaks: (node) => node.kind !== 'init', message: 'Getters and setters are not allowed. Store plain values in the object.' },
+    {
+      rule: 'no-method',
+      breaks: (node) => node.kind === 'init' && node.method,
+      message: 'Object methods are not allowed. Store data in objects; pass arrow functions as call arguments.',
+    },
+    (ctx, node) => checkPropertyName(ctx, node.key, staticString(node.key, node.computed)),
+  ],
+  // Results must be JSON (no-bigint); regular expressions by level, and none that backtracks catastrophically (ReDoS).
+  Literal: [
+    {
+      rule: 'no-bigint',
+      breaks: (node) => node.bigint !== undefined,
+      message: 'BigInt literals are not allowed (results must be JSON). Use Number, or a string of digits.',
+    },
+    checkRegex,
+  ],
+  // An arrow is a call argument; bound to a const only from the level that allows it (LEVEL_RULES.constArrow).
+  ArrowFunctionExpression: [checkArrow],
+  CallExpression: [checkToolName, checkRegexMethod],
+  // `new` only for the constructors DESIGN §3 lists: no other (`new Function(…)` builds code from text).
+  NewExpression: [
+    {
+      rule: 'no-new',
+      breaks: (node) => node.callee.type !== 'Identifier' || !NEW_ALLOWED.has(node.callee.name),
+      message: '`new` is allowed only for Error, Date, Map, Set and Array. Use a plain object or a function call instead.',
+    },
+  ],
+  // A script changes its own bindings, never a global or a global's members (`JSON.parse = …`): assign-global.
+  AssignmentExpression: [(ctx, node) => checkAssignmentTarget(ctx, node.left, node.operator)],
+  UpdateExpression: [(ctx, node) => checkAssignmentTarget(ctx, node.argument, node.operator)],
+  UnaryExpression: [
+    (ctx, node) => {
       if (node.operator === 'delete') checkAssignmentTarget(ctx, node.argument, 'delete');
-      return;
-    case 'ForOfStatement':
+    },
+  ],
+  ForOfStatement: [
+    (ctx, node) => {
       if (node.left.type !== 'VariableDeclaration') checkAssignmentTarget(ctx, node.left, 'for…of');
-      return;
-    case 'BreakStatement':
-    case 'ContinueStatement':
-      if (node.label) ctx.report(node, 'no-label', 'Labels are not allowed. Use a flag variable or split the loop.');
-      return;
-    default:
-      return;
+    },
+  ],
+  // No labels (DESIGN §3).
+  BreakStatement: [NO_LABEL],
+  ContinueStatement: [NO_LABEL],
+};
+
+/** The engine: the node's checks from NODE_CHECKS, in order. The node type itself was already allowed by NODE_RULES. */
+function checkNode(ctx: Context, node: acorn.AnyNode, ancestors: readonly acorn.Node[]): void {
+  // Indexed by the node's own type, each entry takes that type's node: the one cast TypeScript cannot follow.
+  const checks = NODE_CHECKS[node.type] as readonly Check<acorn.AnyNode>[] | undefined;
+  if (!checks) return;
+  for (const check of checks) {
+    if (typeof check === 'function') check(ctx, node, ancestors);
+    else if (check.breaks(node)) ctx.report(node, check.rule, check.message);
   }
 }
 

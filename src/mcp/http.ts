@@ -53,7 +53,8 @@ export interface HttpOptions {
   cancelRelay?: CancelRelay;
 }
 
-export interface HttpServer {
+/** Owns the listening socket and every session; disposing it is close(0): no grace for running requests. */
+export interface HttpServer extends AsyncDisposable {
   url: string;
   /** The server token; '' when there is none (the manifest's `auth` decides who may call). */
   token: string;
@@ -220,6 +221,7 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
     ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}),
     closed,
     close,
+    [Symbol.asyncDispose]: () => close(0),
   };
 }
 

@@ -14,11 +14,12 @@ export interface OpenOptions {
   bridge?: Omit<BridgeOptions, 'secrets'>;
 }
 
-export interface OpenManifest {
+/** Owns the enclave and the bridge it opened: `await using open = await openManifest(…)` closes both on every way out. */
+export interface OpenManifest extends AsyncDisposable {
   manifest: Manifest;
   bridge: ToolBridge;
   enclave: Enclave;
-  /** Disposes the enclave and closes every downstream server (their child processes end with it). */
+  /** Disposes the enclave and closes every downstream server (their child processes end with it); what disposing does. */
   close(): Promise<void>;
 }
 
@@ -49,12 +50,8 @@ export async function openLoaded(manifest: Manifest, options: OpenOptions = {}):
   }
   const live = bridge;
   let closing: Promise<void> | undefined;
-  return {
-    manifest,
-    bridge: live,
-    enclave,
-    close: () => (closing ??= Promise.all([enclave.dispose(), live.close()]).then(() => undefined)),
-  };
+  const close = (): Promise<void> => (closing ??= Promise.all([enclave.dispose(), live.close()]).then(() => undefined));
+  return { manifest, bridge: live, enclave, close, [Symbol.asyncDispose]: close };
 }
 
 /**

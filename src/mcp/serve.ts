@@ -1,18 +1,18 @@
 // `serve`: the manifest opened once, shared by every session, over stdio or HTTP; closed on the way out
 // (SIGINT/SIGTERM or, on stdio, the client going away) so no downstream child process outlives us.
 import type { SecurityLevel } from '../enclave/index.js';
-import { ConfigError, configureLog, log } from '../shared/index.js';
+import { closing, ConfigError, configureLog, log, onShutdownSignal, onUnhandledRejection } from '../shared/index.js';
 import { loadManifest, type Manifest } from '../tool-bridge/manifest.js';
 import { openLoaded } from './open.js';
 import { AccessLog } from './access-log.js';
 import { isLoopback } from './http-guards.js';
 import { Metrics } from './metrics.js';
-import { serveMetricsPort } from './metrics-http.js';
+import { type MetricsListener, serveMetricsPort } from './metrics-http.js';
 import { allObservers } from './observers.js';
 import { openQuotaStore, type QuotaStore } from './quota.js';
 import { Gateway, type GatewayOptions } from './server.js';
 import { serveStdio } from './stdio.js';
-import { type CancelRelay, openCancelRelay } from './cancel-relay.js';
+import { openCancelRelay } from './cancel-relay.js';
 
 export interface ServeOptions extends GatewayOptions {
   manifest: string;
@@ -56,75 +56,63 @@ export async function serve(options: ServeOptions): Promise<void> {
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
     ...(manifest.auth ? { auth: manifest.auth } : {}),
   });
-  const open = await openLoaded(manifest, options.securityLevel ? { securityLevel: options.securityLevel } : {});
+  // Everything below is owned by this scope and disposed in reverse order on every way out (a shutdown signal, the
+  // stdio client going away, a failure to start): the HTTP server stops before the executions it serves are cancelled,
+  // the quota store closes after them (it frees their concurrent slots at once), the downstream servers last.
+  // SIGINT/SIGTERM end the wait at the bottom (one during start-up, as soon as the server is up); the handlers stay until
+  // everything is closed, and a second signal exits at once (lifetime.ts).
+  let signalled = (): void => undefined;
+  const stopping = new Promise<void>((resolve) => (signalled = resolve));
+  using _signals = onShutdownSignal(() => signalled());
+  // A long-running server outlives a stray rejection in a library (the SDK fires some notifications without
+  // awaiting them): logged, not fatal. Scripts' own failures never get here; they are results.
+  using _rejections = onUnhandledRejection((reason) => log.error('an unhandled promise rejection (the server keeps serving)', reason));
+  await using open = await openLoaded(manifest, options.securityLevel ? { securityLevel: options.securityLevel } : {});
   for (const { server, reason } of open.bridge.unavailable) log.warn(`server "${server}" is unavailable: ${reason}`);
-  let quotas: QuotaStore | undefined;
-  try {
-    quotas = await quotaStoreFor(manifest);
-  } catch (error) {
-    await open.close();
-    throw error;
-  }
+  const quotas = await quotaStoreFor(manifest);
+  await using _quotas = closing(() => quotas?.close());
   const metrics = new Metrics();
   const gateway = new Gateway(open, {
     ...options,
     ...(quotas ? { quotas } : {}),
     observer: allObservers([metrics, new AccessLog(), options.observer]),
   });
+  await using _gateway = closing(() => gateway.close()); // cancels the executions still running
   metrics.watch(gateway);
-  let stopping: Promise<void> | undefined;
-  let stopHttp: ((graceMs: number) => Promise<void>) | undefined;
-  let stopMetrics: (() => Promise<void>) | undefined;
-  let relay: CancelRelay | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      await stopHttp?.(SHUTDOWN_GRACE_MS);
-      await relay?.close(); // unsubscribes: after the HTTP server, which applied what it heard
-      await stopMetrics?.();
-      gateway.close();
-      await quotas?.close(); // after the executions ended: it frees their concurrent slots at once
-      await open.close();
-    })());
-  const onSignal = (): void => void stop().finally(() => process.exit(0));
-  // A long-running server outlives a stray rejection in a library (the SDK fires some notifications without
-  // awaiting them): logged, not fatal. Scripts' own failures never get here; they are results.
-  process.on('unhandledRejection', (reason) => log.error('an unhandled promise rejection (the server keeps serving)', reason));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    if (options.metricsPort !== undefined) {
-      const host = options.host ?? '127.0.0.1';
-      const allowedHosts = options.allowedHosts ?? [];
-      const listener = await serveMetricsPort(metrics, { host, port: options.metricsPort, allowedHosts });
-      stopMetrics = listener.close;
-      if (isLoopback(host)) log.info(`metrics (no token) at ${listener.url}`);
-      else log.warn(`metrics are served without a token at ${listener.url}: keep that port off the public network`);
-    }
-    if (options.transport === 'stdio') {
-      options.onReady?.({});
-      await serveStdio(gateway);
-      return;
-    }
-    // --stateless replicas that share the manifest's Redis pass each other the cancels they cannot apply.
-    relay = options.stateless ? await openCancelRelay(manifest.quotaStore) : undefined;
-    const server = await http!.serveHttp(gateway, {
-      host: options.host ?? '127.0.0.1',
-      port: options.port ?? 3333,
-      ...(options.token ? { token: options.token } : {}),
-      stateless: options.stateless ?? false,
-      ...(options.allowedHosts?.length ? { allowedHosts: options.allowedHosts } : {}),
-      ...(options.allowedOrigins?.length ? { allowedOrigins: options.allowedOrigins } : {}),
-      ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
-      ...(options.sessionPrefix !== undefined ? { sessionPrefix: options.sessionPrefix } : {}),
-      ...(options.metricsPort === undefined ? { metrics } : {}),
-      ...(relay ? { cancelRelay: relay } : {}),
-    });
-    stopHttp = server.close;
-    options.onReady?.({ url: server.url, ...(server.token ? { token: server.token } : {}), accepts: server.accepts });
-    await server.closed;
-  } finally {
-    await stop();
+  const metricsPort = options.metricsPort === undefined ? undefined : await serveMetricsOn(options.metricsPort, metrics, options);
+  await using _metricsPort = closing(() => metricsPort?.close());
+  if (options.transport === 'stdio') {
+    options.onReady?.({});
+    await Promise.race([serveStdio(gateway), stopping]);
+    return;
   }
+  // --stateless replicas that share the manifest's Redis pass each other the cancels they cannot apply.
+  const relay = options.stateless ? await openCancelRelay(manifest.quotaStore) : undefined;
+  await using _relay = closing(() => relay?.close()); // unsubscribes: after the HTTP server, which applied what it heard
+  await using server = await http!.serveHttp(gateway, {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 3333,
+    ...(options.token ? { token: options.token } : {}),
+    stateless: options.stateless ?? false,
+    ...(options.allowedHosts?.length ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.allowedOrigins?.length ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(options.sessionPrefix !== undefined ? { sessionPrefix: options.sessionPrefix } : {}),
+    ...(options.metricsPort === undefined ? { metrics } : {}),
+    ...(relay ? { cancelRelay: relay } : {}),
+  });
+  options.onReady?.({ url: server.url, ...(server.token ? { token: server.token } : {}), accepts: server.accepts });
+  await stopping;
+  await server.close(SHUTDOWN_GRACE_MS); // running requests get the grace; disposing it then finds it closed
+}
+
+/** /metrics on a port of its own (--metrics-port), without a token: said in the log, loudly when it is not loopback. */
+async function serveMetricsOn(port: number, metrics: Metrics, options: ServeOptions): Promise<MetricsListener> {
+  const host = options.host ?? '127.0.0.1';
+  const listener = await serveMetricsPort(metrics, { host, port, allowedHosts: options.allowedHosts ?? [] });
+  if (isLoopback(host)) log.info(`metrics (no token) at ${listener.url}`);
+  else log.warn(`metrics are served without a token at ${listener.url}: keep that port off the public network`);
+  return listener;
 }
 
 /**

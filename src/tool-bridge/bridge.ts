@@ -27,7 +27,8 @@ export interface BridgeOptions {
   backoffMs?: number;
 }
 
-export class ToolBridge {
+/** Owns its downstream servers: close() (or disposing it) closes every one, and their child processes end with them. */
+export class ToolBridge implements AsyncDisposable {
   private readonly servers = new Map<string, DownstreamServer>();
   private readonly allowlist: Allowlist;
   private readonly redactor: Redactor;
@@ -72,8 +73,13 @@ export class ToolBridge {
   /** Connects to every server at once. A server that cannot connect is retried in the background. */
   static async start(manifest: Manifest, options: BridgeOptions = {}): Promise<ToolBridge> {
     const bridge = new ToolBridge(manifest, options);
-    await Promise.all([...bridge.servers.values()].map((server) => server.start()));
-    bridge.rebuildCatalog();
+    try {
+      await Promise.all([...bridge.servers.values()].map((server) => server.start()));
+      bridge.rebuildCatalog();
+    } catch (error) {
+      await bridge.close(); // nobody else holds it yet: its processes must not outlive the failure
+      throw error;
+    }
     return bridge;
   }
 
@@ -150,6 +156,10 @@ export class ToolBridge {
     this.listeners.clear();
     this.warningListeners.clear();
     await Promise.all([...this.servers.values()].map((server) => server.close()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   private async call(name: string, args: JsonObject, context: ToolCallContext, caller: Caller): Promise<unknown> {

@@ -32,10 +32,16 @@ const ERROR_LINE = /\b(error|cannot|can't|failed|fatal|exception|denied|refused|
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
-export class DownstreamServer {
+/**
+ * Owns its connections, and through their transports the child processes of a stdio server: close() (or disposing it)
+ * ends the live one and any attempt still in flight.
+ */
+export class DownstreamServer implements AsyncDisposable {
   readonly name: string;
   private readonly options: DownstreamOptions;
   private client: Client | undefined;
+  /** The client of a connection attempt in flight (its process is spawned, its handshake not done). */
+  private attempt: Client | undefined;
   private current: Transport | undefined;
   private toolList: readonly Tool[] = [];
   private status: ServerState = 'idle';
@@ -108,15 +114,22 @@ export class DownstreamServer {
     this.status = 'closed';
     this.problem = 'closed';
     clearTimeout(this.retryTimer);
-    const client = this.client;
+    const clients = [this.client, this.attempt];
     this.client = undefined;
+    this.attempt = undefined;
     this.current = undefined;
-    await client?.close().catch(() => undefined);
+    // An attempt in flight is closed too, not left to finish its handshake (up to connectTimeoutMs) first.
+    await Promise.all(clients.map((client) => client?.close().catch(() => undefined)));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   private async connect(): Promise<boolean> {
     this.status = 'connecting';
     const client = newClient();
+    this.attempt = client;
     const transport = this.options.transport();
     const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -155,6 +168,7 @@ export class DownstreamServer {
       return false;
     } finally {
       clearTimeout(timer);
+      if (this.attempt === client) this.attempt = undefined;
     }
   }
 

@@ -177,6 +177,20 @@ describe('enclave-mcp CLI with --manifest', { timeout: 60_000 }, () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it('SIGINT while a server is still connecting: exits 130 at once, and the server ends through its exit hook', async () => {
+    // A server that never answers and outlives its stdin closing: only the CLI's exit hook can end it.
+    const mute = { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'], env: { TEST_MARK: dir }, connectTimeoutMs: 60_000 };
+    let pid = 0;
+    const done = cli(['tools', '--manifest', manifestFile('connecting.json', { servers: { mute }, allow: ['mute:*'] })], { onStart: (p) => (pid = p) });
+    await expect.poll(() => processesMarked(dir).length, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(2); // the CLI and the server
+    const t0 = Date.now();
+    process.kill(pid, 'SIGINT');
+    const out = await done;
+    expect(out.code).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await survivorsAfter(dir)).toEqual([]);
+  });
+
   it('Ctrl-C (SIGINT to the process group) of `npx tsx src/cli.ts run` mid-run leaves nothing behind', async () => {
     const { pid, done } = await midRun('ctrl-c', 'npx');
     process.kill(-pid, 'SIGINT');

@@ -1,24 +1,18 @@
-// DownstreamServer against real servers over all three transports: connect, list, call, close.
+// DownstreamServer against real servers over all three transports: connect, list, call, close (each test's server
+// and HTTP process are disposed as the test ends, `await using`).
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closing } from '../../src/shared/index.js';
 import { DownstreamServer } from '../../src/tool-bridge/downstream.js';
 import { createTransport } from '../../src/tool-bridge/transports.js';
 import { EVERYTHING_SERVER, MEMORY_SERVER, startEverythingHttp, tempDir } from './helpers.js';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const step of cleanup.reverse()) await step();
-});
-
-function server(name: string, target: Parameters<typeof createTransport>[0]): DownstreamServer {
-  const s = new DownstreamServer({ name, transport: () => createTransport(target) });
-  cleanup.push(() => s.close());
-  return s;
-}
+const server = (name: string, target: Parameters<typeof createTransport>[0]): DownstreamServer =>
+  new DownstreamServer({ name, transport: () => createTransport(target) });
 
 describe('DownstreamServer', () => {
   it('server-memory over stdio: lists its tools and calls one', async () => {
-    const s = server('memory', { command: process.execPath, args: [MEMORY_SERVER], env: { MEMORY_FILE_PATH: join(tempDir('mem'), 'g.jsonl') } });
+    await using s = server('memory', { command: process.execPath, args: [MEMORY_SERVER], env: { MEMORY_FILE_PATH: join(tempDir('mem'), 'g.jsonl') } });
     expect(await s.start()).toBe(true);
     expect(s.tools.map((t) => t.name)).toContain('create_entities');
     const result = await s.callTool('read_graph', {});
@@ -26,7 +20,7 @@ describe('DownstreamServer', () => {
   });
 
   it('server-everything over stdio', async () => {
-    const s = server('everything', { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'] });
+    await using s = server('everything', { command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'] });
     expect(await s.start()).toBe(true);
     const result = await s.callTool('get-sum', { a: 2, b: 3 });
     expect(JSON.stringify(result.content)).toContain('5');
@@ -35,8 +29,8 @@ describe('DownstreamServer', () => {
   for (const kind of ['streamableHttp', 'sse'] as const) {
     it(`server-everything over ${kind} on 127.0.0.1`, async () => {
       const http = await startEverythingHttp(kind);
-      cleanup.push(http.stop);
-      const s = server('everything', { url: http.url, transport: kind === 'sse' ? 'sse' : 'streamable-http' });
+      await using _http = closing(http.stop);
+      await using s = server('everything', { url: http.url, transport: kind === 'sse' ? 'sse' : 'streamable-http' });
       expect(await s.start()).toBe(true);
       const result = await s.callTool('echo', { message: 'hi' });
       expect(JSON.stringify(result.content)).toContain('hi');
@@ -44,7 +38,7 @@ describe('DownstreamServer', () => {
   }
 
   it('a command that does not exist is down with a reason, and calls fail at once', async () => {
-    const s = server('ghost', { command: '/nonexistent/enclave-mcp-ghost' });
+    await using s = server('ghost', { command: '/nonexistent/enclave-mcp-ghost' });
     expect(await s.start()).toBe(false);
     expect(s.state).toBe('down');
     expect(s.reason).toMatch(/could not connect/);
@@ -52,12 +46,11 @@ describe('DownstreamServer', () => {
   });
 
   it('a server that never answers times out at connect', async () => {
-    const s = new DownstreamServer({
+    await using s = new DownstreamServer({
       name: 'mute',
       connectTimeoutMs: 500,
       transport: () => createTransport({ command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] }),
     });
-    cleanup.push(() => s.close());
     const t0 = Date.now();
     expect(await s.start()).toBe(false);
     expect(Date.now() - t0).toBeLessThan(3000);
