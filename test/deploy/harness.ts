@@ -58,13 +58,17 @@ export function signalGroup(group: Group, signal: NodeJS.Signals): void {
 
 /** SIGTERM, then SIGKILL for whatever is left after `graceMs`. */
 export async function stopGroup(group: Group, graceMs = 5_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const exited = new Promise<void>((resolve) => {
+    if (group.exited()) return resolve();
+    group.child.once('exit', () => resolve());
+    setTimeout(resolve, graceMs).unref(); // the grace period: what is left then is killed
+  });
   signalGroup(group, signal);
-  const end = Date.now() + graceMs;
-  while (!group.exited() && Date.now() < end) await sleep(50);
+  await exited;
   signalGroup(group, 'SIGKILL'); // the group: a downstream server may outlive its parent
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once `url` answers at all (any status); throws with the process's output if it exits or never does. */
 export async function waitUntilAnswering(group: Group, url: string, ms = 60_000): Promise<void> {
@@ -74,7 +78,7 @@ export async function waitUntilAnswering(group: Group, url: string, ms = 60_000)
       await (await fetch(url, { signal: AbortSignal.timeout(2_000) })).arrayBuffer();
       return;
     } catch {
-      await sleep(150);
+      await sleep(150); // not up yet: look again
     }
   }
   throw new Error(`${group.label} did not come up at ${url}: ${group.output().slice(-2_000)}`);

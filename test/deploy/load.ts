@@ -125,7 +125,7 @@ async function connectThrough(options: LoadOptions): Promise<Connected | undefin
       await connected.handle.connect(transport);
       return connected;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Try again at once: nginx marks the replica that failed and sends the next connection to another.
     }
   }
   return undefined;

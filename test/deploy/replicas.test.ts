@@ -16,6 +16,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killMarked, survivorsAfter } from '../processes.js';
 import { freePort, tempDir } from '../tool-bridge/helpers.js';
+import { waitFor } from '../wait-for.js';
 import { findNginx, LOG_FIELDS, type Nginx, signalGroup, startNginx, startReplica, REPO, stopGroup, writeEverythingManifest } from './harness.js';
 import { lastHop, runLoad } from './load.js';
 
@@ -77,6 +78,21 @@ function accessLog(nginx: Nginx): Array<Record<(typeof LOG_FIELDS)[number], stri
 }
 
 /** One tools/call POSTed as is (stateless replicas answer it without a session), its answer read whole. */
+/** Sockets whose local port is `port` holding bytes their process has not read (a frozen replica reads nothing). */
+function unreadAt(port: number): number {
+  let count = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const lines = existsSync(table) ? readFileSync(table, 'utf8').split('\n').slice(1) : [];
+    for (const line of lines) {
+      // sl local_address rem_address st tx_queue:rx_queue …, numbers in hex
+      const [, local, , , queues] = line.trim().split(/\s+/);
+      if (!local || !queues) continue;
+      if (Number.parseInt(local.split(':').at(-1)!, 16) === port && Number.parseInt(queues.split(':')[1]!, 16) > 0) count++;
+    }
+  }
+  return count;
+}
+
 async function postExecution(url: string, code: string): Promise<{ status: number; upstream: string; text: string }> {
   try {
     const res = await fetch(`${url}/mcp`, {
@@ -161,10 +177,13 @@ describe.skipIf(!NGINX)('deploy/nginx-stateless.conf: three --stateless replicas
     const frozen = replicas[2]!;
     process.kill(frozen.child.pid!, 'SIGSTOP');
     const code = "const r = await callTool('everything:get-sum', { a: 20, b: 22 }); return JSON.stringify(r);";
-    const posts = Array.from({ length: 8 }, () => postExecution(nginx.url, code));
-    // A pause, not a measurement: nginx passes each request on within milliseconds (least_conn spreads them over
-    // replicas 1 and 3; 2 died in the load test), and those on replica 1 are answered meanwhile.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    let answered = 0;
+    const posts = Array.from({ length: 8 }, () => postExecution(nginx.url, code).finally(() => answered++));
+    // Killed once nginx has passed every request on (least_conn spreads them over replicas 1 and 3; 2 died in the
+    // load test): each is answered (replica 1) or waits, unread, in a socket of the frozen replica (one request per
+    // upstream connection).
+    const frozenPort = Number(addr[2]!.split(':').at(-1));
+    await waitFor(() => answered + unreadAt(frozenPort) >= posts.length, { what: 'every POST answered or taken by the frozen replica' });
     signalGroup(frozen, 'SIGKILL');
     const answers = await Promise.all(posts);
 

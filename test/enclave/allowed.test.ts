@@ -206,24 +206,28 @@ const toolHandler: ToolHandler = async (name, args) => {
   return tool(args);
 };
 
-/** The fixture handler with a per-tool delay, recording the largest number of calls in flight at once. */
-function delayedHandler(delayOf: (name: string, args: Args) => number): { handler: ToolHandler; maxInFlight: () => number; completed: unknown[] } {
-  let inFlight = 0;
-  let max = 0;
+/**
+ * The fixture handler, holding every call until the script calls 'test:burst', which it does right after starting
+ * its calls: the calls that arrived by then are the ones the script had in flight at once (counted, not timed; the
+ * worker posts them in order on one port). It then answers those newest first, so they finish out of order, and any
+ * later call at once.
+ */
+function burstHandler(): { handler: ToolHandler; burst: () => number; completed: unknown[] } {
+  const held: Array<() => void> = [];
+  let burst = -1;
   const completed: unknown[] = [];
   const handler: ToolHandler = async (name, args, ctx) => {
-    inFlight++;
-    max = Math.max(max, inFlight);
-    try {
-      await new Promise((resolve) => setTimeout(resolve, delayOf(name, args)));
-      const value = await toolHandler(name, args, ctx);
-      completed.push(args.id);
-      return value;
-    } finally {
-      inFlight--;
+    if (name === 'test:burst') {
+      burst = held.length;
+      while (held.length > 0) held.pop()!();
+      return burst;
     }
+    if (burst < 0) await new Promise<void>((resolve) => held.push(resolve));
+    const value = await toolHandler(name, args, ctx);
+    completed.push(args.id);
+    return value;
   };
-  return { handler, maxInFlight: () => max, completed };
+  return { handler, burst: () => burst, completed };
 }
 
 const strict = new Enclave({ toolHandler });
@@ -1119,50 +1123,54 @@ return res.ok;`,
   });
 
   it('parallel honours concurrency and returns results in input order, not completion order', async () => {
-    const delays: Record<number, number> = { 101: 60, 102: 10, 103: 40, 104: 5, 105: 25, 106: 1 };
-    const { handler, maxInFlight, completed } = delayedHandler((_name, args) => delays[args.id as number] ?? 0);
+    const { handler, burst, completed } = burstHandler();
     const r = await strict.run(
       `
 const ids = [101, 102, 103, 104, 105, 106];
-const issues = await parallel(ids, id => callTool('issues:get', { id }), { concurrency: 2 });
+const running = parallel(ids, id => callTool('issues:get', { id }), { concurrency: 2 });
+await callTool('test:burst', {});
+const issues = await running;
 return issues.map(i => \`\${i.id}:\${i.status}\`);`,
       { toolHandler: handler },
     );
     expect(r.error).toBeUndefined();
     expect(r.value).toStrictEqual(['101:open', '102:open', '103:closed', '104:open', '105:in_progress', '106:open']);
-    expect(maxInFlight()).toBe(2);
-    // The delays make calls finish out of order, so the order of the result is parallel's doing.
-    expect(completed).not.toStrictEqual([101, 102, 103, 104, 105, 106]);
-    expect(r.stats.toolCalls).toBe(6);
+    expect(burst()).toBe(2);
+    // The first two finished newest first, so the order of the result is parallel's doing.
+    expect(completed).toStrictEqual([102, 101, 103, 104, 105, 106]);
+    expect(r.stats.toolCalls).toBe(7); // six and the burst marker
   });
 
   it('parallel caps a too-large concurrency at the level maximum', async () => {
-    const { handler, maxInFlight } = delayedHandler(() => 20);
+    const { handler, burst } = burstHandler();
     const r = await strict.run(
       `
 const ids = [101, 102, 103, 104, 105, 106, 107, 108];
-const issues = await parallel(ids, id => callTool('issues:get', { id }), { concurrency: 50 });
+const running = parallel(ids, id => callTool('issues:get', { id }), { concurrency: 50 });
+await callTool('test:burst', {});
+const issues = await running;
 return issues.map(i => i.id);`,
       { toolHandler: handler },
     );
     expect(r.error).toBeUndefined();
     expect(r.value).toStrictEqual([101, 102, 103, 104, 105, 106, 107, 108]);
-    expect(maxInFlight()).toBeGreaterThan(1);
-    expect(maxInFlight()).toBeLessThanOrEqual(LEVEL_LIMITS.STRICT.maxConcurrency);
+    expect(burst()).toBe(LEVEL_LIMITS.STRICT.maxConcurrency);
   });
 
   it('Promise.all fan-out really runs the calls concurrently', async () => {
-    const { handler, maxInFlight } = delayedHandler(() => 20);
+    const { handler, burst } = burstHandler();
     const r = await strict.run(
       `
 const ids = ['c1', 'c2', 'c3', 'c4'];
-const all = await Promise.all(ids.map(id => callTool('crm:get_customer', { id })));
+const running = Promise.all(ids.map(id => callTool('crm:get_customer', { id })));
+await callTool('test:burst', {});
+const all = await running;
 return all.map(c => c.name);`,
       { toolHandler: handler },
     );
     expect(r.error).toBeUndefined();
     expect(r.value).toStrictEqual(['Acme Corp', 'Globex', 'Initech', 'Umbrella Health']);
-    expect(maxInFlight()).toBe(4);
+    expect(burst()).toBe(4);
   });
 
   it('a per-run toolHandler overrides the enclave one', async () => {

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Enclave, ToolCallError } from '../../src/enclave/index.js';
 import type { ExecutionResult, ToolHandler } from '../../src/enclave/index.js';
+import { waitFor } from '../wait-for.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const CLEAN = 'const xs = [1, 2, 3];\nreturn xs.map((x) => x * 2);';
@@ -263,16 +264,23 @@ await e.dispose();
 
 describe('SERVER_BUSY', () => {
   it('with at most one worker and a queue of one, the third script is refused and the others succeed', async () => {
-    const slow: ToolHandler = () => new Promise((r) => setTimeout(() => r({ ok: true }), 600));
-    const busy = new Enclave({ poolSize: 1, maxWorkers: 1, maxQueue: 1, toolHandler: slow });
+    // Each call waits until the test ends it, so the worker and the queue stay full for as long as the test needs.
+    const release: Array<() => void> = [];
+    const held: ToolHandler = () => new Promise((r) => release.push(() => r({ ok: true })));
+    const busy = new Enclave({ poolSize: 1, maxWorkers: 1, maxQueue: 1, toolHandler: held });
     try {
       const script = (n: number): string => `const r = await callTool('slow:op', { n: ${n} });\nreturn ${n};`;
-      const results = await Promise.all([busy.run(script(1)), busy.run(script(2)), busy.run(script(3))]);
-      expect(results[0]).toMatchObject({ success: true, value: 1 });
-      expect(results[1]).toMatchObject({ success: true, value: 2 });
-      expect(results[2]).toMatchObject({ success: false, error: { code: 'SERVER_BUSY' } });
-      expect(results[2]!.error!.message.length).toBeGreaterThan(20);
-      expect(results[2]!.stats.durationMs).toBeLessThan(100);
+      const [first, second, third] = [busy.run(script(1)), busy.run(script(2)), busy.run(script(3))];
+      // Refused at once: it settles while nothing has been released, so it never waited for a slot (no clock needed).
+      const refused = await third;
+      expect(refused).toMatchObject({ success: false, error: { code: 'SERVER_BUSY' } });
+      expect(refused.error!.message.length).toBeGreaterThan(20);
+      await waitFor(() => release.length === 1, { what: 'the first script to call its tool' });
+      release.shift()!();
+      await waitFor(() => release.length === 1, { what: 'the second script to call its tool' });
+      release.shift()!();
+      expect(await first).toMatchObject({ success: true, value: 1 });
+      expect(await second).toMatchObject({ success: true, value: 2 });
       // Once the queue drains, the same Enclave accepts work again.
       expect(await busy.run('return 4;')).toMatchObject({ success: true, value: 4 });
     } finally {

@@ -1,6 +1,7 @@
 // Lifetimes: an Enclave's workers exist only between its first run and dispose(); nothing is left behind.
 import { describe, expect, it } from 'vitest';
 import { Enclave, EnclaveConfigError } from '../../src/enclave/index.js';
+import { signal } from '../wait-for.js';
 
 const activePorts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
 
@@ -24,10 +25,16 @@ describe('Enclave lifecycle', () => {
   });
 
   it('fails scripts still running at dispose with CANCELLED, and they do not hang', async () => {
-    const enclave = new Enclave({ toolHandler: () => new Promise(() => {}) });
+    const called = signal();
+    const enclave = new Enclave({
+      toolHandler: () => {
+        called.resolve();
+        return new Promise(() => {});
+      },
+    });
     await enclave.run('return 0'); // workers ready
     const running = enclave.run("return await callTool('slow:never', {});");
-    await new Promise((r) => setTimeout(r, 100));
+    await called.promise; // the script is running, parked on its tool call
     await enclave.dispose();
     expect(await running).toMatchObject({ success: false, error: { code: 'CANCELLED' } });
   });

@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Enclave, type ToolHandler } from '../../src/enclave/index.js';
 import { WorkerPool } from '../../src/enclave/runtime/pool.js';
+import { waitFor } from '../wait-for.js';
 
 let enclave: Enclave | undefined;
 afterEach(async () => {
@@ -16,13 +17,8 @@ afterEach(async () => {
 type MakesWorkers = { newWorker(entry: string | URL, isEval: boolean): Worker };
 const newWorker = () => vi.spyOn(WorkerPool.prototype as unknown as MakesWorkers, 'newWorker');
 
-const waitFor = async (check: () => boolean, ms = 30_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+/** The pool's look for workers all held by long executions (private), run every CHECK_MS while anything runs. */
+const growChecks = () => vi.spyOn(WorkerPool.prototype as unknown as { grow(): void }, 'grow');
 
 describe('the worker pool', () => {
   it('serves a burst of short scripts with the workers it keeps (no thread per queued script)', async () => {
@@ -42,7 +38,7 @@ describe('the worker pool', () => {
     const hold: ToolHandler = () => new Promise((resolve) => release.push(() => resolve(true)));
     enclave = new Enclave({ poolSize: 2, toolHandler: hold });
     const held = Array.from({ length: 5 }, () => enclave!.run("return await callTool('a:hold', {});"));
-    await waitFor(() => release.length === 5 && enclave!.stats.starting === 0 && enclave!.stats.workers >= 6);
+    await waitFor(() => release.length === 5 && enclave!.stats.starting === 0 && enclave!.stats.workers >= 6, { what: 'six workers, five held' });
     expect(enclave.stats).toMatchObject({ running: 5, queued: 0 });
     expect(enclave.stats.workers).toBe(6); // five held and a spare
     release.forEach((f) => f());
@@ -51,13 +47,17 @@ describe('the worker pool', () => {
 
   it('never grows past maxWorkers: the rest waits in the queue and runs when a worker frees', async () => {
     const release: Array<() => void> = [];
+    const checks = growChecks();
     enclave = new Enclave({ poolSize: 1, maxWorkers: 2, toolHandler: () => new Promise((resolve) => release.push(() => resolve(1))) });
     const held = Array.from({ length: 4 }, () => enclave!.run("return await callTool('a:hold', {});"));
-    await waitFor(() => release.length === 2);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(() => release.length === 2, { what: 'two scripts holding both workers' });
+    // Four more looks, at least CHECK_MS (50 ms) apart, come after both were held past LONG_MS (100 ms): each was a
+    // chance to grow that a pool without the bound would have taken (maxWorkers: 3 here makes this fail).
+    const seen = checks.mock.calls.length;
+    await waitFor(() => checks.mock.calls.length >= seen + 4, { what: 'the pool to look four times for long-held workers' });
     expect(enclave.stats).toMatchObject({ workers: 2, running: 2, queued: 2 });
     while (release.length > 0) release.shift()!();
-    await waitFor(() => release.length === 2);
+    await waitFor(() => release.length === 2, { what: 'the two queued scripts to hold the workers' });
     release.forEach((f) => f());
     expect((await Promise.all(held)).every((r) => r.success)).toBe(true);
   });
@@ -83,13 +83,16 @@ describe('the worker pool', () => {
       expect(isEval).toBe(true); // from source, the entry is a bootstrap script that can be wrapped
       return real.call(this, slow ? `setTimeout(() => { ${String(entry)} }, 20000);` : entry, isEval);
     });
-    enclave = new Enclave({ poolSize: 1, maxWorkers: 2, toolHandler: () => new Promise((resolve) => setTimeout(() => resolve(1), 600)) });
+    let release = (): void => undefined;
+    const held = new Promise<number>((resolve) => (release = () => resolve(1)));
+    enclave = new Enclave({ poolSize: 1, maxWorkers: 2, toolHandler: () => held });
     await enclave.run('return 0;');
     const long = enclave.run("return await callTool('a:wait', {});");
     // Held past LONG_MS, the only worker makes the pool start a second one: the slow one.
-    await waitFor(() => enclave!.stats.starting === 1);
+    await waitFor(() => enclave!.stats.starting === 1, { what: 'a second worker to be starting' });
     const short = enclave.run('return 2;');
     expect(enclave.stats.queued).toBe(1); // promised to the starting worker
+    release();
     expect(await long).toMatchObject({ success: true, value: 1 });
     expect(await short).toMatchObject({ success: true, value: 2 });
     expect(enclave.stats.starting).toBe(1); // the slow worker had not started: the first one ran it

@@ -5,8 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, Enclave, recordingProblems, replayHandler, ToolCallError, type ExecutionEvent, type Recording } from '../../src/enclave/index.js';
 import { MAX_EVENT_ARGS_CHARS, recordingRoom } from '../../src/enclave/recorder.js';
 import type { JsonObject, ToolCallContext } from '../../src/enclave/types.js';
+import { waitFor } from '../wait-for.js';
 
 const SECRET = 'sk-live-0123456789abcdefSECRET';
+/** Ends the crm:slow calls in flight, oldest first: each waits until the test ends it. */
+const slowCalls: Array<() => void> = [];
 const tools: Record<string, (args: JsonObject) => unknown> = {
   'crm:find': (args) => ({ customers: [{ id: 1, name: `match for ${String(args.q)}` }], key: SECRET }),
   'crm:count': () => 42,
@@ -14,7 +17,7 @@ const tools: Record<string, (args: JsonObject) => unknown> = {
     throw new ToolCallError('INVALID_TOOL_ARGS', 'crm:broken wants an id');
   },
   'crm:big': (args) => 'x'.repeat(Number(args.n)),
-  'crm:slow': () => new Promise((resolve) => setTimeout(() => resolve('late'), 300)),
+  'crm:slow': () => new Promise((resolve) => slowCalls.push(() => resolve('late'))),
 };
 const enclave = new Enclave({
   securityLevel: 'SECURE',
@@ -96,8 +99,13 @@ describe('a call the script does not wait for', () => {
       { tool: 'crm:slow', args: {}, unfinished: true },
       { tool: 'crm:count', args: {}, result: 42 },
     ]);
-    // The slow call ends 300 ms after it started, while nobody waits: a later run's end proves that time has passed.
-    await enclave.run("await callTool('crm:slow', {}); return 1;");
+    // The slow call ends now, while nobody waits for it. A later run whose own slow call ends after it goes through
+    // the same path on the host: its end proves the late answer has been handled.
+    slowCalls.shift()!();
+    const later = enclave.run("await callTool('crm:slow', {}); return 1;");
+    await waitFor(() => slowCalls.length === 1, { what: 'the later run to call crm:slow' });
+    slowCalls.shift()!();
+    expect(await later).toMatchObject({ success: true, value: 1 });
     expect(JSON.stringify(r.recording)).toBe(before);
     expect(events.filter((x) => x.after)).toEqual([]);
     await expect(replayHandler(r.recording as Recording)('crm:slow', {}, context)).rejects.toMatchObject({

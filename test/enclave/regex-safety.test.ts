@@ -231,7 +231,8 @@ describe('regexRisk: cost of the check itself', () => {
   ];
   const flagSets = ['', 'i', 's', 'u', 'iu', 'v', 'iv', 'dgimsuy'];
   // How fast is the benchmark's to say; here, that no pattern up to the cap makes the check itself blow up (a
-  // pathological one took 11–23 s): typical calls take 0.02–0.4 ms, the bound leaves a loaded machine 50 times that.
+  // pathological one took 11–23 s): typical calls take 0.02–0.4 ms, and the 1 s bound leaves a loaded machine over
+  // 2,000 times that while still 10 times under the blow-up it was written for.
   it('stays far from pathological for the largest patterns, with any flags', () => {
     for (const p of largest) for (const f of flagSets) regexRisk(p, f); // warm up, and build the case table
     // Each call's best of five: two cores are shared with other work, and a slow call may measure that work.
@@ -246,15 +247,17 @@ describe('regexRisk: cost of the check itself', () => {
           return { call: `/${p.slice(0, 20)}…/${f}`, ms: Math.min(...times) };
         }),
       )
-      .filter((t) => t.ms >= 20);
+      .filter((t) => t.ms >= 1_000);
     expect(slow).toEqual([]);
   });
   it('does not spell out zero-width parts however often they repeat', () => {
-    // Comparing alternatives spells fixed-length parts out; (?:){9999999} is fixed-length too, and empty.
+    // Comparing alternatives spells fixed-length parts out; (?:){9999999} is fixed-length too, and empty. Spelled out
+    // (regex-shape.ts without its max === 0 case), the first pattern took 1.07 s here and 10⁷ empty lists; checked,
+    // each takes under 3 ms. The 250 ms bound leaves a loaded machine 80 times that and still catches the blow-up.
     for (const p of ['((?:){9999999}|a)', '((?=a){9999999}|a)+', '(?:(?:){9999}){9999}|a']) {
       const started = performance.now();
       regexRisk(p);
-      expect(performance.now() - started, p).toBeLessThan(50);
+      expect(performance.now() - started, p).toBeLessThan(250);
     }
   });
   it('reads what acorn accepts, and never throws on anything', () => {

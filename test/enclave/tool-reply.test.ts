@@ -5,6 +5,7 @@ import { ToolCallError } from '../../src/enclave/errors.js';
 import { Redactor } from '../../src/shared/index.js';
 import { toolReply, type ToolReply } from '../../src/enclave/tool-reply.js';
 import type { ToolHandler } from '../../src/enclave/types.js';
+import { signal } from '../wait-for.js';
 
 const SECRET = 'sk-live-0123456789';
 const redactor = new Redactor([SECRET], ['/srv/app'], [['/srv/home', '<home>']]);
@@ -332,8 +333,16 @@ describe('toolReply: never rejects', () => {
   }
   it('a handler that never settles: the reply comes when the call is aborted', async () => {
     const controller = new AbortController();
-    const pending = reply(() => new Promise(() => {}), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    const called = signal();
+    const pending = reply(
+      () => {
+        called.resolve();
+        return new Promise(() => {});
+      },
+      { signal: controller.signal },
+    );
+    await called.promise; // the handler holds the call
+    controller.abort();
     expect(await failure(pending)).toMatchObject({ code: 'TOOL_ERROR', message: expect.stringMatching(/cancelled/) });
   });
 });

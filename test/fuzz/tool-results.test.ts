@@ -17,10 +17,21 @@ describe('hostile tool results', () => void fuzzTest(toolResultsTarget, { timeou
 describe('known bug: a large result blocks the host', () => {
   const enclave = new Enclave({ securityLevel: 'STANDARD' });
   afterAll(() => enclave.dispose());
-  it.fails('returning 250,000 small objects (2 MB) keeps the event loop within 50 ms', async () => {
+  it.fails('returning 250,000 small objects (2 MB) takes the host no long synchronous pass', async () => {
     await enclave.run('return 1');
+    // The yardstick, measured here and now so that a loaded machine slows it as much as the run: one JSON.parse of
+    // the same text, the least a single synchronous pass over the result costs (~50 ms idle). The bug's stall is that
+    // and the redaction on top (~250 ms); a host that reads the result in slices stalls a few milliseconds.
+    const text = JSON.stringify(new Array(2.5e5).fill({ a: 1 }));
+    const onePass = Math.min(
+      ...Array.from({ length: 3 }, () => {
+        const started = performance.now();
+        JSON.parse(text);
+        return performance.now() - started;
+      }),
+    );
     const { value, stallMs } = await withStallMeter(() => enclave.run('return new Array(2.5e5).fill({ a: 1 });'));
     expect(value.success).toBe(true);
-    expect(stallMs).toBeLessThan(50);
+    expect(stallMs).toBeLessThan(onePass);
   });
 });

@@ -9,6 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../tool-bridge/helpers.js';
+import { waitFor } from '../wait-for.js';
 import { connect, killMarked, manifestJson, raw, REPO_ROOT, structured, survivorsAfter, TSX } from './http-helpers.js';
 
 const MARK = `mcp-access-log-${process.pid}-${Date.now().toString(36)}`;
@@ -64,20 +65,21 @@ describe('serve --transport http: the access log on stderr', () => {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     try {
-      for (const end = Date.now() + 60_000; !/Stop with Ctrl-C/.test(out) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => /Stop with Ctrl-C/.test(out), { what: 'the CLI to say it serves', timeoutMs: 60_000 });
       const url = /serving execute_agentscript at (http:\S+)/.exec(out)?.[1];
       expect(url).toBeDefined();
       const c = await connect(url!, token);
-      const run = (code: string, signal?: AbortSignal) =>
-        c.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 30_000, ...(signal ? { signal } : {}) });
+      const run = (code: string, options: Parameters<typeof c.callTool>[2] = {}) =>
+        c.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 30_000, ...options });
       expect(structured(await run(SCRIPTS.ok)).value).toBe(`${MARKER}UNKNOWN_TOOL`);
       expect(structured(await run(SCRIPTS.invalid)).error?.code).toBe('VALIDATION_ERROR');
       expect(structured(await run(SCRIPTS.timeout)).error?.code).toBe('TIMEOUT');
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 500);
-      await expect(run(SCRIPTS.cancelled, controller.signal)).rejects.toThrow();
+      // Aborted once the script is running, as its progress says.
+      const onprogress = () => controller.abort();
+      await expect(run(SCRIPTS.cancelled, { signal: controller.signal, onprogress })).rejects.toThrow();
       expect((await raw(url!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(401);
-      for (const end = Date.now() + 10_000; !/"execution cancelled"/.test(err) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => /"execution cancelled"/.test(err), { what: 'the debug line of the cancellation' });
       await c.close();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
@@ -147,7 +149,7 @@ describe('serve over stdio', () => {
       await client.connect(transport);
       const result = await client.callTool({ name: 'execute_agentscript', arguments: { code: 'return (;' } }, undefined, { timeout: 30_000 });
       expect(structured(result).error?.code).toBe('VALIDATION_ERROR');
-      for (const end = Date.now() + 10_000; !/"execution"/.test(err) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => /"execution"/.test(err), { what: 'the access log line' });
     } finally {
       await client.close();
       killMarked(mark);

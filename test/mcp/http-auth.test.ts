@@ -22,6 +22,7 @@ import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { type AuthorizationServer, CLIENT_SECRET, startAuthorizationServer } from '../fixtures/authorization-server.js';
 import { freePort, tempDir } from '../tool-bridge/helpers.js';
 import { connect, INITIALIZE, killMarked, manifestJson, mcpHeaders, raw, REPO_ROOT, structured, TSX, type RawReply } from './http-helpers.js';
+import { waitFor } from '../wait-for.js';
 
 const MARK = `mcp-http-auth-${process.pid}-${Date.now().toString(36)}`;
 const TOKENS = { alice: `alice-${'a1'.repeat(20)}`, bob: `bob-${'b2'.repeat(20)}`, stranger: `stranger-${'s3'.repeat(20)}` };
@@ -304,8 +305,7 @@ describe('the server token and start-up', () => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.stderr.resume();
-      const deadline = Date.now() + 60_000;
-      while (!/Stop with Ctrl-C/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => /Stop with Ctrl-C/.test(out), { what: 'the CLI to say it serves', timeoutMs: 60_000 });
       expect(out).toContain(`serving execute_agentscript at http://127.0.0.1:${port}/mcp`);
       expect(out).not.toMatch(/Bearer token|Authorization: Bearer [^<]/);
       const prm = await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`)).json();

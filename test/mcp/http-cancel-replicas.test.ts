@@ -17,13 +17,14 @@ import type { OpenManifest } from '../../src/mcp/open.js';
 import type { Gateway } from '../../src/mcp/server.js';
 import { type Group, startGroup, stopGroup, waitUntilAnswering } from '../deploy/harness.js';
 import { freePort, tempDir } from '../tool-bridge/helpers.js';
-import { connect, FIXTURE_STDIO, killMarked, mcpHeaders, openGateway, raw, structured, TSX } from './http-helpers.js';
+import { waitFor } from '../wait-for.js';
+import { connect, finishedExecutions, FIXTURE_STDIO, killMarked, mcpHeaders, openGateway, raw, rawStream, structured, TSX } from './http-helpers.js';
 import { type RedisServer, startRedis } from './redis-server.js';
 
 const MARK = `mcp-cancel-replicas-${process.pid}-${Date.now().toString(36)}`;
 const TOKEN = `replicas-${randomUUID()}`;
 const WAIT_MS = 2_000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const executions = finishedExecutions();
 
 let redis: RedisServer;
 let open: OpenManifest;
@@ -58,22 +59,13 @@ async function listeners(): Promise<number> {
   }
 }
 
-async function until(check: () => Promise<boolean> | boolean, ms = 15_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await sleep(100);
-  }
-  return check();
-}
-
 beforeAll(async () => {
   redis = await startRedis();
-  ({ open, gateway } = await openGateway(MARK));
+  ({ open, gateway } = await openGateway(MARK, { observer: executions.observer }));
   plain = [await replica(), await replica()];
   shared = [await replica(await relay()), await replica(await relay())];
   probe = await connect(plain[0].url, TOKEN);
-  expect(await until(async () => (await listeners()) === 2)).toBe(true);
+  await waitFor(async () => (await listeners()) === 2, { what: 'two relays listening' });
 }, 90_000);
 
 afterAll(async () => {
@@ -132,11 +124,11 @@ async function crossCancel([a, b]: [HttpServer, HttpServer]) {
     const abort = new AbortController();
     const xRun = runningOn(x, waitThenWrite(xMarker), { signal: abort.signal });
     const yRun = runningOn(y, waitThenWrite(yMarker, WAIT_MS + 700)); // staggered: server-memory loses simultaneous writes
-    expect(await until(() => xRun.state.running && yRun.state.running)).toBe(true);
+    await waitFor(() => xRun.state.running && yRun.state.running, { what: 'both scripts to call fixture:slow' });
     abort.abort('the user pressed stop');
     expect(await xRun.call).toMatch(/^threw: .*(stop|abort)/i);
     const yGot = await yRun.call;
-    await sleep(WAIT_MS + 500);
+    await executions.ended(xMarker); // stopped or run to its end: either way it writes nothing more
     return { yGot, yMarker, xWrote: await written(xMarker), yWrote: await written(yMarker) };
   } finally {
     await x.close();
@@ -162,12 +154,12 @@ describe('a cancel that lands on another --stateless replica', () => {
   it('untagged cancels are never passed on: their ids do not tell one client from another', async () => {
     const marker = newMarker();
     const headers = mcpHeaders(TOKEN, { 'Mcp-Protocol-Version': '2025-06-18' });
-    const call = { jsonrpc: '2.0', id: 'u-1', method: 'tools/call', params: { name: 'execute_agentscript', arguments: { code: waitThenWrite(marker) } } };
-    const running = raw(shared[0].url, { headers, body: JSON.stringify(call) });
-    await sleep(WAIT_MS / 2);
+    const params = { name: 'execute_agentscript', arguments: { code: waitThenWrite(marker) }, _meta: { progressToken: 'u-1' } };
+    const running = rawStream(shared[0].url, { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 'u-1', method: 'tools/call', params }) });
+    await waitFor(() => running.text().includes('callTool fixture:slow started'), { what: 'the script to call fixture:slow' });
     const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'u-1' } };
     expect((await raw(shared[1].url, { headers, body: JSON.stringify(cancel) })).status).toBe(202);
-    expect((await running).text).toContain(marker);
+    expect(await running.ended).toContain(marker);
     expect(await written(marker)).toBe(true);
   }, 60_000);
 
@@ -176,11 +168,11 @@ describe('a cancel that lands on another --stateless replica', () => {
     const late = await redisCancelRelay(redis.url, { connectTimeoutMs: 300 });
     try {
       await redis.restart();
-      expect(await until(async () => (await listeners()) === 3)).toBe(true);
+      await waitFor(async () => (await listeners()) === 3, { what: 'three relays listening again' });
     } finally {
       await late.close();
     }
-    expect(await until(async () => (await listeners()) === 2)).toBe(true);
+    await waitFor(async () => (await listeners()) === 2, { what: 'two relays listening' });
     const r = await crossCancel(shared);
     expect(r.yGot).toBe(r.yMarker);
     expect(r.xWrote).toBe(false);
@@ -195,10 +187,11 @@ describe('a cancel that lands on another --stateless replica', () => {
       const run = runningOn(c, waitThenWrite(marker), { signal: abort.signal });
       // A cancel that matches nothing here would be published: it is answered at once all the same.
       await c.notification({ method: 'notifications/cancelled', params: { requestId: 'nothing-runs-this' } });
-      expect(await until(() => run.state.running)).toBe(true);
+      await waitFor(() => run.state.running, { what: 'the script to call fixture:slow' });
       abort.abort('stop');
       expect(await run.call).toMatch(/^threw:/);
-      await sleep(WAIT_MS + 500);
+      const record = await executions.ended(marker);
+      expect(record.toolCalls.map((c) => c.tool)).not.toContain('memory:create_entities');
       expect(await written(marker)).toBe(false);
     } finally {
       await c.close();
@@ -208,7 +201,7 @@ describe('a cancel that lands on another --stateless replica', () => {
   it('closing the relays ends their subscriptions', async () => {
     expect(await listeners()).toBe(2);
     await Promise.all(relays.splice(0).map((r) => r.close()));
-    expect(await until(async () => (await listeners()) === 0, 5_000)).toBe(true);
+    await waitFor(async () => (await listeners()) === 0, { what: 'no relay listening', timeoutMs: 5_000 });
   }, 30_000);
 });
 
@@ -264,7 +257,7 @@ describe('serve --stateless with quotaStore.redis in the manifest', () => {
         client.destroy();
         return Number(reply[1]);
       };
-      expect(await until(async () => (await subscribed()) === 2)).toBe(true);
+      await waitFor(async () => (await subscribed()) === 2, { what: 'both serve processes subscribed' });
       const x = await routed(a, b);
       const abort = new AbortController();
       const call = x.callTool({ name: 'execute_agentscript', arguments: { code: "await callTool('fixture:hang', {});" } }, undefined, { signal: abort.signal });
@@ -272,14 +265,14 @@ describe('serve --stateless with quotaStore.redis in the manifest', () => {
         () => 'answered',
         () => 'rejected',
       );
-      expect(await until(async () => (await count('hanging_count')) === 1, 30_000)).toBe(true);
+      await waitFor(async () => (await count('hanging_count')) === 1, { what: 'the fixture to hold the call', timeoutMs: 30_000 });
       abort.abort('stop');
       expect(await settled).toBe('rejected');
       // Replica A's bridge cancelled the downstream call: the script there stopped on a cancel sent to replica B.
-      expect(await until(async () => (await count('cancelled_count')) === 1)).toBe(true);
+      await waitFor(async () => (await count('cancelled_count')) === 1, { what: 'the fixture to count the cancellation' });
       await x.close();
       await Promise.all(children.splice(0).map((c) => stopGroup(c)));
-      expect(await until(async () => (await subscribed()) === 0, 5_000)).toBe(true);
+      await waitFor(async () => (await subscribed()) === 0, { what: 'no serve process subscribed', timeoutMs: 5_000 });
     } finally {
       await started.dispose();
     }

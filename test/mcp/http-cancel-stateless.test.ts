@@ -3,14 +3,14 @@
 // must a client that goes away. Each script waits on the fixture's `slow` tool, then writes a marker into
 // server-memory: a cancelled script must never write it, and the same script left alone must. Clients that share
 // one token are told apart by the tag a stateless initialize hands out (Mcp-Session-Id, sent back by the client).
-import { request } from 'node:http';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EARLY_CANCEL_MS } from '../../src/mcp/http-inflight.js';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import type { Gateway } from '../../src/mcp/server.js';
 import type { OpenManifest } from '../../src/mcp/open.js';
-import { connect, killMarked, mcpHeaders, openGateway, structured } from './http-helpers.js';
+import { waitFor } from '../wait-for.js';
+import { connect, finishedExecutions, killMarked, mcpHeaders, openGateway, rawStream, structured, type StreamedReply } from './http-helpers.js';
 
 const MARK = `mcp-cancel-stateless-${process.pid}-${Date.now().toString(36)}`;
 let open: OpenManifest;
@@ -18,8 +18,10 @@ let gateway: Gateway;
 let http: HttpServer;
 let probe: Client;
 
+const executions = finishedExecutions();
+
 beforeAll(async () => {
-  ({ open, gateway } = await openGateway(MARK));
+  ({ open, gateway } = await openGateway(MARK, { observer: executions.observer }));
   http = await serveHttp(gateway, { host: '127.0.0.1', port: 0, stateless: true });
   probe = await connect(http.url, http.token);
 }, 90_000);
@@ -51,43 +53,21 @@ const written = async (marker: string): Promise<boolean> =>
 
 const cancelledCount = async (): Promise<number> => Number(await execute(probe, "return await callTool('fixture:cancelled_count', {});"));
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await sleep(100);
-  }
-  return check();
-}
-
-/** A POST of one JSON-RPC message as a client writes it, its SSE answer read as it streams. */
-interface RawPost {
-  text: () => string;
-  /** Resolves with the whole answer once the response ends (or the connection closes). */
-  ended: Promise<string>;
-  /** Drops the connection, as a client that goes away does. */
-  drop: () => void;
+/**
+ * Waits until the script that would write `marker` has ended, and checks it never called the write: it was stopped
+ * before its side effect. Once it has ended it can call nothing more, so no wait for a time is needed.
+ */
+async function stoppedBeforeWriting(marker: string): Promise<void> {
+  const record = await executions.ended(marker);
+  expect(record.result.error?.code).toBe('CANCELLED');
+  expect(record.toolCalls.map((c) => c.tool)).not.toContain('memory:create_entities');
+  expect(await written(marker)).toBe(false);
 }
 
 /** `tag`: sent as Mcp-Session-Id, as a client does once a stateless initialize handed it one. */
-function post(message: unknown, tag?: string): RawPost {
-  const { port } = new URL(http.url);
+function post(message: unknown, tag?: string): StreamedReply {
   const headers = mcpHeaders(http.token, { 'Mcp-Protocol-Version': '2025-06-18', ...(tag ? { 'Mcp-Session-Id': tag } : {}) });
-  let text = '';
-  const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers });
-  const ended = new Promise<string>((resolve) => {
-    req.on('response', (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve(text));
-      res.on('close', () => resolve(text));
-    });
-    req.on('error', () => resolve(text));
-  });
-  req.end(JSON.stringify(message));
-  return { text: () => text, ended, drop: () => req.destroy() };
+  return rawStream(http.url, { headers, body: JSON.stringify(message) });
 }
 
 /** tools/call of execute_agentscript with id `id` and a progress token, so that the script's steps stream back. */
@@ -109,7 +89,7 @@ async function notify(message: unknown, tag?: string): Promise<void> {
   await post(message, tag).ended;
 }
 
-const started = (p: RawPost): Promise<boolean> => until(() => p.text().includes('callTool fixture:slow started'));
+const started = (p: StreamedReply) => waitFor(() => p.text().includes('callTool fixture:slow started'), { what: 'the script to call fixture:slow' });
 
 describe('--stateless: a cancel stops the script it names', () => {
   it('the SDK client aborting a call stops its script before the side effect; a concurrent call runs to the end', async () => {
@@ -127,14 +107,13 @@ describe('--stateless: a cancel stops the script it names', () => {
         onprogress: (p) => (running ||= p.message?.includes('fixture:slow started') === true),
       });
       const control = execute(b, waitThenWrite(kept));
-      expect(await until(() => running)).toBe(true);
+      await waitFor(() => running, { what: 'the script to call fixture:slow' });
       abort.abort('the user pressed stop');
       await expect(call).rejects.toThrow(/stop|abort/i);
       expect(await control).toBe(kept); // the other request, same caller, kept running
-      expect(await until(async () => (await cancelledCount()) === before + 1)).toBe(true); // the bridge cancelled `slow`
-      await sleep(500);
+      await waitFor(async () => (await cancelledCount()) === before + 1, { what: 'the bridge to cancel fixture:slow' });
       expect(await written(kept)).toBe(true);
-      expect(await written(cancelled)).toBe(false);
+      await stoppedBeforeWriting(cancelled);
       expect(await execute(a, 'return 6 * 7;')).toBe(42); // the server keeps serving that client
     } finally {
       await a.close();
@@ -167,14 +146,13 @@ describe('--stateless: a cancel stops the script it names', () => {
         timeout: 60_000,
         onprogress: (p) => (bRunning ||= p.message?.includes('fixture:slow started') === true),
       });
-      expect(await until(() => aRunning && bRunning)).toBe(true);
+      await waitFor(() => aRunning && bRunning, { what: 'both scripts to call fixture:slow' });
       expect(ids).toEqual([1, 1]);
       abort.abort('the user pressed stop');
       await expect(call).rejects.toThrow(/stop|abort/i);
       expect(structured(await control).value).toBe(kept);
-      await sleep(500);
       expect(await written(kept)).toBe(true);
-      expect(await written(cancelled)).toBe(false);
+      await stoppedBeforeWriting(cancelled);
     } finally {
       await a.close();
       await b.close();
@@ -184,13 +162,13 @@ describe('--stateless: a cancel stops the script it names', () => {
   it('a cancel ends the cancelled request’s response (no answer follows a cancel, so nothing else would)', async () => {
     const marker = newMarker();
     const running = post(callMessage('ends-1', waitThenWrite(marker)));
-    expect(await started(running)).toBe(true);
+    await started(running);
     await notify(cancelMessage('ends-1'));
-    const answer = await Promise.race([running.ended, sleep(15_000).then(() => 'still open after 15 s')]);
-    expect(answer).not.toContain('still open');
-    expect(answer).not.toContain('"result"');
-    await sleep(WAIT_MS + 500);
-    expect(await written(marker)).toBe(false);
+    let ended = false;
+    void running.ended.then(() => (ended = true));
+    await waitFor(() => ended, { what: 'the cancelled request’s response to end' });
+    expect(await running.ended).not.toContain('"result"');
+    await stoppedBeforeWriting(marker);
   }, 60_000);
 
   it('a tagged cancel that arrives before its request stops it when it comes', async () => {
@@ -200,12 +178,12 @@ describe('--stateless: a cancel stops the script it names', () => {
     const late = post(callMessage('early-1', waitThenWrite(marker)), tag);
     const answer = await late.ended;
     expect(answer).not.toContain('"result"');
-    await sleep(WAIT_MS + 500);
-    expect(await written(marker)).toBe(false);
+    await stoppedBeforeWriting(marker);
     // Control: a cancel kept past its time stops nothing, and one held cancel stops one request only.
     const [afterWait, again] = [newMarker(), newMarker()];
     await notify(cancelMessage('early-2'), tag);
-    await sleep(EARLY_CANCEL_MS + 300);
+    // The wait is the test: a held cancel expires EARLY_CANCEL_MS after it came.
+    await new Promise((resolve) => setTimeout(resolve, EARLY_CANCEL_MS + 300));
     expect(await post(callMessage('early-2', waitThenWrite(afterWait, 10)), tag).ended).toContain(afterWait);
     expect(await post(callMessage('early-1', waitThenWrite(again, 10)), tag).ended).toContain(again);
     expect(await written(afterWait)).toBe(true);
@@ -224,8 +202,8 @@ describe('--stateless: a cancel stops the script it names', () => {
     // Staggered waits: server-memory loses one of two writes made at the same moment.
     const a = post(callMessage('same', waitThenWrite(first, WAIT_MS)));
     const b = post(callMessage('same', waitThenWrite(second, WAIT_MS + 700)));
-    expect(await started(a)).toBe(true);
-    expect(await started(b)).toBe(true);
+    await started(a);
+    await started(b);
     await notify(cancelMessage('same'));
     expect(await a.ended).toContain(first);
     expect(await b.ended).toContain(second);
@@ -237,10 +215,9 @@ describe('--stateless: a cancel stops the script it names', () => {
     const marker = newMarker();
     const before = await cancelledCount();
     const running = post(callMessage('gone-1', waitThenWrite(marker)));
-    expect(await started(running)).toBe(true);
+    await started(running);
     running.drop();
-    expect(await until(async () => (await cancelledCount()) === before + 1)).toBe(true);
-    await sleep(WAIT_MS + 500);
-    expect(await written(marker)).toBe(false);
+    await waitFor(async () => (await cancelledCount()) === before + 1, { what: 'the bridge to cancel fixture:slow' });
+    await stoppedBeforeWriting(marker);
   }, 60_000);
 });

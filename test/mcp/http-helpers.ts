@@ -7,10 +7,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Gateway, type GatewayOptions } from '../../src/mcp/server.js';
+import { Gateway, type ExecutionObserver, type ExecutionRecord, type GatewayOptions } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
 import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { EVERYTHING_SERVER, MEMORY_SERVER, tempDir } from '../tool-bridge/helpers.js';
+import { waitFor } from '../wait-for.js';
 
 export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 export const FIXTURE_STDIO = fileURLToPath(new URL('../fixtures/stdio-server.ts', import.meta.url));
@@ -87,6 +88,52 @@ export function raw(url: string, options: { method?: string; path?: string; head
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** A request whose answer is read as it streams (an SSE answer to a POST carries progress before the result). */
+export interface StreamedReply {
+  /** What has arrived so far. */
+  text: () => string;
+  /** Resolves with the whole answer once the response ends (or the connection closes). */
+  ended: Promise<string>;
+  /** Drops the connection, as a client that goes away does. */
+  drop: () => void;
+}
+
+export function rawStream(url: string, options: { method?: string; path?: string; headers: Record<string, string>; body?: string }): StreamedReply {
+  const { port } = new URL(url);
+  let text = '';
+  const req = request({ host: '127.0.0.1', port, path: options.path ?? '/mcp', method: options.method ?? 'POST', headers: options.headers });
+  const ended = new Promise<string>((resolve) => {
+    req.on('response', (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(text));
+      res.on('close', () => resolve(text));
+    });
+    req.on('error', () => resolve(text));
+  });
+  req.end(options.body);
+  return { text: () => text, ended, drop: () => req.destroy() };
+}
+
+/**
+ * The executions a gateway finished, for a test to wait on instead of for a time: pass `observer` in the gateway's
+ * options; `ended(marker)` resolves with the record of the execution whose code holds `marker` once it is over (after
+ * which it can call no tool any more).
+ */
+export function finishedExecutions(): {
+  observer: ExecutionObserver;
+  ended: (marker: string, timeoutMs?: number) => Promise<ExecutionRecord>;
+  /** How many executions of exactly `code` have ended so far. */
+  count: (code: string) => number;
+} {
+  const records: ExecutionRecord[] = [];
+  return {
+    observer: { executionFinished: (record) => void records.push(record) },
+    ended: (marker, timeoutMs) => waitFor(() => records.find((r) => r.code.includes(marker)), { what: `the execution of ${marker} to end`, timeoutMs }),
+    count: (code) => records.filter((r) => r.code === code).length,
+  };
 }
 
 /** Headers of a well-formed MCP POST, with the token. */

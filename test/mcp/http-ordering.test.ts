@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import type { Gateway } from '../../src/mcp/server.js';
 import type { OpenManifest } from '../../src/mcp/open.js';
+import { waitFor } from '../wait-for.js';
 import { connect, killMarked, mcpHeaders, openGateway, raw, structured } from './http-helpers.js';
 
 const MARK = `mcp-order-${process.pid}-${Date.now().toString(36)}`;
@@ -84,7 +85,10 @@ async function tally(c: Client, runs: number): Promise<Tally> {
     });
     if (structured(result).value === (CALLS * (CALLS - 1)) / 2 + CALLS * run) t.right++;
   }
-  await new Promise((resolve) => setTimeout(resolve, 300)); // anything late would arrive by now
+  // A fence instead of a wait: the ping's answer follows, on the same ordered stream, anything the server wrote
+  // before it (legacy SSE), and a Streamable HTTP request's stream ends with its result; the client handles each
+  // notification in a microtask queued when it arrived, so all of them before the ping resolves.
+  await c.ping();
   return t;
 }
 
@@ -166,7 +170,7 @@ describe('legacy SSE: how a result waits', () => {
       const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'execute_agentscript', arguments: { code }, _meta: { progressToken: 't' } } };
       expect(await sse.post(call)).toBe(202);
       const answered = (id: number) => () => sse.received.some((m) => m.id === id && ('result' in m || 'error' in m));
-      await until(answered(1), 20_000);
+      await waitFor(answered(1), { what: 'the answer to request 1', timeoutMs: 20_000 });
       const kinds = sse.received.map((m) => (typeof m.method === 'string' ? m.method : `answer ${String(m.id)}`));
       const ping = kinds.lastIndexOf('ping');
       expect(ping).toBeGreaterThan(kinds.lastIndexOf('notifications/progress'));
@@ -175,19 +179,13 @@ describe('legacy SSE: how a result waits', () => {
       // A result with no notification before it is written at once: no ping.
       const pings = kinds.filter((k) => k === 'ping').length;
       expect(await sse.post({ jsonrpc: '2.0', id: 2, method: 'tools/list' })).toBe(202);
-      await until(answered(2), 20_000);
+      await waitFor(answered(2), { what: 'the answer to request 2', timeoutMs: 20_000 });
       expect(sse.received.filter((m) => m.method === 'ping')).toHaveLength(pings);
     } finally {
       sse.close();
     }
   }, 60_000);
 });
-
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50));
-  return check();
-}
 
 describe('legacy SSE: a result waiting for its ping during a shutdown', () => {
   it('is still written: the shutdown waits for it like for any other answer owed', async () => {
@@ -200,7 +198,7 @@ describe('legacy SSE: a result waiting for its ping during a shutdown', () => {
         timeout: 30_000,
         onprogress: (p) => (running ||= p.message?.includes('fixture:slow started') === true),
       });
-      await until(() => running, 20_000);
+      await waitFor(() => running, { what: 'the script to be running', timeoutMs: 20_000 });
       const closing = server.close(20_000);
       expect(structured(await call).value).toBe('finished');
       await closing;

@@ -1,17 +1,21 @@
-// execute_agentscript over real HTTP on 127.0.0.1 with the real SDK Client: Streamable HTTP (stateful and stateless)
-// and legacy SSE, in front of real downstream servers; progress, cancellation, error codes, per-session bounds, idle
-// expiry, graceful shutdown, and the real CLI as a child process.
+// What is particular to HTTP, over real HTTP on 127.0.0.1 with the real SDK Client in front of real downstream
+// servers: per-session bounds, DELETE, the stateless mode's client tags, idle expiry, graceful shutdown, and the real
+// CLI as a child process. What every transport owes a client (tools, results, progress, errors, search_tools,
+// cancellation, list changes) is the transport contract, run over Streamable HTTP, stateless and legacy SSE in
+// transports.test.ts.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect as connectSocket, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import { Gateway } from '../../src/mcp/server.js';
 import type { OpenManifest } from '../../src/mcp/open.js';
+import { log } from '../../src/shared/index.js';
 import { tempDir } from '../tool-bridge/helpers.js';
+import { waitFor } from '../wait-for.js';
 import {
   connect,
   INITIALIZE,
@@ -69,83 +73,32 @@ async function cancelledCount(c: Client): Promise<number> {
   return Number(structured(result).value);
 }
 
-/** How many hang calls the fixture holds right now: a test aborts only once its call has reached the fixture, since a
- * call cancelled before the bridge sends it is never counted (correctly: nothing was sent). */
+/** How many hang calls the fixture holds right now: a test acts once its call has reached the fixture. */
 async function hangingCount(c: Client): Promise<number> {
   const result = await run(c, "return await callTool('fixture:hanging_count', {});");
   return Number(structured(result).value);
 }
 
-async function until(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return check();
+/** Waits until the server logs that it closed the idle session `id`: that sweep looked at every older session too. */
+const idleClosed = (info: MockInstance, id: string) =>
+  waitFor(() => info.mock.calls.some(([message]) => String(message).includes(`closing idle HTTP session ${id.slice(0, 8)}`)), {
+    what: `the server to close idle session ${id.slice(0, 8)}`,
+  });
+
+/** A session initialized by hand (the SDK client would hold a GET event stream open, and a held stream is not idle). */
+async function quietSession(server: HttpServer): Promise<string> {
+  const init = await raw(server.url, { headers: mcpHeaders(server.token), body: INITIALIZE });
+  return String(init.headers['mcp-session-id']);
 }
 
-/**
- * Eight progress notifications are sent (start and end of four calls), in order, before the result. The SDK client
- * runs notification handlers a microtask late but settles the response at once, so when the last one shares a network
- * chunk with the response it can arrive after the handler is gone: count seven.
- */
-const MIN_PROGRESS = 7;
-
-/** Scripts that must fail with one code each (contract §5), whatever the transport. */
-const FAILURES: [string, string][] = [
-  ['VALIDATION_ERROR', 'return process.env.HOME;'],
-  ['UNKNOWN_TOOL', "return await callTool('memory:delete_entities', { entityNames: ['Ada'] });"],
-  ['INVALID_TOOL_ARGS', "return await callTool('everything:get-sum', { a: 'two' });"],
-];
+const ping = (server: HttpServer, id: string) =>
+  raw(server.url, { headers: mcpHeaders(server.token, { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' }), body: PING });
 
 describe('Streamable HTTP, stateful', () => {
-  it('lists execute_agentscript and search_tools, with only allowed tools described', async () => {
-    const c = await client();
-    const { tools } = await c.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['execute_agentscript', 'search_tools']);
-    const description = tools.find((t) => t.name === 'execute_agentscript')?.description ?? '';
-    expect(description).toContain('memory:create_entities');
-    expect(description).not.toContain('delete_entities');
+  it('serves at 127.0.0.1 with a generated token', async () => {
     expect(http.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     expect(http.generated).toBe(true);
-  });
-
-  it('runs a script calling four tools across two servers, streaming progress for each call', async () => {
-    const c = await client();
-    const progress: string[] = [];
-    const result = await run(c, CROSS_SERVER, { onprogress: (p) => progress.push(p.message ?? '') });
-    const out = structured(result);
-    expect(result.isError).toBeFalsy();
-    expect(out.success).toBe(true);
-    expect(out.value).toMatchObject({ people: ['Ada'], sum: expect.stringContaining('5'), echo: expect.stringContaining('hi 1') });
-    expect(progress.filter((m) => m.includes('started'))).toHaveLength(4);
-    expect(progress.some((m) => /callTool everything:get-sum done in \d+ ms/.test(m))).toBe(true);
-  });
-
-  it.each(FAILURES)('answers isError with %s', async (code, script) => {
-    const result = await run(await client(), script);
-    expect(result.isError).toBe(true);
-    expect(structured(result).error?.code).toBe(code);
-  });
-
-  it('cancels a running script and its downstream call when the client aborts, and keeps serving', async () => {
-    const c = await client();
-    const before = await cancelledCount(c);
-    const holding = await hangingCount(c);
-    const abort = new AbortController();
-    let started = false;
-    const call = run(c, "await callTool('fixture:hang', {}); return 'not reached';", {
-      signal: abort.signal,
-      onprogress: (p) => (started ||= p.message?.includes('fixture:hang started') === true),
-    });
-    expect(await until(async () => (await hangingCount(c)) === holding + 1)).toBe(true);
-    expect(started).toBe(true); // progress came on the request's own stream before the abort
-    abort.abort('the user pressed stop');
-    await expect(call).rejects.toThrow(/stop|abort/i);
-    // The script was cancelled, so the bridge cancelled its downstream call: the fixture counts it.
-    expect(await until(async () => (await cancelledCount(c)) === before + 1)).toBe(true);
-    expect(structured(await run(c, 'return 1 + 1;')).value).toBe(2);
+    expect(http.token).toMatch(/^[\w-]{43}$/);
   });
 
   it('bounds executions per session (the session id is the key): SERVER_BUSY in one session, not in another', async () => {
@@ -197,11 +150,6 @@ describe('Streamable HTTP, stateless', () => {
     expect(other).toMatch(/^stateless\./);
     expect(other).not.toBe(tag);
     expect((await c.listTools()).tools).toHaveLength(2);
-    const progress: unknown[] = [];
-    const result = await run(c, CROSS_SERVER, { onprogress: (p) => progress.push(p) });
-    expect(structured(result).success).toBe(true);
-    expect(progress.length).toBeGreaterThanOrEqual(MIN_PROGRESS);
-    expect(structured(await run(c, FAILURES[1]![1])).error?.code).toBe('UNKNOWN_TOOL');
     const init = await raw(stateless.url, { headers: mcpHeaders(stateless.token), body: INITIALIZE });
     expect(init.status).toBe(200);
     expect(init.headers['mcp-session-id']).toMatch(/^stateless\./);
@@ -220,43 +168,40 @@ describe('Streamable HTTP, stateless', () => {
   });
 });
 
-describe('legacy SSE', () => {
-  it('lists tools, runs a cross-server script with progress, and reports error codes', async () => {
-    const c = await client('sse');
-    expect((await c.listTools()).tools.map((t) => t.name)).toContain('execute_agentscript');
-    let progress = 0;
-    const result = await run(c, CROSS_SERVER, { onprogress: () => progress++ });
-    expect(structured(result).success).toBe(true);
-    expect(progress).toBeGreaterThanOrEqual(MIN_PROGRESS);
-    for (const [code, script] of FAILURES) expect(structured(await run(c, script)).error?.code).toBe(code);
-  });
-
-  it('cancels a script over SSE too', async () => {
-    const c = await client('sse');
-    const before = await cancelledCount(c);
-    const holding = await hangingCount(c);
-    const abort = new AbortController();
-    const call = run(c, "await callTool('fixture:hang', {});", { signal: abort.signal });
-    expect(await until(async () => (await hangingCount(c)) === holding + 1)).toBe(true);
-    abort.abort('stop');
-    await expect(call).rejects.toThrow();
-    expect(await until(async () => (await cancelledCount(c)) === before + 1)).toBe(true);
-  });
-});
-
 describe('idle sessions', () => {
+  let info: MockInstance;
+  beforeAll(() => {
+    info = vi.spyOn(log, 'info');
+  });
+  afterAll(() => info.mockRestore());
+
   it('closes a session idle past idleMs, but not one whose script is still running', async () => {
     const server = await serveHttp(gateway, { host: '127.0.0.1', port: 0, idleMs: 300 });
     try {
-      // Initialized by hand: the SDK client would hold a GET event stream open, and a held stream is not idle.
-      const init = await raw(server.url, { headers: mcpHeaders(server.token), body: INITIALIZE });
-      const id = String(init.headers['mcp-session-id']);
-      const busy = await client('streamable', server);
-      const long = run(busy, "return await callTool('fixture:slow', { ms: 1200 });");
-      await new Promise((resolve) => setTimeout(resolve, 900));
-      const reply = await raw(server.url, { headers: mcpHeaders(server.token, { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' }), body: PING });
-      expect(reply.status).toBe(404);
-      expect(structured(await long).success).toBe(true);
+      const probe = await client();
+      const holding = await hangingCount(probe);
+      const before = await cancelledCount(probe);
+      // Both sessions by hand, so neither holds an event stream; the busy one first, so that when the sweep closes
+      // the quiet one, the busy one has been quiet at least as long and only its running script keeps it.
+      const busy = await quietSession(server);
+      const headers = mcpHeaders(server.token, { 'Mcp-Session-Id': busy, 'Mcp-Protocol-Version': '2025-06-18' });
+      const call = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'execute_agentscript', arguments: { code: "return await callTool('fixture:hang', {});" } },
+      });
+      const answered = raw(server.url, { headers, body: call });
+      await waitFor(async () => (await hangingCount(probe)) === holding + 1, { what: 'the fixture to hold the busy script' });
+      const quiet = await quietSession(server);
+      await idleClosed(info, quiet);
+      expect((await ping(server, quiet)).status).toBe(404);
+      // The busy session outlived that sweep: its script still runs, and a cancel still reaches it.
+      expect(await hangingCount(probe)).toBe(holding + 1);
+      const cancel = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'done' } });
+      expect((await raw(server.url, { headers, body: cancel })).status).toBe(202);
+      await waitFor(async () => (await cancelledCount(probe)) === before + 1, { what: 'the fixture to count the cancellation' });
+      expect((await answered).status).toBe(200);
     } finally {
       await server.close(0);
     }
@@ -265,9 +210,10 @@ describe('idle sessions', () => {
   it('keeps a session whose client holds its event stream open, however long it is quiet', async () => {
     const server = await serveHttp(gateway, { host: '127.0.0.1', port: 0, idleMs: 300 });
     try {
-      const quiet = await client('sse', server); // legacy SSE: the stream stays open for the session's life
-      await new Promise((resolve) => setTimeout(resolve, 900));
-      expect(structured(await run(quiet, 'return 7;')).value).toBe(7);
+      const held = await client('sse', server); // legacy SSE: the stream stays open for the session's life
+      // A session opened after it, closed for being idle: the sweep that closed it passed over the older one.
+      await idleClosed(info, await quietSession(server));
+      expect(structured(await run(held, 'return 7;')).value).toBe(7);
     } finally {
       await server.close(0);
     }
@@ -283,8 +229,15 @@ describe('graceful shutdown', () => {
     const call = run(c, "return await callTool('fixture:slow', { ms: 800 });", { onprogress: () => started() });
     await running;
     const closing = server.close(10_000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await expect(fetch(server.url.replace('/mcp', '/healthz'))).rejects.toThrow(); // the port no longer accepts
+    const healthz = server.url.replace('/mcp', '/healthz');
+    await waitFor(
+      () =>
+        fetch(healthz).then(
+          () => false,
+          () => true,
+        ),
+      { what: 'the port to refuse connections' },
+    );
     expect(structured(await call).success).toBe(true);
     await closing;
     await server.closed;
@@ -294,7 +247,11 @@ describe('graceful shutdown', () => {
     const server = await serveHttp(gateway, { host: '127.0.0.1', port: 0 });
     const c = await client('streamable', server);
     const sid = (c.transport as StreamableHTTPClientTransport).sessionId!;
-    const longer = run(c, "return await callTool('fixture:slow', { ms: 2500 });"); // keeps the grace period going
+    // Held by the fixture until the grace period ends, so the shutdown is still under way for request 101.
+    const longer = run(c, "return await callTool('fixture:hang', {});").then(
+      () => 'answered',
+      (error: unknown) => String(error),
+    );
     const socket = connectSocket(Number(new URL(server.url).port));
     let text = '';
     socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -311,14 +268,16 @@ describe('graceful shutdown', () => {
           .join('\r\n')}\r\n\r\n${body}`,
       );
     };
-    message(100, 'tools/call', { name: 'execute_agentscript', arguments: { code: "return await callTool('fixture:slow', { ms: 600 });" } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const closing = server.close(10_000);
-    expect(await until(async () => text.includes('"id":100'), 5000)).toBe(true);
+    // A request of 600 ms, with a progress token so that its stream says when it is running.
+    const code = "return await callTool('fixture:slow', { ms: 600 });";
+    message(100, 'tools/call', { name: 'execute_agentscript', arguments: { code }, _meta: { progressToken: 'p100' } });
+    await waitFor(() => text.includes('callTool fixture:slow started'), { what: 'request 100 to be running' });
+    const closing = server.close(5_000);
+    await waitFor(() => text.includes('"id":100'), { what: 'the answer to request 100' });
     message(101, 'tools/list', {});
-    expect(await until(async () => /HTTP\/1\.1 503[\s\S]*shutting down/.test(text), 3000)).toBe(true);
-    expect(structured(await longer).success).toBe(true);
-    await closing;
+    await waitFor(() => /HTTP\/1\.1 503[\s\S]*shutting down/.test(text), { what: 'a 503 for request 101' });
+    await closing; // the grace period ends: the held script is cancelled and answered
+    expect(await longer).toMatch(/CANCELLED: the server is shutting down/);
     socket.destroy();
   });
 
@@ -333,12 +292,12 @@ describe('graceful shutdown', () => {
       () => 'answered',
       (error: unknown) => error,
     ); // it settles while close() runs
-    expect(await until(async () => (await hangingCount(probe)) === holding + 1)).toBe(true);
+    await waitFor(async () => (await hangingCount(probe)) === holding + 1, { what: 'the fixture to hold the call' });
     const t0 = Date.now();
     await server.close(300);
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(String(await outcome)).toMatch(/CANCELLED: the server is shutting down/);
-    expect(await until(async () => (await cancelledCount(probe)) === before + 1)).toBe(true);
+    await waitFor(async () => (await cancelledCount(probe)) === before + 1, { what: 'the fixture to count the cancellation' });
   });
 });
 
@@ -359,7 +318,7 @@ describe('the CLI: serve --transport http', () => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.stderr.resume();
-      expect(await until(async () => /Stop with Ctrl-C/.test(out), 60_000)).toBe(true);
+      await waitFor(() => /Stop with Ctrl-C/.test(out), { what: 'the CLI to say it serves', timeoutMs: 60_000 });
       const url = /serving execute_agentscript at (http:\S+)/.exec(out)?.[1];
       const token = /Bearer token \(generated[^)]*\): (\S+)/.exec(out)?.[1];
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);

@@ -14,6 +14,7 @@ import { parseManifest } from '../../src/tool-bridge/manifest.js';
 import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { freePort, tempDir } from '../tool-bridge/helpers.js';
 import { connect, killMarked, manifestJson, openGateway, raw, REPO_ROOT, structured, survivorsAfter, TSX } from './http-helpers.js';
+import { waitFor } from '../wait-for.js';
 
 const MARK = `mcp-metrics-${process.pid}-${Date.now().toString(36)}`;
 let open: OpenManifest;
@@ -214,7 +215,7 @@ describe('the CLI: serve --metrics-port', () => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.stderr.resume();
-      for (const end = Date.now() + 60_000; !/Stop with Ctrl-C/.test(out) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => /Stop with Ctrl-C/.test(out), { what: 'the CLI to say it serves', timeoutMs: 60_000 });
       const url = /serving execute_agentscript at (http:\S+)/.exec(out)?.[1];
       expect(url).toBeDefined();
       const c = await connect(url!, token);

@@ -10,6 +10,7 @@ import { Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
 import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { tempDir } from '../tool-bridge/helpers.js';
+import { waitFor } from '../wait-for.js';
 import { connect, killMarked, manifestJson, structured } from './http-helpers.js';
 import { type RedisServer, startRedis } from './redis-server.js';
 
@@ -23,7 +24,7 @@ function manifest(dir: string, quotaStore?: string): Record<string, unknown> {
     ...base,
     securityLevel: 'SECURE', // allows regular expressions; the "strict" principal does not
     servers: { memory: base.servers.memory, everything: base.servers.everything, fixture: base.servers.fixture },
-    allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fixture:slow'],
+    allow: ['memory:*', 'everything:echo', 'everything:get-sum', 'fixture:slow', 'fixture:hang'],
     deny: ['memory:delete_*'],
     auth: { tokens: TOKENS },
     principals: {
@@ -31,7 +32,7 @@ function manifest(dir: string, quotaStore?: string): Record<string, unknown> {
       adders: { match: { token: 'adder' }, allow: ['everything:*'], deny: ['everything:echo'] },
       strict: { match: { token: 'strict' }, allow: ['everything:get-sum'], securityLevel: 'STRICT', limits: { maxToolCalls: 2 } },
       metered: { match: { token: 'metered' }, allow: ['everything:get-sum'], quota: { perMinute: 3 } },
-      single: { match: { token: 'single' }, allow: ['fixture:slow'], quota: { concurrent: 1 } },
+      single: { match: { token: 'single' }, allow: ['fixture:slow', 'fixture:hang'], quota: { concurrent: 1 } },
     },
     ...(quotaStore ? { quotaStore: { redis: quotaStore } } : {}),
   };
@@ -66,8 +67,8 @@ async function client(s: Served, name: keyof typeof TOKENS): Promise<Client> {
   clients.push(c);
   return c;
 }
-const run = async (c: Client, code: string) =>
-  structured(await c.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 30_000 }));
+const run = async (c: Client, code: string, options: Parameters<Client['callTool']>[2] = {}) =>
+  structured(await c.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 30_000, ...options }));
 const search = async (c: Client, args: Record<string, unknown>): Promise<string> => JSON.stringify(await c.callTool({ name: 'search_tools', arguments: args }));
 const description = async (c: Client): Promise<string> => (await c.listTools()).tools.find((t) => t.name === 'execute_agentscript')?.description ?? '';
 
@@ -139,14 +140,21 @@ describe('quotas', () => {
 
   it('concurrent: a second execution at once is refused; the slot frees when the first ends', async () => {
     const [one, two] = [await client(served, 'single'), await client(served, 'single')];
-    const slow = "return await callTool('fixture:slow', { ms: 1500 });";
-    const first = run(one, slow);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const second = await run(two, slow);
+    // The first holds its slot until the test stops it: it has started once its progress says so.
+    const stop = new AbortController();
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const first = run(one, "return await callTool('fixture:hang', {});", { signal: stop.signal, onprogress: () => started() }).catch((error: unknown) => error);
+    await running;
+    const second = await run(two, "return await callTool('fixture:slow', { ms: 10 });");
     expect(second.error?.code).toBe('QUOTA_EXCEEDED');
     expect(second.error?.message).toMatch(/at most 1 execution at once/);
-    expect((await first).success).toBe(true);
-    expect((await run(two, "return await callTool('fixture:slow', { ms: 10 });")).success).toBe(true);
+    stop.abort('done');
+    expect(String(await first)).toMatch(/done|abort/i);
+    // The slot frees when the cancelled execution has ended on the server.
+    await waitFor(async () => (await run(two, "return await callTool('fixture:slow', { ms: 10 });")).success, {
+      what: 'the slot to free after the first execution ends',
+    });
   });
 });
 
@@ -184,11 +192,10 @@ describe('quotas shared by two servers through a real Redis', () => {
     expect(down.error?.message).toMatch(/quota store .* is unavailable/);
     expect((await run(adder, 'return 2;')).value).toBe(2); // no quota: no store needed
     await redis.restart();
-    let back: Awaited<ReturnType<typeof run>> | undefined;
-    for (let i = 0; i < 40 && !back?.success; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      back = await run(single, "return await callTool('fixture:slow', { ms: 10 });");
-    }
-    expect(back?.success).toBe(true);
+    // Back once the store has reconnected.
+    await waitFor(async () => (await run(single, "return await callTool('fixture:slow', { ms: 10 });")).success, {
+      what: 'executions with a quota to run again',
+      intervalMs: 250,
+    });
   });
 });

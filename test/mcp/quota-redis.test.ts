@@ -11,6 +11,7 @@ import { openQuotaStore, type Quota, type QuotaGrant, type QuotaStore } from '..
 import { redisQuotaStore } from '../../src/mcp/quota-redis.js';
 import { redactRedisUrl, redisRedactor } from '../../src/mcp/redis-connection.js';
 import { quotaStoreContract } from './quota-contract.js';
+import { waitFor } from '../wait-for.js';
 import { findRedisServer, freePort, type RedisServer, startRedis } from './redis-server.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -18,15 +19,15 @@ const HOLDER = fileURLToPath(new URL('../fixtures/quota-holder.ts', import.meta.
 const fresh = (): string => `p-${randomUUID().slice(0, 8)}`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Acquires until admitted or `ms` have passed; returns the last answer. */
+/** Acquires until admitted; fails saying so when `ms` pass first. */
 async function acquireWithin(store: QuotaStore, key: string, quota: Quota, ms: number): Promise<QuotaGrant> {
-  const end = Date.now() + ms;
-  let grant = await store.acquire(key, quota);
-  while (!grant.ok && Date.now() < end) {
-    await sleep(100);
-    grant = await store.acquire(key, quota);
-  }
-  return grant;
+  return waitFor(
+    async () => {
+      const grant = await store.acquire(key, quota);
+      return grant.ok ? grant : undefined;
+    },
+    { what: `an admission of ${key} under ${JSON.stringify(quota)}`, timeoutMs: ms, intervalMs: 100 },
+  );
 }
 
 let redis: RedisServer;
@@ -119,9 +120,11 @@ describe('redis quota store: keys', () => {
     if (running.ok) running.release();
     await store.acquire(key, { concurrent: 1 }); // held, never released: its lease ends with this store
     await store.close();
-    const end = Date.now() + 10_000;
-    while ((await inspector.keys(`enclave-mcp:quota:{${key}}:*`)).length > 0 && Date.now() < end) await sleep(100);
-    expect(await inspector.keys(`enclave-mcp:quota:{${key}}:*`)).toEqual([]);
+    await waitFor(async () => (await inspector.keys(`enclave-mcp:quota:{${key}}:*`)).length === 0, {
+      what: `the keys of ${key} to expire`,
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
   });
 
   it('perMinute admits again once the oldest admission has left the window (shortened to 1.5 s)', async () => {
@@ -133,8 +136,10 @@ describe('redis quota store: keys', () => {
     if (refused.ok) throw new Error('a third admission within the window');
     expect(refused.retryAfterMs).toBeGreaterThan(0);
     expect(refused.retryAfterMs).toBeLessThanOrEqual(1500);
-    await sleep(refused.retryAfterMs! + 50);
-    expect((await store.acquire(key, { perMinute: 2 })).ok).toBe(true);
+    // Admitted again as soon as the window lets it, and not before the retry-after it was told.
+    const refusedAt = Date.now();
+    await acquireWithin(store, key, { perMinute: 2 }, 10_000);
+    expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(refused.retryAfterMs! - 50);
   });
 });
 
@@ -165,7 +170,8 @@ describe('redis quota store: leases', () => {
     const { child, said } = holder(key, leaseMs, 'hold');
     expect(await said).toBe('held');
     const store = await open({ leaseMs });
-    // Three lease lengths later the holder still holds the slot: it refreshes its lease.
+    // Three lease lengths later the holder still holds the slot: it refreshes its lease. The wait is the test: a
+    // lease left alone would have run out meanwhile.
     await sleep(3 * leaseMs);
     const whileAlive = await store.acquire(key, { concurrent: 1 });
     expect(whileAlive.ok === false && whileAlive.limit).toBe('concurrent');

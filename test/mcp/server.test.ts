@@ -14,6 +14,7 @@ import { createMcpServer, Gateway } from '../../src/mcp/server.js';
 import type { DownstreamTool } from '../../src/tool-bridge/types.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
 import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
+import { waitFor } from '../wait-for.js';
 
 const tool = (qualifiedName: string, description = '', properties: Record<string, unknown> = {}): DownstreamTool => {
   const [server, name] = qualifiedName.split(':') as [string, string];
@@ -183,6 +184,8 @@ describe('createMcpServer over the in-memory pair', () => {
   let gateway: Gateway;
   let client: Client;
   let release: () => void = () => undefined;
+  /** Calls of db:wait that have reached the downstream server and wait there. */
+  let waiting = 0;
   const notifications: Notification[] = [];
 
   /** A downstream SDK server per connection: echo, a wait that the test releases, and a tool nobody allows. */
@@ -190,7 +193,9 @@ describe('createMcpServer over the in-memory pair', () => {
     const server = new McpServer({ name: 'db', version: '0.0.0' });
     server.registerTool('echo', { description: 'Echoes text.', inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
     server.registerTool('wait', { description: 'Waits until released.' }, async () => {
+      waiting++;
       await new Promise<void>((resolve) => (release = resolve));
+      waiting--;
       return { content: [{ type: 'text', text: '"released"' }] };
     });
     server.registerTool('drop_table', { description: 'Drops a table.' }, () => ({ content: [] }));
@@ -216,6 +221,14 @@ describe('createMcpServer over the in-memory pair', () => {
   });
 
   const run = async (code: string) => (await client.callTool({ name: 'execute_agentscript', arguments: { code } })) as CallToolResult;
+  /**
+   * The notifications the server sent before now: a ping's answer comes after them on the one ordered stream, and the
+   * client handles each notification in a microtask queued when it arrived, so all of them before the ping resolves.
+   */
+  const settled = async (): Promise<Notification[]> => {
+    await client.ping();
+    return notifications;
+  };
 
   it('runs a script on the allowed downstream tools; the client validates structuredContent against the output schema', async () => {
     const { tools } = await client.listTools();
@@ -229,8 +242,7 @@ describe('createMcpServer over the in-memory pair', () => {
   it('sends log notifications without a progress token, but no progress', async () => {
     notifications.length = 0;
     await run("console.info('note'); return await callTool('db:echo', { text: 'x' });");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(notifications.map((n) => n.method)).toEqual(['notifications/message']);
+    expect((await settled()).map((n) => n.method)).toEqual(['notifications/message']);
     expect(notifications[0]!.params).toMatchObject({ level: 'info', data: 'note' });
   });
 
@@ -239,8 +251,7 @@ describe('createMcpServer over the in-memory pair', () => {
     try {
       notifications.length = 0;
       await run("console.log('chatty'); console.warn('careful'); return 1;");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(notifications.map((n) => n.params?.data)).toEqual(['careful']);
+      expect((await settled()).map((n) => n.params?.data)).toEqual(['careful']);
     } finally {
       await client.setLoggingLevel('debug');
     }
@@ -248,7 +259,7 @@ describe('createMcpServer over the in-memory pair', () => {
 
   it('answers SERVER_BUSY beyond the per-session bound, and frees the slot when a script ends', async () => {
     const first = run("return await callTool('db:wait', {});");
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the first script is now waiting downstream
+    await waitFor(() => waiting === 1, { what: 'the first script to wait downstream' });
     const second = await run('return 1;');
     expect(second.isError).toBe(true);
     expect(second.structuredContent).toMatchObject({ success: false, error: { code: 'SERVER_BUSY' } });

@@ -174,7 +174,8 @@ async function runAttack(attack: Attack): Promise<void> {
     const next = await enclave.run(attack.after.code, { toolHandler: handlerFor(attack) });
     problems.push(...outcomeProblems(next, attack.after.expect).map((p) => `next run: ${p}`), ...leakProblems(next, attack).map((p) => `next run: ${p}`));
   }
-  await new Promise((resolve) => setTimeout(resolve, 0)); // let late tool answers and their side effects land
+  // One turn of the event loop: late tool answers (settled by then) and whatever they set off in microtasks have run.
+  await new Promise((resolve) => setImmediate(resolve));
   if (tripwire.length > 0) problems.push(`host side effects of a hostile value: ${[...new Set(tripwire)].join('; ')}`);
   if (problems.length > 0) expect.fail(`${attack.level ?? 'STRICT'} ${JSON.stringify(attack.code).slice(0, 300)}\n${problems.join('\n')}`);
 }

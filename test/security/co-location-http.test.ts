@@ -8,13 +8,15 @@ import { Gateway } from '../../src/mcp/server.js';
 import { parseManifest } from '../../src/tool-bridge/manifest.js';
 import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
 import { tempDir } from '../tool-bridge/helpers.js';
-import { connect, killMarked, manifestJson, structured } from '../mcp/http-helpers.js';
-import { RUNAWAYS, warmPool } from './runaways.js';
+import { connect, finishedExecutions, killMarked, manifestJson, structured } from '../mcp/http-helpers.js';
+import { waitFor } from '../wait-for.js';
+import { HOLD, Holds, RUNAWAYS, warmPool } from './runaways.js';
 
 const MARK = `co-location-http-${process.pid}-${Date.now().toString(36)}`;
 const CLEAN_BOUND_MS = 1500;
 const CLEAN = "const r = await callTool('everything:echo', { message: 'hi' });\nconst xs = [3, 1, 2].sort((a, b) => a - b);\nreturn [r, xs];";
 
+const executions = finishedExecutions();
 let open: OpenManifest;
 let gateway: Gateway;
 let http: HttpServer;
@@ -25,14 +27,17 @@ beforeAll(async () => {
   const dir = tempDir('co-location-http');
   const manifest = { ...manifestJson(MARK, dir), limits: {} }; // STRICT as it ships
   open = await openLoaded(parseManifest(manifest, { baseDir: dir, env: {} }));
-  gateway = new Gateway(open);
+  gateway = new Gateway(open, { observer: executions.observer });
   http = await serveHttp(gateway, { host: '127.0.0.1', port: 0 });
   attacker = await connect(http.url, http.token);
   bystander = await connect(http.url, http.token);
-  // A server that has been running: six scripts at once (each waiting downstream) started the workers they needed.
-  const held = Array.from({ length: 6 }, () => run(bystander, "return await callTool('fixture:slow', { ms: 3000 });"));
+  // A server that has been running: six scripts at once, held until the workers they needed have started (off the
+  // clock, so that a loaded machine's slow start-up does not time them out), warm the gateway's own enclave.
+  const holds = new Holds();
+  const held = Array.from({ length: 6 }, () => open.enclave.run(HOLD, { toolHandler: (_name, _args, { untimed }) => untimed(holds.hold()) }));
   await warmPool(() => open.enclave.stats, 7);
-  await Promise.all(held);
+  holds.release();
+  expect((await Promise.all(held)).map((r) => r.error)).toEqual(Array(6).fill(undefined));
 }, 120_000);
 
 afterAll(async () => {
@@ -53,8 +58,10 @@ describe('a clean script of another session beside two runaways', () => {
   it.each(OVER_HTTP.map((r) => [r.name, r] as const))(
     '%s',
     async (_name, runaway) => {
+      const over = executions.count(runaway.code);
       const runaways = [run(attacker, runaway.code), run(attacker, runaway.code)];
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Running when the clean ones arrive: each has a worker, or is already over (refused before it ran).
+      await waitFor(() => open.enclave.stats.running + executions.count(runaway.code) - over >= 2, { what: 'the runaways to be running' });
       const clean = await Promise.all(
         Array.from({ length: 3 }, async () => {
           const t0 = performance.now();

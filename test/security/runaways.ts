@@ -2,6 +2,7 @@
 // each of these stalled or killed the other executions sharing its worker; now each must end by itself (a limit
 // or a refusal) while clean scripts beside it finish as usual. Shared by the library and HTTP co-location tests.
 import type { ErrorCode, SecurityLevel } from '../../src/enclave/index.js';
+import { waitFor } from '../wait-for.js';
 
 export interface Runaway {
   name: string;
@@ -83,11 +84,11 @@ export const HOLD = "return (await callTool('warm:hold', {})).ok;";
 
 /** Waits until the enclave's pool has `n` workers started and none starting: a server that has been running. */
 export async function warmPool(stats: () => { workers: number; starting: number }, n: number): Promise<void> {
-  const end = Date.now() + 60_000;
-  while (Date.now() < end) {
-    const s = stats();
-    if (s.workers >= n && s.starting === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the pool did not warm up: ${JSON.stringify(stats())}`);
+  await waitFor(
+    () => {
+      const s = stats();
+      return s.workers >= n && s.starting === 0;
+    },
+    { what: `the pool to warm up to ${n} workers`, timeoutMs: 60_000 },
+  );
 }

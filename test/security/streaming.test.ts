@@ -83,7 +83,9 @@ describe('an MCP client: log and progress notifications', () => {
       timeout: 30_000,
     });
     expect(result.isError).toBeFalsy();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A fence: the ping's answer follows every notification sent before it, and the client handles each of those in
+    // a microtask queued when it arrived, so all of them before the ping resolves.
+    await client.ping();
     const logBytes = notifications.reduce((n, x) => n + Buffer.byteLength(JSON.stringify(x)), 0);
     expect(logBytes).toBeLessThan(STRICT.maxLogBytes + OVERHEAD);
     // Progress messages quote console lines, cut to 500 characters each.

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenManifest } from '../../src/mcp/open.js';
+import { waitFor } from '../wait-for.js';
 import { tempDir } from './helpers.js';
 import { fixtureServer, killMarked, openJson, processesMarked, survivorsAfter } from './open-helpers.js';
 
@@ -93,9 +94,14 @@ describe('hang and cancellation', () => {
 
   it('a caller that cancels the run gets CANCELLED, and the cancellation reaches the server', async () => {
     const before = await cancelled('fx');
+    const hanging = async (): Promise<number> => (await run(`return await callTool('fx:hanging_count', {});`)).value as number;
+    const holding = await hanging();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const result = await run(`return await callTool('fx:slow', { ms: 5000 });`, { signal: controller.signal });
+    const pending = run(`return await callTool('fx:hang', {});`, { signal: controller.signal });
+    // Aborted once the server holds the call: one cancelled before the bridge sent it would never reach the server.
+    await waitFor(async () => (await hanging()) === holding + 1, { what: 'the fixture to hold the hang call' });
+    controller.abort();
+    const result = await pending;
     expect(result.error?.code).toBe('CANCELLED');
     await expect.poll(() => cancelled('fx'), { timeout: 3000 }).toBe(before + 1);
   });

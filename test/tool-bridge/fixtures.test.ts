@@ -13,6 +13,7 @@ import { ToolCallError } from '../../src/enclave/index.js';
 import { compileArgsValidator } from '../../src/tool-bridge/arguments.js';
 import { normalizeResult } from '../../src/tool-bridge/results.js';
 import { MIXED_AS_DATA } from '../fixtures/fixture-tools.js';
+import { waitFor } from '../wait-for.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -91,8 +92,12 @@ describe('stdio fixture', () => {
     const timedOut = await fx.client.callTool({ name: 'hang', arguments: {} }, undefined, { timeout: 200 }).catch((e: unknown) => e);
     expect((timedOut as McpError).code).toBe(ErrorCode.RequestTimeout);
     const controller = new AbortController();
-    setTimeout(() => controller.abort('stop'), 100);
-    const aborted = await fx.client.callTool({ name: 'hang', arguments: {} }, undefined, { signal: controller.signal }).catch((e: unknown) => e);
+    const held = (await value(fx.client, 'hanging_count')) as number;
+    const pending = fx.client.callTool({ name: 'hang', arguments: {} }, undefined, { signal: controller.signal }).catch((e: unknown) => e);
+    // Aborted once the fixture holds the call, so that the cancellation has a call to stop.
+    await waitFor(async () => (await value(fx.client, 'hanging_count')) === held + 1, { what: 'the fixture to hold the hang call' });
+    controller.abort('stop');
+    const aborted = await pending;
     // The SDK rejects an aborted request with the RequestTimeout code too; only the signal tells them apart.
     expect(aborted).toMatchObject({ code: ErrorCode.RequestTimeout, message: expect.stringContaining('stop') });
     expect(await value(fx.client, 'cancelled_count')).toBe(before + 2);

@@ -60,7 +60,9 @@ async function lockedDown(regex: boolean): Promise<ProbeReport> {
     () => bridge,
     () => false,
   );
-  const cfg = ctx.newString(JSON.stringify({ maxIterations: 1e9, maxArrayLength: 1e9, maxStringLength: 1e9, deadline: Date.now() + 60_000, globals: '{}', seed: [1, 2, 3, 4] }));
+  const cfg = ctx.newString(
+    JSON.stringify({ maxIterations: 1e9, maxArrayLength: 1e9, maxStringLength: 1e9, deadline: Date.now() + 60_000, globals: '{}', seed: [1, 2, 3, 4] }),
+  );
   ctx.unwrapResult(ctx.callFunction(configure, ctx.undefined, cfg)).dispose();
   const report = ctx.unwrapResult(ctx.callFunction(probe, ctx.undefined, ctx.global));
   const text = ctx.getString(report);

@@ -3,6 +3,9 @@
 // The script must get TOOL_ERROR or plain data; the host must never run the value's code (tripwire) or crash.
 import { type Attack, tripwire } from './types.js';
 
+/** Answers of the late tool, held until the run has ended. */
+const late: Array<() => void> = [];
+
 const call = `return await callTool('evil:result', {})`;
 const callCaught = `try { return await callTool('evil:result', {}) } catch (e) { return ['caught', e.code] }`;
 const toolError = { codes: ['TOOL_ERROR'] } as Attack['expect'];
@@ -293,11 +296,16 @@ export const hostileTools: Attack[] = [
     },
     expect: toolError,
   },
-  // A handler that rejects after the script has finished (a late answer must be dropped).
+  // A handler that answers after the script has finished (a late answer must be dropped).
   {
     name: 'late tool answer after the script ended',
     code: `callTool('evil:result', {});\nreturn 'done'`,
-    toolResult: () => new Promise((resolve) => setTimeout(() => resolve({ late: true }), 200)),
+    toolResult: () => new Promise((resolve) => late.push(() => resolve({ late: true }))),
     expect: { success: true, value: 'done' },
+    // Called once the run has ended: the answer comes now, and lands before the suite looks for side effects.
+    check: () => {
+      for (const answer of late.splice(0)) answer();
+      return null;
+    },
   },
 ];
