@@ -21,7 +21,8 @@ export function parseScript(code: string): ParseOutcome {
     });
     return { ok: true, ast };
   } catch (error) {
-    if (error instanceof RangeError) {
+    // acorn turns its own stack overflow into a SyntaxError saying so; a bare RangeError is the same thing.
+    if (error instanceof RangeError || (error instanceof SyntaxError && error.message.startsWith('Not enough stack space'))) {
       // Deep recursion in the parser: the input is pathological rather than merely wrong.
       return {
         ok: false,

@@ -144,9 +144,24 @@ function guardAsync(s: MagicString, code: string, node: acorn.ArrowFunctionExpre
     return;
   }
   // A concise body may sit in parentheses, which belong to the arrow's text: wrap from just after `=>` to its end.
-  const from = code.lastIndexOf('=>', node.body.start) + 2;
+  const from = arrowEnd(code, node);
   open(s, from, ' { try { return ');
   close(s, node.end, `; }${RETHROW} }`);
+}
+
+/**
+ * Just after the arrow's `=>`: the first one after its parameters that is not inside a comment (a comment between
+ * the parameters and `=>`, or between `=>` and the body, may hold `=>` itself).
+ */
+function arrowEnd(code: string, node: acorn.ArrowFunctionExpression): number {
+  let i = node.params.length > 0 ? node.params[node.params.length - 1]!.end : node.start;
+  while (i < node.body.start) {
+    if (code.startsWith('//', i)) i = code.indexOf('\n', i) >>> 0;
+    else if (code.startsWith('/*', i)) i = code.indexOf('*/', i + 2) + 2;
+    else if (code.startsWith('=>', i)) return i + 2;
+    else i++;
+  }
+  throw new Error('transform: an arrow function without `=>`'); // acorn parsed it as an arrow: never reached
 }
 
 function wrapCall(s: MagicString, node: acorn.Node, fn: string): void {
@@ -156,9 +171,16 @@ function wrapCall(s: MagicString, node: acorn.Node, fn: string): void {
 
 /** A blocked name written statically (`x.constructor`, `{ __proto__: p }`) is renamed so it reaches nothing. */
 function neutralize(s: MagicString, key: acorn.Node, computed: boolean): void {
-  if (computed || key.type !== 'Identifier') return;
-  const name = (key as acorn.Identifier).name;
-  if (BLOCKED_PROPERTIES.has(name)) s.overwrite(key.start, key.end, `${NEUTRALIZED}${name}`);
+  if (computed) return;
+  // A key written as a string (`{ "__proto__": p }` sets the prototype as the bare name does) is the same name.
+  const name = key.type === 'Identifier' ? (key as acorn.Identifier).name : key.type === 'Literal' ? (key as acorn.Literal).value : undefined;
+  if (typeof name === 'string' && BLOCKED_PROPERTIES.has(name)) s.overwrite(key.start, key.end, `${NEUTRALIZED}${name}`);
+}
+
+/** `const { constructor } = o` reads o.constructor into a binding of that name: the read gets the renamed key. */
+function neutralizeShorthand(s: MagicString, prop: acorn.AssignmentProperty): void {
+  if (prop.key.type !== 'Identifier' || !BLOCKED_PROPERTIES.has(prop.key.name)) return;
+  s.prependLeft(prop.key.start, `${NEUTRALIZED}${prop.key.name}: `);
 }
 
 /** Stage 3. */
@@ -200,6 +222,7 @@ export function transform(code: string, program: acorn.Program): Transformed {
           if (prop.type !== 'Property') continue;
           if (prop.computed && !isSafeStaticKey(prop.key)) wrapCall(s, prop.key, GUARD.key);
           else if (!prop.shorthand) neutralize(s, prop.key, prop.computed);
+          else neutralizeShorthand(s, prop);
         }
         break;
       case 'BinaryExpression':
@@ -209,8 +232,8 @@ export function transform(code: string, program: acorn.Program): Transformed {
         if (node.operator === '+=' && insideLoop(ancestors, loops)) wrapCall(s, node, GUARD.size);
         break;
       case 'TemplateLiteral':
-        if (node.expressions.length > 0 && insideLoop(ancestors, loops)) wrapCall(s, node, GUARD.size);
-        else note(node.quasis[0]?.value.cooked);
+        if (node.expressions.length === 0) note(node.quasis[0]?.value.cooked);
+        else if (insideLoop(ancestors, loops)) wrapCall(s, node, GUARD.size);
         break;
       case 'Literal':
         if (node.regex) wrapCall(s, node, GUARD.regex);
