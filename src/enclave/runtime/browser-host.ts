@@ -131,7 +131,8 @@ class PageRun {
     }
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.watchdog = this.arm(limits.timeoutMs + GRACE_MS);
-    this.send({ type: 'run', id: this.id, code, level, limits, globals: '{}', globalNames: [], ...(this.stop ? { stop: this.stop } : {}) });
+    const startedAfter = Date.now() + GRACE_MS / 2; // as in Node's pool: a quick start is not reported
+    this.send({ type: 'run', id: this.id, code, level, limits, globals: '{}', globalNames: [], startedAfter, ...(this.stop ? { stop: this.stop } : {}) });
   }
 
   private send(message: ToBrowserWorker): void {

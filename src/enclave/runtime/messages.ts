@@ -78,6 +78,12 @@ export const RunSchema = z.object({
   /** JSON object of the host's extra read-only globals, and their names. */
   globals: z.string(),
   globalNames: z.array(z.string()),
+  /**
+   * Epoch ms. The worker says 'started' (the host's watchdog then restarts with the script's own deadline) only when
+   * it starts the script this late: checking took long enough to eat into the watchdog's margin. A quick check says
+   * nothing, which spares a message, and the host a wake-up, on every run.
+   */
+  startedAfter: z.number(),
   // Shared with the host: a non-zero value cancels the run at the next interrupt poll, even while the
   // worker is busy computing and cannot read messages.
   stop: z.custom<Int32Array<SharedArrayBuffer>>((v) => v instanceof Int32Array && v.buffer instanceof SharedArrayBuffer),

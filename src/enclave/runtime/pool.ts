@@ -320,7 +320,9 @@ export class WorkerPool {
     this.watchBusy();
     slot.worker.ref(); // a running script keeps the process alive until it reports
     const { id, code, level, limits, globals, globalNames } = job;
-    slot.worker.postMessage({ type: 'run', id, code, level, limits, globals, globalNames, stop } satisfies ToWorker);
+    // Started within half the grace period, the script's deadline still ends at least that long before this watchdog.
+    const startedAfter = Date.now() + this.options.graceMs / 2;
+    slot.worker.postMessage({ type: 'run', id, code, level, limits, globals, globalNames, startedAfter, stop } satisfies ToWorker);
     job.onDispatch?.();
   }
 

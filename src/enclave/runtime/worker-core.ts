@@ -90,9 +90,10 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
     const stop = msg.stop ?? new Int32Array(1);
     take(kind).then(
       (sandbox) => {
-        // Only now does the script's own deadline start (below): the host's watchdog restarts with it, so a sandbox
-        // that was slow to prepare (a cold worker on a busy machine) cannot eat into the watchdog's margin.
-        post({ type: 'started', id: msg.id });
+        // Only now does the script's own deadline start (below): past msg.startedAfter the host's watchdog restarts
+        // with it, so a sandbox that was slow to prepare (a cold worker on a busy machine) or a script slow to check
+        // cannot eat into the watchdog's margin.
+        if (Date.now() >= msg.startedAfter) post({ type: 'started', id: msg.id });
         const policy = new CallPolicy(msg.level, compiled.transformed.literals, compiled.facts, compiled.score.score);
         const plan = { id: msg.id, transformed: compiled.transformed, limits: msg.limits, globals: msg.globals, policy };
         const execution = new SandboxExecution(

@@ -1,0 +1,39 @@
+// The sandbox worker's core (worker-core.ts) driven directly, with a real engine: the messages it sends the host
+// for a run. 'started' restarts the host's watchdog; it is sent only when the script starts late enough to have
+// eaten into the watchdog's margin (RunMessage.startedAfter), so a quick run costs the host one wake-up less.
+import { describe, expect, it } from 'vitest';
+import { LEVEL_LIMITS } from '../../src/enclave/levels.js';
+import type { ToMain } from '../../src/enclave/runtime/messages.js';
+import { ModulePool } from '../../src/enclave/runtime/module-pool.js';
+import { workerCore } from '../../src/enclave/runtime/worker-core.js';
+import { waitFor } from '../wait-for.js';
+
+function core(): { sent: ToMain[]; handle: ReturnType<typeof workerCore> } {
+  const sent: ToMain[] = [];
+  const handle = workerCore({ pool: new ModulePool(), post: (m) => void sent.push(m), later: (fn) => setImmediate(fn), noSandbox: 'no sandbox' });
+  return { sent, handle };
+}
+
+function run(id: number, code: string, startedAfter: number) {
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  return { type: 'run' as const, id, code, level: 'STANDARD' as const, limits: LEVEL_LIMITS.STANDARD, globals: '{}', globalNames: [], startedAfter, stop };
+}
+
+const types = (sent: ToMain[], id: number) => sent.filter((m) => m.type !== 'ready' && m.id === id).map((m) => m.type);
+
+describe("the worker's 'started' message", () => {
+  it('is not sent for a script that starts before startedAfter', async () => {
+    const { sent, handle } = core();
+    handle(run(1, 'return 1 + 1;', Date.now() + 60_000));
+    await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 1), { what: 'the run to be done' });
+    expect(types(sent, 1)).toEqual(['done']);
+    expect(sent.find((m) => m.type === 'done')).toMatchObject({ ok: true, value: '2' });
+  });
+
+  it('is sent, before anything else of the run, for a script that starts at or after startedAfter', async () => {
+    const { sent, handle } = core();
+    handle(run(2, "console.log('x');\nreturn 3;", Date.now()));
+    await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 2), { what: 'the run to be done' });
+    expect(types(sent, 2)).toEqual(['started', 'log', 'done']);
+  });
+});
