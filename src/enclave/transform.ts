@@ -144,21 +144,29 @@ function guardAsync(s: MagicString, code: string, node: acorn.ArrowFunctionExpre
     return;
   }
   // A concise body may sit in parentheses, which belong to the arrow's text: wrap from just after `=>` to its end.
+  // `return (` opens on the arrow's line: a body on the next line (`async () =>⏎ x`) would otherwise be cut off from
+  // its `return` by automatic semicolon insertion, and the arrow would resolve to undefined.
   const from = arrowEnd(code, node);
-  open(s, from, ' { try { return ');
-  close(s, node.end, `; }${RETHROW} }`);
+  open(s, from, ' { try { return (');
+  close(s, node.end, `); }${RETHROW} }`);
 }
 
 /**
  * Just after the arrow's `=>`: the first one after its parameters that is not inside a comment (a comment between
  * the parameters and `=>`, or between `=>` and the body, may hold `=>` itself).
  */
+const LINE_END = /[\n\r\u2028\u2029]/g;
+
 function arrowEnd(code: string, node: acorn.ArrowFunctionExpression): number {
   let i = node.params.length > 0 ? node.params[node.params.length - 1]!.end : node.start;
-  while (i < node.body.start) {
-    if (code.startsWith('//', i)) i = code.indexOf('\n', i) >>> 0;
-    else if (code.startsWith('/*', i)) i = code.indexOf('*/', i + 2) + 2;
-    else if (code.startsWith('=>', i)) return i + 2;
+  while (i >= 0 && i < node.body.start) {
+    if (code.startsWith('//', i)) {
+      LINE_END.lastIndex = i;
+      i = LINE_END.exec(code)?.index ?? -1;
+    } else if (code.startsWith('/*', i)) {
+      const end = code.indexOf('*/', i + 2);
+      i = end < 0 ? -1 : end + 2; // an unclosed comment: acorn would not have parsed the script
+    } else if (code.startsWith('=>', i)) return i + 2;
     else i++;
   }
   throw new Error('transform: an arrow function without `=>`'); // acorn parsed it as an arrow: never reached

@@ -13,8 +13,11 @@ import {
 } from '../../src/enclave/browser.js';
 import type { ToolHandler } from '../../src/enclave/types.js';
 
-/** Which tools answer: a recording, a call that never settles, the attack suite's fixed evil tools, or none. */
-export type PageTools = { kind: 'replay'; recording: Recording } | { kind: 'never' } | { kind: 'attack' } | { kind: 'none' };
+/**
+ * Which tools answer: a recording, a call that never settles, one that waits `ms` for a person (untimed), the attack
+ * suite's fixed evil tools, or none.
+ */
+export type PageTools = { kind: 'replay'; recording: Recording } | { kind: 'never' } | { kind: 'approval'; ms: number } | { kind: 'attack' } | { kind: 'none' };
 
 export interface PageRunOptions {
   level?: SecurityLevel;
@@ -43,6 +46,13 @@ function handlerOf(tools: PageTools | undefined): ToolHandler | undefined {
       return replayHandler(tools.recording);
     case 'never':
       return () => new Promise(() => undefined);
+    case 'approval': {
+      const { ms } = tools;
+      return async (_name, _args, context) => {
+        await context.untimed(new Promise((resolve) => setTimeout(resolve, ms)));
+        return { approved: true };
+      };
+    }
     case 'attack':
       // The attack suite's fixed tool (test/security/attacks.test.ts): plain data; anything else fails.
       return async (name) => {

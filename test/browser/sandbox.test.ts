@@ -189,6 +189,14 @@ describe('cancel in the browser', () => {
     });
   }
 
+  it('a tool that waits for a person (untimed) stops the clock: an answer after twice the time limit still runs', async () => {
+    // 500 ms of limit and a 500 ms grace: without the pause, the host's watchdog would end the run at 1 s.
+    const code = "const r = await callTool('people:approve', {});\nreturn r.approved;";
+    const out = await runInPage(page, code, { tools: { kind: 'approval', ms: 1500 }, limits: { timeoutMs: 500 } });
+    expect(out.result).toMatchObject({ success: true, value: true });
+    expect(out.endedAt - out.startedAt).toBeGreaterThanOrEqual(1500);
+  });
+
   it('an abort at the start (a listener of `started`) or before the call ends the run CANCELLED, running nothing', async () => {
     const atStart = await runInPage(page, "console.log('ran');\nreturn 1", { abortOn: 'started' });
     expect(atStart.result).toMatchObject({ success: false, error: { code: 'CANCELLED' }, logs: [] });

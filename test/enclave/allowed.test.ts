@@ -314,6 +314,13 @@ return customers.map(c => \`\${c.id}:\${c.name}\`);`,
     expected: ['c1:Acme Corp', 'c3:Initech', 'c4:Umbrella Health'],
   },
   {
+    name: 'an async arrow whose body a formatter put on the next line returns that body',
+    code: `
+return await Promise.all(['c1', 'c3'].map(async (id) =>
+  (await callTool('crm:get_customer', { id })).name));`,
+    expected: ['Acme Corp', 'Initech'],
+  },
+  {
     name: 'Promise.all over two different tools, then a Set join',
     code: `
 const [custRes, issueRes] = await Promise.all([

@@ -72,18 +72,24 @@ describe('async arrows: what they throw goes through the catch guard before it b
   });
 
   it('a concise body becomes a guarded block that returns it', () => {
-    expect(body('const h = async (x) => f(x);')).toBe(`const h = async (x) => { try { return  (${I}(), f(x)); }${RETHROW} };`);
+    expect(body('const h = async (x) => f(x);')).toBe(`const h = async (x) => { try { return ( (${I}(), f(x))); }${RETHROW} };`);
   });
 
   it('a parenthesised concise body keeps its parentheses inside the block', () => {
     const out = body('const h = async () => (1);');
-    expect(out).toBe(`const h = async () => { try { return  ((${I}(), 1)); }${RETHROW} };`);
+    expect(out).toBe(`const h = async () => { try { return ( ((${I}(), 1))); }${RETHROW} };`);
   });
 
   // The `=>` is found after the parameters, skipping comments: one in a comment there once took the wrap into it.
   // A comment between `=>` and the body is kept where it was; the script still compiles.
   it('a comment holding `=>` between the arrow and its body does not break the wrap', () => {
     expect(compiles(transformed('const h = async () => /* => */ 1;\nreturn 1;').code)).toBe(true);
+  });
+
+  it('a body on the line after `=>` (as formatters write long arrows) is still what the arrow returns', () => {
+    // `return` then a line break would return undefined (automatic semicolon insertion): the parenthesis opens first.
+    expect(body('const h = async (x) =>\n  f(x);')).toBe(`const h = async (x) => { try { return (\n  (${I}(), f(x))); }${RETHROW} };`);
+    expect(body('const h = async () => // a comment\n  1;')).toBe(`const h = async () => { try { return ( // a comment\n  (${I}(), 1)); }${RETHROW} };`);
   });
 });
 

@@ -101,7 +101,7 @@ class PageRun {
   private served = 0;
   private finished = false;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
-  /** When the watchdog's current period ends (performance.now()), once the script started; and a pause's start. */
+  /** When the watchdog's current period ends (performance.now()), from the moment the run is sent; and a pause's start. */
   private watchdogEnd: number | undefined;
   private pausedAt: number | undefined;
   private waiting = 0;
@@ -130,6 +130,8 @@ class PageRun {
       return;
     }
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
+    // Its period is known from now: a pause must move it even when the worker never says 'started' (a quick start).
+    this.watchdogEnd = performance.now() + limits.timeoutMs + GRACE_MS;
     this.watchdog = this.arm(limits.timeoutMs + GRACE_MS);
     const startedAfter = Date.now() + GRACE_MS / 2; // as in Node's pool: a quick start is not reported
     this.send({ type: 'run', id: this.id, code, level, limits, globals: '{}', globalNames: [], startedAfter, ...(this.stop ? { stop: this.stop } : {}) });

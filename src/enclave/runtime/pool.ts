@@ -57,7 +57,7 @@ interface Running {
   since: number;
   watchdog: NodeJS.Timeout;
   /** When the watchdog's current period would end (performance.now()), and when the clock was stopped, if it is. */
-  watchdogEnd?: number;
+  watchdogEnd: number;
   pausedAt?: number;
   stop: Int32Array<SharedArrayBuffer>;
 }
@@ -163,7 +163,7 @@ export class WorkerPool {
   pause(id: number): void {
     const slot = this.slotOf(id);
     const running = slot?.running;
-    if (!slot || !running || running.pausedAt !== undefined || running.watchdogEnd === undefined) return;
+    if (!slot || !running || running.pausedAt !== undefined) return;
     running.pausedAt = performance.now();
     clearTimeout(running.watchdog);
     running.watchdog = this.watchdog(slot, running.job, Math.max(0, running.watchdogEnd - running.pausedAt) + MAX_PAUSE_MS);
@@ -173,7 +173,7 @@ export class WorkerPool {
   resume(id: number): void {
     const slot = this.slotOf(id);
     const running = slot?.running;
-    if (!slot || !running || running.pausedAt === undefined || running.watchdogEnd === undefined) return;
+    if (!slot || !running || running.pausedAt === undefined) return;
     running.watchdogEnd += performance.now() - running.pausedAt;
     running.pausedAt = undefined;
     clearTimeout(running.watchdog);
@@ -316,7 +316,9 @@ export class WorkerPool {
     slot.idleTimer = undefined;
     const watchdog = this.watchdog(slot, job);
     const stop = new Int32Array(new SharedArrayBuffer(4));
-    slot.running = { job, watchdog, stop, since: performance.now() };
+    const since = performance.now();
+    // Its period is known from now: a pause must move it even when the worker never says 'started' (a quick start).
+    slot.running = { job, watchdog, stop, since, watchdogEnd: since + job.limits.timeoutMs + this.options.graceMs };
     this.watchBusy();
     slot.worker.ref(); // a running script keeps the process alive until it reports
     const { id, code, level, limits, globals, globalNames } = job;
