@@ -80,6 +80,7 @@ describe('resetting a sandbox after a run', () => {
   it('clears data the run allocated and freed above the prepared heap', async () => {
     const { sandbox, memory } = await prepared();
     evalRaw(sandbox, "let t = 'FREED-canary-0042'.repeat(200000); t = null; 1");
+    expect(contains(new Uint8Array(memory.buffer), 'FREED-canary-0042')).toBe(true); // freed, but still in memory
     expect(sandbox.reset()).toBe(true);
     expect(contains(new Uint8Array(memory.buffer), 'FREED-canary-0042')).toBe(false);
   });
@@ -106,7 +107,7 @@ describe('resetting a sandbox after a run', () => {
     expect(sandbox.reset()).toBe(false);
   });
 
-  it('is refused when a host function the image refers to was freed during the run', async () => {
+  it('is refused when the run left a host function the image does not hold (one made and freed within it is fine)', async () => {
     const { sandbox } = await prepared();
     const fn = sandbox.context.newFunction('made-during-the-run', () => {});
     fn.dispose(); // the engine frees it: the SDK's host function table changes
@@ -114,6 +115,19 @@ describe('resetting a sandbox after a run', () => {
     const kept = sandbox.context.newFunction('kept', () => {});
     expect(sandbox.reset()).toBe(false); // one the run made and kept is not in the image
     kept.dispose();
+  });
+
+  it("a retired sandbox hands its instance to no other sandbox: one prepared after it holds none of its runs' bytes", async () => {
+    const pool = new ModulePool();
+    const first = new PreparedSandbox(await pool.acquire(KIND.memoryBytes), KIND);
+    evalRaw(first, "let t = 'RETIRED-canary-5150'.repeat(100000); t = null; 1");
+    expect(contains(new Uint8Array(first.lease.memory.buffer), 'RETIRED-canary-5150')).toBe(true); // freed, still there
+    first.retire(true); // as after a refused reset, or when a second ready sandbox of its kind is not needed
+    const next = new PreparedSandbox(await pool.acquire(KIND.memoryBytes), KIND);
+    expect(next.lease.memory).not.toBe(first.lease.memory);
+    expect(contains(new Uint8Array(next.lease.memory.buffer), 'RETIRED-canary-5150')).toBe(false);
+    expect(next.reset()).toBe(true);
+    expect(contains(new Uint8Array(next.lease.memory.buffer), 'RETIRED-canary-5150')).toBe(false);
   });
 
   it('a memory image restores nothing into memory of another size', () => {

@@ -21,6 +21,28 @@ function run(id: number, code: string, startedAfter: number) {
 
 const types = (sent: ToMain[], id: number) => sent.filter((m) => m.type !== 'ready' && m.id === id).map((m) => m.type);
 
+describe('a sandbox serves run after run', () => {
+  it('is reset after each run and serves the next: no new engine instance is taken for it', async () => {
+    const pool = new ModulePool();
+    let acquired = 0;
+    const counting = { acquire: (bytes: number) => (acquired++, pool.acquire(bytes)) };
+    const sent: ToMain[] = [];
+    const handle = workerCore({ pool: counting, post: (m) => void sent.push(m), later: (fn) => setImmediate(fn), noSandbox: 'no sandbox' });
+    await waitFor(() => acquired === 1, { what: 'the sandbox prepared ahead of the first script' });
+    for (let id = 1; id <= 5; id++) {
+      // STRICT: the kind of sandbox the worker prepares ahead of its first script.
+      handle({
+        ...run(id, `let s = 0;\nfor (let i = 0; i < ${id * 100}; i++) { s += i; }\nreturn s;`, Date.now() + 60_000),
+        level: 'STRICT',
+        limits: LEVEL_LIMITS.STRICT,
+      });
+      const done = await waitFor(() => sent.find((m) => m.type === 'done' && m.id === id), { what: `run ${id} to be done` });
+      expect(done).toMatchObject({ ok: true, iterations: id * 100 }); // its own iterations: the counters were reset too
+    }
+    expect(acquired).toBe(1); // the sandbox prepared ahead of the first run, reset after each
+  });
+});
+
 describe("the worker's 'started' message", () => {
   it('is not sent for a script that starts before startedAfter', async () => {
     const { sent, handle } = core();

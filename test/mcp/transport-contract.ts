@@ -245,6 +245,8 @@ export function transportContract(name: string, transport: TransportUnderTest): 
       expect(description).not.toContain(`secret_${tag}`);
       const echoed = await run(`return await callTool('fixture:added_${tag}', { hello: 'world' });`);
       expect(structuredOf(echoed)).toMatchObject({ success: true, value: { hello: 'world' } });
+      // Read again after more round trips: a notification wrongly sent for the hidden tool has arrived by now.
+      expect(listChanged).toBe(start + 1);
     });
   });
 }

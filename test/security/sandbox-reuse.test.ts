@@ -37,6 +37,17 @@ describe('one worker, run after run', () => {
     expect(probes).toEqual([false, false, 2, '["log","info","warn","error"]']);
   });
 
+  it("the sandbox's own counters start again: a run is charged for its own calls, iterations and console lines only", async () => {
+    // The same sandbox served the run before (one worker): without the reset its counters would carry on from there.
+    const first = await enclave.run(`for (let i = 0; i < 500; i++) {}
+      for (let i = 0; i < 5; i++) await callTool('echo:x', { i });
+      for (let i = 0; i < 40; i++) console.log('line ' + i);
+      return 1;`);
+    expect(first.stats).toMatchObject({ toolCalls: 5 });
+    const next = await enclave.run("console.log('one line');\nreturn await callTool('echo:x', { n: 1 });");
+    expect(next).toMatchObject({ success: true, value: { n: 1 }, stats: { toolCalls: 1, iterations: 0 }, logs: [{ level: 'log', message: 'one line' }] });
+  });
+
   it('a run that ends with calls in flight (their promises held by the sandbox) leaves a clean sandbox', async () => {
     const r = await enclave.run(`const hanging = [callTool('slow:hang', {}), callTool('slow:hang', {})];
       return await Promise.race([...hanging, Promise.resolve('left')]);`);

@@ -280,9 +280,12 @@ export class WorkerPool {
     switch (msg.type) {
       case 'started':
         // Checking a large script took part of the first watchdog period; the run gets its whole deadline.
-        clearTimeout(running.watchdog);
-        running.watchdog = this.watchdog(slot, running.job);
+        // A paused run keeps its pause's watchdog; resume() arms the new period from this end.
         running.watchdogEnd = performance.now() + running.job.limits.timeoutMs + this.options.graceMs;
+        if (running.pausedAt === undefined) {
+          clearTimeout(running.watchdog);
+          running.watchdog = this.watchdog(slot, running.job);
+        }
         return;
       case 'tool-call':
         return running.job.onToolCall(msg.callId, msg.name, msg.args);

@@ -99,6 +99,16 @@ export class PreparedSandbox {
     return this.target;
   }
 
+  /**
+   * Frees the runtime and gives its instance back, for another sandbox only when that is safe: the runtime was freed
+   * (`healthy` and dispose succeeded) and this sandbox kept no memory image. A sandbox prepared on an instance that
+   * hosted runs would take the bytes those runs freed into its own image, and put them back after each of its runs.
+   */
+  retire(healthy: boolean): void {
+    const freed = healthy && this.dispose();
+    this.lease.release(freed && this.image === undefined);
+  }
+
   /** Frees the runtime; false when that failed (a leak assertion or a trap), so the instance is not reused. */
   dispose(): boolean {
     try {

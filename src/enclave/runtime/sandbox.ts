@@ -376,10 +376,9 @@ export class SandboxExecution implements HostBridge {
       } catch {
         reusable = false;
       }
-      reusable = this.sandbox.dispose() && reusable;
     }
     this.pendingTools.clear();
-    this.sandbox.lease.release(reusable);
+    this.sandbox.retire(reusable);
     this.onSandboxFree(undefined);
   }
 }

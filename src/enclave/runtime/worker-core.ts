@@ -68,7 +68,7 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
       ready.set(key, Promise.resolve(sandbox));
       return;
     }
-    sandbox.lease.release(sandbox.dispose());
+    sandbox.retire(true);
   }
 
   function run(msg: BrowserRunMessage): void {
