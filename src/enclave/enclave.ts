@@ -11,8 +11,7 @@ import { Recorder, recordingRoom } from './recorder.js';
 import { resultOf, shownError } from './result.js';
 import { Redactor, secretsFromEnv } from '../shared/index.js';
 import type { EnclaveOptions, ExecutionResult, RunOptions, ToolHandler, ValidationResult } from './types.js';
-
-const GRACE_MS = 500;
+import { WATCHDOG_GRACE_MS } from './runtime/watchdog-times.js';
 
 export class Enclave {
   readonly securityLevel: SecurityLevel;
@@ -107,7 +106,7 @@ export class Enclave {
   }
 
   private workers(): WorkerPool {
-    return (this.pool ??= new WorkerPool({ ...this.poolOptions, graceMs: GRACE_MS }));
+    return (this.pool ??= new WorkerPool({ ...this.poolOptions, graceMs: WATCHDOG_GRACE_MS }));
   }
 
   async dispose(): Promise<void> {

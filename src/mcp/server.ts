@@ -19,6 +19,9 @@ import { MAX_SEARCH_LIMIT, MAX_SEARCH_RESULTS, renderSearch, SEARCH_DETAILS, sea
 
 export const SERVER_INFO = { name: 'enclave-mcp', version: '0.1.0' };
 
+/** Executions the gateway admits at once, across all sessions and per session (GatewayOptions). */
+export const DEFAULT_ADMISSION = { maxConcurrent: 128, maxPerSession: 32 } as const;
+
 export interface GatewayOptions {
   /**
    * Executions admitted at once across all sessions; beyond it, SERVER_BUSY (default 128). Admitted ones beyond
@@ -91,8 +94,8 @@ export class Gateway {
     this.principals = new Principals(open.manifest);
     this.quotas = options.quotas ?? memoryQuotaStore();
     this.observer = options.observer;
-    this.maxConcurrent = options.maxConcurrent ?? 128;
-    this.maxPerSession = options.maxPerSession ?? 32;
+    this.maxConcurrent = options.maxConcurrent ?? DEFAULT_ADMISSION.maxConcurrent;
+    this.maxPerSession = options.maxPerSession ?? DEFAULT_ADMISSION.maxPerSession;
     // A changed downstream catalog changes our description: each session's tool is updated, and the SDK then
     // sends notifications/tools/list_changed so clients read it again.
     this.unsubscribe = open.bridge.onToolsChanged(() => {

@@ -13,6 +13,7 @@ import { capText, plainText, utf8Length } from '../../shared/text.js';
 import { browserToolReply } from './browser-reply.js';
 import { type DoneMessage, malformedDone, type ToBrowserWorker, type ToMain, ToMainSchema } from './messages.js';
 import { MAX_TOOL_ARGS_BYTES } from './sandbox-config.js';
+import { MAX_PAUSE_MS, WATCHDOG_GRACE_MS } from './watchdog-times.js';
 import { WorkerSlots, type WorkerSlot } from './browser-workers.js';
 
 export interface BrowserRunRequest {
@@ -25,12 +26,8 @@ export interface BrowserRunRequest {
   workerUrl: URL;
 }
 
-/** As the Node pool's: how long past its deadline a run may take to stop by itself before its worker is terminated. */
-const GRACE_MS = 500;
 /** How long a cancelled run may take to stop by itself (a script waiting on tools stops at once). */
 const CANCEL_GRACE_MS = 250;
-/** The longest one pause may keep the watchdog away (ToolCallContext.untimed), as in the Node pool. */
-const MAX_PAUSE_MS = 10 * 60_000;
 const CANCELLED_MESSAGE = 'The script was cancelled by the caller.';
 /** What a page shows of a script's output: its own data, with messages as plain, bounded text. */
 const PLAIN: Shown = { value: (value) => value, message: (text) => capText(plainText(text)), toolName: (name) => name };
@@ -131,9 +128,9 @@ class PageRun {
     }
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
     // Its period is known from now: a pause must move it even when the worker never says 'started' (a quick start).
-    this.watchdogEnd = performance.now() + limits.timeoutMs + GRACE_MS;
-    this.watchdog = this.arm(limits.timeoutMs + GRACE_MS);
-    const startedAfter = Date.now() + GRACE_MS / 2; // as in Node's pool: a quick start is not reported
+    this.watchdogEnd = performance.now() + limits.timeoutMs + WATCHDOG_GRACE_MS;
+    this.watchdog = this.arm(limits.timeoutMs + WATCHDOG_GRACE_MS);
+    const startedAfter = Date.now() + WATCHDOG_GRACE_MS / 2; // as in Node's pool: a quick start is not reported
     this.send({ type: 'run', id: this.id, code, level, limits, globals: '{}', globalNames: [], startedAfter, ...(this.stop ? { stop: this.stop } : {}) });
   }
 
@@ -166,7 +163,7 @@ class PageRun {
       case 'started':
         // Checking the script took part of the first period: the run gets its whole deadline from now.
         clearTimeout(this.watchdog);
-        this.watchdogEnd = performance.now() + this.request.limits.timeoutMs + GRACE_MS;
+        this.watchdogEnd = performance.now() + this.request.limits.timeoutMs + WATCHDOG_GRACE_MS;
         if (this.pausedAt === undefined) this.watchdog = this.arm(this.watchdogEnd - performance.now());
         return;
       case 'tool-call':

@@ -12,6 +12,7 @@ import type { Limits, SecurityLevel } from '../levels.js';
 import { log } from '../../shared/index.js';
 import { malformedDone, ToMainSchema, type DoneMessage, type ToWorker } from './messages.js';
 import { compiledModule } from './module-pool.js';
+import { MAX_PAUSE_MS } from './watchdog-times.js';
 
 export interface PoolJob {
   id: number;
@@ -110,9 +111,6 @@ const failed = (id: number, code: ErrorCode, message: string): DoneMessage => ({
   iterations: 0,
   toolCalls: 0,
 });
-
-/** The longest one pause may keep the watchdog away (ToolCallContext.untimed): ten minutes, as long as any deadline. */
-const MAX_PAUSE_MS = 10 * 60_000;
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];

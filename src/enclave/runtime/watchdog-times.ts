@@ -1,0 +1,9 @@
+// The host's watchdog over a sandbox worker, the same in Node's pool (pool.ts) and in a browser page
+// (browser-host.ts): how long past its deadline a run may take to stop by itself before its worker is ended by
+// force, and how far one pause (ToolCallContext.untimed: a person answering) may push the watchdog away.
+
+/** Past the script's deadline, the time it has to stop by itself (its own interrupt handler) before the watchdog. */
+export const WATCHDOG_GRACE_MS = 500;
+
+/** The longest one pause may keep the watchdog away: ten minutes, as long as any level's deadline. */
+export const MAX_PAUSE_MS = 10 * 60_000;
