@@ -5,11 +5,15 @@
 // goal: within 1.3× of the direct call). Measured in alternating rounds so all sides see the same machine load.
 // The script's figure is a sequence's time over its calls; the ratio compares it with the same statistic of the
 // direct client (a loop of as many calls), not with one call's median, which leaves out the tail every sequence has.
+// Beside it, the ratio's floor on this machine: the direct loop plus one bare MessagePort round trip per call (the hop
+// between the script's worker and the bridge, with no work at either end), measured in the same run.
 import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parseManifest } from '../src/tool-bridge/manifest.js';
 import { openLoaded } from '../src/mcp/open.js';
+import { cpuByParty, cpuByPartyAvailable } from './cpu.js';
+import { portRoundTrips } from './port.js';
 import { summarize, table } from './stats.js';
 
 const require = createRequire(import.meta.url);
@@ -84,6 +88,7 @@ export async function benchBridge(): Promise<void> {
       perScriptCall.push((performance.now() - t) / SCRIPT_CALLS);
     }
   }
+  const port = summarize(await portRoundTrips(ROUNDS * PER_ROUND));
   const d = summarize(a);
   const br = summarize(b);
   const po = summarize(c);
@@ -102,9 +107,76 @@ export async function benchBridge(): Promise<void> {
       { what: `callTool from a script, ${SCRIPT_CALLS}-call loop / calls`, p50: s.p50, p95: s.p95, mean: s.mean },
       { what: '  ratio script / direct loop (goal ≤ 1.3)', p50: s.p50 / dl.p50, p95: s.p95 / dl.p95, mean: s.mean / dl.mean },
       { what: '  script − direct loop, per call', p50: s.p50 - dl.p50, p95: s.p95 - dl.p95, mean: s.mean - dl.mean },
+      { what: 'baseline: MessagePort round trip to a worker', p50: port.p50, p95: port.p95, mean: port.mean },
+      {
+        what: '  ratio floor: (direct loop + round trip) / direct loop',
+        p50: (dl.p50 + port.p50) / dl.p50,
+        p95: (dl.p95 + port.p95) / dl.p95,
+        mean: (dl.mean + port.mean) / dl.mean,
+      },
     ],
   );
+  if (cpuByPartyAvailable)
+    await cpuTable(
+      viaClient,
+      viaBridge,
+      () => open.enclave.run(script),
+      (code) => open.enclave.run(code, { toolHandler: localEcho }),
+      script,
+    );
   await direct.close();
   await open.close();
   await guarded.close();
+}
+
+/** The in-process handler of the last row: answers as the echo tool does, without a process behind it. */
+const localEcho = async (_name: string, args: object): Promise<unknown> => `Echo: ${(args as { message?: string }).message}`;
+const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 3);
+
+/**
+ * Who spends the CPU of a call, each way of making it run for CPU_SECONDS: the direct client's loop, the bridge's
+ * handler in a loop, the script over stdio, and the same script answered in-process. Per call, in µs.
+ */
+async function cpuTable(
+  viaClient: () => Promise<unknown>,
+  viaBridge: () => Promise<unknown>,
+  viaScript: () => Promise<{ success: boolean }>,
+  viaLocal: (code: string) => Promise<{ success: boolean }>,
+  script: string,
+): Promise<void> {
+  const rows: Array<Record<string, string | number>> = [];
+  const ways: Array<[string, () => Promise<void>]> = [
+    ['direct SDK client, 50-call loop', async () => void (await loopOf(viaClient))],
+    ['ToolBridge.toolHandler, 50-call loop', async () => void (await loopOf(viaBridge))],
+    ['callTool from a script, 50 calls', async () => ok(await viaScript())],
+    ['the same script, in-process handler', async () => ok(await viaLocal(script))],
+  ];
+  for (const [what, once] of ways) {
+    let calls = 0;
+    const t0 = performance.now();
+    const cpu = await cpuByParty(async () => {
+      while (performance.now() - t0 < CPU_SECONDS * 1000) {
+        await once();
+        calls += SCRIPT_CALLS;
+      }
+    });
+    const us = (ms: number): number => Math.round((ms * 1000) / calls);
+    rows.push({
+      what,
+      'wall µs': us(performance.now() - t0),
+      'main thread': us(cpu.main),
+      'other threads': us(cpu['other threads']),
+      'child processes': us(cpu.children),
+      'CPU total': us(cpu.main + cpu['other threads'] + cpu.children),
+    });
+  }
+  table(`CPU per call by party, from /proc (${CPU_SECONDS} s each; 10 ms ticks) (µs per call)`, rows);
+}
+
+async function loopOf(call: () => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < SCRIPT_CALLS; i++) await call();
+}
+
+function ok(result: { success: boolean }): void {
+  if (!result.success) throw new Error('bridge bench script failed');
 }

@@ -3,9 +3,9 @@
 // expression, and a bare MessagePort round trip to a worker thread, the hop every call makes twice), and memory per
 // parked execution and per idle worker. Goals from issue 12 are printed beside the figures.
 import vm from 'node:vm';
-import { Worker } from 'node:worker_threads';
 import { Enclave, resolveLimits } from '../src/enclave/index.js';
 import { compile } from '../src/enclave/pipeline.js';
+import { portRoundTrips } from './port.js';
 import { summarize, table } from './stats.js';
 
 const SEQ = Number(process.env.BENCH_N ?? 2000);
@@ -25,27 +25,6 @@ async function timeRuns(enclave: Enclave, code: string, n: number): Promise<numb
     samples.push(performance.now() - t);
     if (!r.success) throw new Error(`bench script failed: ${JSON.stringify(r.error)}`);
   }
-  return samples;
-}
-
-/** Round trips of a small message to a worker thread that posts it back: the floor of any call across threads. */
-async function portRoundTrips(n: number): Promise<number[]> {
-  const worker = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", {
-    eval: true,
-  });
-  const message = { type: 'tool-call', id: 1, callId: 1, name: 'bench:echo', args: '{"i":1}' };
-  const once = (): Promise<unknown> =>
-    new Promise((resolve) => {
-      worker.once('message', resolve);
-      worker.postMessage(message);
-    });
-  const samples: number[] = [];
-  for (let i = 0; i < n + 500; i++) {
-    const t = performance.now();
-    await once();
-    if (i >= 500) samples.push(performance.now() - t);
-  }
-  await worker.terminate();
   return samples;
 }
 

@@ -56,7 +56,7 @@ const shown = (e: Evidence): string => {
 const listed = (es: readonly Evidence[]): string => es.slice(0, 3).map(shown).join(', ') + (es.length > 3 ? ', …' : '');
 const canRead = (s: Step): boolean => s.kind === 'read' || s.kind === 'other';
 
-/** What the calls before an egress step did, summarized in one walk: the run-time score runs before every call. */
+/** What the calls before an egress step did, summarized in one walk: the run-time score runs before every egress call. */
 class Prefix {
   private readonly firstCall = new Map<string, number>();
   private readonly contentReads: Step[] = [];
@@ -127,7 +127,10 @@ function secretBefore(view: View, out: Step, before: Prefix): Match | null {
   return null;
 }
 
-/** The rules, one entry each: name, weight, and the pattern it flags. The reason for each weight is beside it. */
+/**
+ * The rules, one entry each: name, weight, and the pattern it flags. The reason for each weight is beside it. Over
+ * actual calls, every rule flags at an egress call only: the runtime scores before egress calls alone (CallPolicy).
+ */
 const RULES: readonly Rule[] = [
   {
     // The exfiltration shape itself, named with confidence: a secret file, a credential field or column, or a

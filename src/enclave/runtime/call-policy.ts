@@ -6,6 +6,7 @@ import { errorOf, type ExecutionError } from '../errors.js';
 import type { SecurityLevel } from '../levels.js';
 import { levelAllows } from '../policy.js';
 import { BLOCK_THRESHOLD, blockedMessage, scoreFacts, type ScoreFacts } from '../score.js';
+import { classifyTool } from '../score-words.js';
 
 export class CallPolicy {
   private readonly calls: string[] = [];
@@ -35,6 +36,10 @@ export class CallPolicy {
     }
     this.calls.push(name);
     if (BLOCK_THRESHOLD[this.level] === Infinity) return null; // a level that never blocks need not score (PERMISSIVE: 1,000 calls)
+    // The run-time rules flag a pattern only at an egress call, over the calls before it: a call that is not egress
+    // leaves the verdict over the calls as it was before it (and that one let the run go on). Scoring only at
+    // egress calls keeps a long loop of reads from rescoring its whole history at every call.
+    if (classifyTool(name).kind !== 'egress') return null;
     const report = scoreFacts(this.facts, this.calls);
     this.score = Math.max(this.score, report.score);
     if (report.score >= BLOCK_THRESHOLD[this.level]) return errorOf('SCORING_BLOCKED', blockedMessage(report, this.level, true));
