@@ -33,6 +33,20 @@ describe('the worker pool', () => {
     expect(most).toBeLessThanOrEqual(4);
   });
 
+  it('sends a run to the worker freed last, the warm one: sequential runs stay on one worker', async () => {
+    const dispatch = vi.spyOn(WorkerPool.prototype as unknown as { dispatch(slot: { worker: Worker }, job: unknown): void }, 'dispatch');
+    enclave = new Enclave({ poolSize: 2 });
+    enclave.warm();
+    await waitFor(() => enclave!.stats.workers === 2 && enclave!.stats.starting === 0, { what: 'both workers ready' });
+    await enclave.run('return 0'); // after both said ready: the worker freed last is now one that ran
+    dispatch.mockClear();
+    for (let i = 0; i < 10; i++) expect((await enclave.run(`return ${i};`)).value).toBe(i);
+    const threads = dispatch.mock.calls.map(([slot]) => slot.worker.threadId);
+    expect(threads).toHaveLength(10);
+    // Taking the worker idle longest instead alternates between the two.
+    expect(new Set(threads).size).toBe(1);
+  });
+
   it('adds workers while every one is held by a long execution, one more than needed', async () => {
     const release: Array<() => void> = [];
     const hold: ToolHandler = () => new Promise((resolve) => release.push(() => resolve(true)));
