@@ -55,6 +55,8 @@ describe('resetting a sandbox after a run', () => {
       sandbox,
       `var keep = [];
        for (let i = 0; i < 2000; i++) keep.push({ i, s: 'canary-' + i, a: [i, i + 1] });
+       function deep(n) { return n === 0 ? 0 : deep(n - 1) + 1; }
+       try { deep(1e6); } catch {} // down to the engine's stack limit: C-stack chunks that were zeros are written
        1`,
     );
     expect(new Uint8Array(memory.buffer).every((b, i) => b === image[i])).toBe(false);
@@ -128,6 +130,24 @@ describe('resetting a sandbox after a run', () => {
     expect(contains(new Uint8Array(next.lease.memory.buffer), 'RETIRED-canary-5150')).toBe(false);
     expect(next.reset()).toBe(true);
     expect(contains(new Uint8Array(next.lease.memory.buffer), 'RETIRED-canary-5150')).toBe(false);
+  });
+
+  it('a memory image zeroes what a run wrote in memory that was zeros, checked as one span and then by chunk', () => {
+    const zeroTest = (span: Uint8Array): boolean => span.every((b) => b === 0);
+    for (const isZero of [zeroTest, undefined]) {
+      const memory = new WebAssembly.Memory({ initial: 8 }); // 512 KB: chunk 0 holds the break, chunks 1–7 are zeros
+      const top = 8 * 65536;
+      new DataView(memory.buffer).setUint32(0, top, true);
+      const image = MemoryImage.take(memory, 0, isZero);
+      const u8 = new Uint8Array(memory.buffer);
+      u8[3 * 65536 + 1234] = 7; // inside the run of zeros
+      u8[top - 1] = 9; // its last byte
+      u8[100] = 5; // the chunk with data
+      expect(image.restore(memory)).toBe(true);
+      expect(u8.subarray(65536).every((b) => b === 0)).toBe(true);
+      expect(u8[100]).toBe(0);
+      expect(new DataView(memory.buffer).getUint32(0, true)).toBe(top);
+    }
   });
 
   it('a memory image restores nothing into memory of another size', () => {

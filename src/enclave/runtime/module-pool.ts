@@ -8,15 +8,20 @@ import { InstancePool, type Engine } from './instance-pool.js';
 
 export type { Lease } from './instance-pool.js';
 
+/** Zeros to compare with, grown to the longest span asked about (calloc'd: its pages are never written). */
+let zeros = Buffer.alloc(64 * 1024);
+
 /**
  * Emscripten's print hooks default to the process's stdout and stderr (an engine abort prints "Aborted(…)"),
  * and stdout is the MCP protocol in stdio mode. Engine output goes to the debug log instead.
  */
-const ZEROS = Buffer.alloc(64 * 1024);
 const NODE_ENGINE: Engine = {
   module: () => compiledModule(),
   // memcmp against zeros: reading a page never written maps nothing, where writing zeros to it would.
-  isZero: (span) => ZEROS.subarray(0, span.byteLength).equals(span),
+  isZero: (span) => {
+    if (span.byteLength > zeros.byteLength) zeros = Buffer.alloc(span.byteLength);
+    return zeros.subarray(0, span.byteLength).equals(span);
+  },
   print: (text: string) => log.debug('sandbox engine output', text),
   printErr: (text: string) => log.debug('sandbox engine error output', text),
 };
