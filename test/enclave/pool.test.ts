@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Enclave, type ToolHandler } from '../../src/enclave/index.js';
 import { WorkerPool } from '../../src/enclave/runtime/pool.js';
+import { WATCHDOG_GRACE_MS } from '../../src/enclave/runtime/watchdog-times.js';
 import { waitFor } from '../wait-for.js';
 
 let enclave: Enclave | undefined;
@@ -45,6 +46,20 @@ describe('the worker pool', () => {
     expect(threads).toHaveLength(10);
     // Taking the worker idle longest instead alternates between the two.
     expect(new Set(threads).size).toBe(1);
+  });
+
+  it("asks a run to say 'started' once it starts a tenth of the grace late: a quick start keeps nine tenths of it", async () => {
+    const { Worker } = await import('node:worker_threads');
+    enclave = new Enclave({ poolSize: 1 });
+    await enclave.run('return 0;'); // a warm worker: the run below is sent and done within milliseconds
+    const posted = vi.spyOn(Worker.prototype, 'postMessage');
+    const before = Date.now();
+    expect((await enclave.run('return 1;')).success).toBe(true);
+    const after = Date.now();
+    const sent = posted.mock.calls.map(([m]) => m as { type?: string; startedAfter?: number }).find((m) => m.type === 'run');
+    expect(sent?.startedAfter).toBeGreaterThanOrEqual(before + WATCHDOG_GRACE_MS / 10);
+    // Half the grace (250 ms) left a long native call too little time to end past its deadline by itself.
+    expect(sent?.startedAfter).toBeLessThanOrEqual(after + WATCHDOG_GRACE_MS / 10);
   });
 
   it('adds workers while every one is held by a long execution, one more than needed', async () => {

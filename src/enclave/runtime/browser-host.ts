@@ -13,7 +13,7 @@ import { capText, plainText, utf8Length } from '../../shared/text.js';
 import { browserToolReply } from './browser-reply.js';
 import { type DoneMessage, malformedDone, type ToBrowserWorker, type ToMain, ToMainSchema } from './messages.js';
 import { MAX_TOOL_ARGS_BYTES } from './sandbox-config.js';
-import { MAX_PAUSE_MS, WATCHDOG_GRACE_MS } from './watchdog-times.js';
+import { MAX_PAUSE_MS, startedAfter, WATCHDOG_GRACE_MS } from './watchdog-times.js';
 import { WorkerSlots, type WorkerSlot } from './browser-workers.js';
 
 export interface BrowserRunRequest {
@@ -130,8 +130,18 @@ class PageRun {
     // Its period is known from now: a pause must move it even when the worker never says 'started' (a quick start).
     this.watchdogEnd = performance.now() + limits.timeoutMs + WATCHDOG_GRACE_MS;
     this.watchdog = this.arm(limits.timeoutMs + WATCHDOG_GRACE_MS);
-    const startedAfter = Date.now() + WATCHDOG_GRACE_MS / 2; // as in Node's pool: a quick start is not reported
-    this.send({ type: 'run', id: this.id, code, level, limits, globals: '{}', globalNames: [], startedAfter, ...(this.stop ? { stop: this.stop } : {}) });
+    const after = startedAfter(WATCHDOG_GRACE_MS); // as in Node's pool: a quick start is not reported
+    this.send({
+      type: 'run',
+      id: this.id,
+      code,
+      level,
+      limits,
+      globals: '{}',
+      globalNames: [],
+      startedAfter: after,
+      ...(this.stop ? { stop: this.stop } : {}),
+    });
   }
 
   private send(message: ToBrowserWorker): void {

@@ -12,7 +12,7 @@ import type { Limits, SecurityLevel } from '../levels.js';
 import { log } from '../../shared/index.js';
 import { malformedDone, ToMainSchema, type DoneMessage, type ToWorker } from './messages.js';
 import { compiledModule } from './module-pool.js';
-import { MAX_PAUSE_MS } from './watchdog-times.js';
+import { MAX_PAUSE_MS, startedAfter } from './watchdog-times.js';
 
 export interface PoolJob {
   id: number;
@@ -323,9 +323,8 @@ export class WorkerPool {
     this.watchBusy();
     slot.worker.ref(); // a running script keeps the process alive until it reports
     const { id, code, level, limits, globals, globalNames } = job;
-    // Started within half the grace period, the script's deadline still ends at least that long before this watchdog.
-    const startedAfter = Date.now() + this.options.graceMs / 2;
-    slot.worker.postMessage({ type: 'run', id, code, level, limits, globals, globalNames, startedAfter, stop } satisfies ToWorker);
+    const after = startedAfter(this.options.graceMs);
+    slot.worker.postMessage({ type: 'run', id, code, level, limits, globals, globalNames, startedAfter: after, stop } satisfies ToWorker);
     job.onDispatch?.();
   }
 

@@ -7,3 +7,14 @@ export const WATCHDOG_GRACE_MS = 500;
 
 /** The longest one pause may keep the watchdog away: ten minutes, as long as any level's deadline. */
 export const MAX_PAUSE_MS = 10 * 60_000;
+
+/**
+ * When a run sent now must say 'started' if its script starts at or after it (RunMessage.startedAfter): a tenth of
+ * the grace. A script that starts earlier keeps nine tenths of the grace before the watchdog set at sending; one that
+ * starts later (a sandbox still being prepared, a loaded machine) restarts the watchdog with the whole grace. Half
+ * the grace left too little for a long native call (a 2 MB replaceAll: 53 ms, several times that on a loaded machine)
+ * to end past its deadline by itself.
+ */
+export function startedAfter(graceMs: number): number {
+  return Date.now() + graceMs / 10;
+}
