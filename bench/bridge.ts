@@ -6,14 +6,14 @@
 // The script's figure is a sequence's time over its calls; the ratio compares it with the same statistic of the
 // direct client (a loop of as many calls), not with one call's median, which leaves out the tail every sequence has.
 // Beside it, the ratio's floor on this machine: the direct loop plus one bare MessagePort round trip per call (the hop
-// between the script's worker and the bridge, with no work at either end), measured in the same run.
+// between the script's worker and the bridge, with no work at either end), measured right after each script's loop.
 import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parseManifest } from '../src/tool-bridge/manifest.js';
 import { openLoaded } from '../src/mcp/open.js';
 import { cpuByParty, cpuByPartyAvailable } from './cpu.js';
-import { portRoundTrips } from './port.js';
+import { PortEcho } from './port.js';
 import { summarize, table } from './stats.js';
 
 const require = createRequire(import.meta.url);
@@ -73,6 +73,9 @@ export async function benchBridge(): Promise<void> {
   const c: number[] = [];
   const perScriptCall: number[] = [];
   const perDirectLoopCall: number[] = [];
+  const portSamples: number[] = [];
+  const echo = new PortEcho();
+  await echo.roundTrips(0, 500);
   for (let round = 0; round < ROUNDS; round++) {
     a.push(...(await time(PER_ROUND, viaClient)));
     b.push(...(await time(PER_ROUND, viaBridge)));
@@ -86,9 +89,11 @@ export async function benchBridge(): Promise<void> {
       const r = await open.enclave.run(script);
       if (!r.success) throw new Error(`bridge bench script failed: ${JSON.stringify(r.error)}`);
       perScriptCall.push((performance.now() - t) / SCRIPT_CALLS);
+      portSamples.push(...(await echo.roundTrips(SCRIPT_CALLS))); // in the same moments as the loops beside it
     }
   }
-  const port = summarize(await portRoundTrips(ROUNDS * PER_ROUND));
+  await echo.close();
+  const port = summarize(portSamples);
   const d = summarize(a);
   const br = summarize(b);
   const po = summarize(c);
