@@ -48,6 +48,22 @@ describe('the worker pool', () => {
     expect(new Set(threads).size).toBe(1);
   });
 
+  it('gives the next run to another worker while the last one prepares a new sandbox (its run grew the memory)', async () => {
+    const dispatch = vi.spyOn(WorkerPool.prototype as unknown as { dispatch(slot: { worker: Worker }, job: unknown): void }, 'dispatch');
+    enclave = new Enclave({ poolSize: 2, securityLevel: 'SECURE' }); // 32 MB: an instance starts with 16
+    enclave.warm();
+    await waitFor(() => enclave!.stats.workers === 2 && enclave!.stats.starting === 0, { what: 'both workers ready' });
+    await enclave.run('return 0;');
+    dispatch.mockClear();
+    const grow = "const keep = [];\nfor (let i = 0; i < 40; i++) keep.push('x'.repeat(500000) + i);\nreturn keep.length;";
+    expect((await enclave.run(grow)).value).toBe(40);
+    expect((await enclave.run('return 1;')).value).toBe(1);
+    expect((await enclave.run('return 2;')).value).toBe(2);
+    const [grew, next, then] = dispatch.mock.calls.map(([slot]) => slot.worker.threadId);
+    expect(next).not.toBe(grew); // without the done's sandboxKept, the worker freed last (grew) would take it
+    expect(then).toBe(next); // and from there the warm one again
+  });
+
   it("asks a run to say 'started' once it starts a tenth of the grace late: a quick start keeps nine tenths of it", async () => {
     const { Worker } = await import('node:worker_threads');
     enclave = new Enclave({ poolSize: 1 });

@@ -81,6 +81,11 @@ export class MemoryImage {
     return new MemoryImage(chunks, top, memory.buffer.byteLength, breakAddress, isZero);
   }
 
+  /** Whether the image can be put back into `memory`: not once it grew (WebAssembly memory never shrinks). */
+  fits(memory: WebAssembly.Memory): boolean {
+    return memory.buffer.byteLength === this.memoryBytes;
+  }
+
   /** How much memory the image holds (reported per idle sandbox). */
   get byteLength(): number {
     return this.chunks.reduce((sum, chunk) => sum + (chunk?.byteLength ?? 0), 0);
@@ -93,7 +98,7 @@ export class MemoryImage {
    * meanwhile: WebAssembly memory never shrinks, so that instance cannot be the one imaged any more.
    */
   restore(memory: WebAssembly.Memory): boolean {
-    if (memory.buffer.byteLength !== this.memoryBytes) return false;
+    if (!this.fits(memory)) return false;
     const reached = Math.min(readBreak(memory, this.breakAddress), this.memoryBytes); // read first: the copy puts the old break back
     const u8 = new Uint8Array(memory.buffer);
     const span = (first: number, end: number): Uint8Array => u8.subarray(first * CHUNK, Math.min(end * CHUNK, this.top));

@@ -50,6 +50,8 @@ export const ToMainSchema = z.discriminatedUnion('type', [
     toolCalls: z.number(),
     /** The static risk score (stage 4), or the run-time one when that blocked a call; absent when never scored. */
     score: z.number().optional(),
+    /** False when the run's sandbox cannot be put back (its memory grew): the worker prepares a new one (~5 ms). */
+    sandboxKept: z.boolean().optional(),
   }),
 ]);
 export type ToMain = z.infer<typeof ToMainSchema>;

@@ -79,10 +79,14 @@ export class PreparedSandbox {
    * The execution that used it must not touch any of its handles again: they point into memory now rewritten.
    */
   reset(): boolean {
-    if (!this.image || sdkBookkeeping(this.runtime, this.context) !== this.bookkeeping) return false;
-    if (!this.image.restore(this.lease.memory)) return false;
+    if (!this.canReset() || !this.image?.restore(this.lease.memory)) return false;
     this.target = undefined;
     return true;
+  }
+
+  /** Whether reset() would put the sandbox back now: known before the run's result is sent, for the host's choice. */
+  canReset(): boolean {
+    return this.image !== undefined && this.image.fits(this.lease.memory) && sdkBookkeeping(this.runtime, this.context) === this.bookkeeping;
   }
 
   /** Binds the sandbox to one execution and applies its limits, deadline and globals. */
