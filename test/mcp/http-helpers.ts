@@ -35,9 +35,13 @@ export function manifestJson(mark: string, dir: string): Record<string, unknown>
   };
 }
 
-export async function openGateway(mark: string, options: GatewayOptions = {}): Promise<{ open: OpenManifest; gateway: Gateway; dir: string }> {
+export async function openGateway(
+  mark: string,
+  options: GatewayOptions = {},
+  manifest: (mark: string, dir: string) => Record<string, unknown> = manifestJson,
+): Promise<{ open: OpenManifest; gateway: Gateway; dir: string }> {
   const dir = tempDir('mcp-http');
-  const open = await openLoaded(parseManifest(manifestJson(mark, dir), { baseDir: dir, env: {} }));
+  const open = await openLoaded(parseManifest(manifest(mark, dir), { baseDir: dir, env: {} }));
   if (open.bridge.unavailable.length > 0) throw new Error(`servers unavailable: ${JSON.stringify(open.bridge.unavailable)}`);
   return { open, gateway: new Gateway(open, options), dir };
 }

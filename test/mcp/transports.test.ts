@@ -10,11 +10,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
-import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
-import { Gateway } from '../../src/mcp/server.js';
-import { parseManifest } from '../../src/tool-bridge/manifest.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
+import type { Gateway } from '../../src/mcp/server.js';
 import { tempDir } from '../tool-bridge/helpers.js';
-import { connect, killMarked, TSX } from './http-helpers.js';
+import { connect, killMarked, openGateway, TSX } from './http-helpers.js';
 import { contractManifest, transportContract } from './transport-contract.js';
 
 const MARK = `mcp-transports-${process.pid}-${Date.now().toString(36)}`;
@@ -31,10 +30,7 @@ let gateway: Gateway;
 let http: HttpServer;
 let stateless: HttpServer;
 beforeAll(async () => {
-  const dir = tempDir('mcp-transports-http');
-  open = await openLoaded(parseManifest(contractManifest(MARK, dir), { baseDir: dir, env: {} }));
-  if (open.bridge.unavailable.length > 0) throw new Error(`servers unavailable: ${JSON.stringify(open.bridge.unavailable)}`);
-  gateway = new Gateway(open);
+  ({ open, gateway } = await openGateway(MARK, {}, contractManifest));
   http = await serveHttp(gateway, { host: '127.0.0.1', port: 0 });
   stateless = await serveHttp(gateway, { host: '127.0.0.1', port: 0, stateless: true });
 }, 90_000);

@@ -4,11 +4,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
-import { Gateway } from '../../src/mcp/server.js';
-import { parseManifest } from '../../src/tool-bridge/manifest.js';
-import { openLoaded, type OpenManifest } from '../../src/mcp/open.js';
-import { tempDir } from '../tool-bridge/helpers.js';
-import { connect, finishedExecutions, killMarked, manifestJson, structured } from '../mcp/http-helpers.js';
+import type { Gateway } from '../../src/mcp/server.js';
+import type { OpenManifest } from '../../src/mcp/open.js';
+import { connect, finishedExecutions, killMarked, manifestJson, openGateway, structured } from '../mcp/http-helpers.js';
 import { waitFor } from '../wait-for.js';
 import { HOLD, Holds, RUNAWAYS, warmPool } from './runaways.js';
 
@@ -24,10 +22,8 @@ let attacker: Client;
 let bystander: Client;
 
 beforeAll(async () => {
-  const dir = tempDir('co-location-http');
-  const manifest = { ...manifestJson(MARK, dir), limits: {} }; // STRICT as it ships
-  open = await openLoaded(parseManifest(manifest, { baseDir: dir, env: {} }));
-  gateway = new Gateway(open, { observer: executions.observer });
+  // STRICT as it ships: the manifest without the tests' limits.
+  ({ open, gateway } = await openGateway(MARK, { observer: executions.observer }, (mark, dir) => ({ ...manifestJson(mark, dir), limits: {} })));
   http = await serveHttp(gateway, { host: '127.0.0.1', port: 0 });
   attacker = await connect(http.url, http.token);
   bystander = await connect(http.url, http.token);
