@@ -46,7 +46,8 @@ export class CallGate {
   readonly #calls = new Map<string, number>();
   /** Sensitive tools called so far, in order (for "calls" tracking and for messages). */
   readonly #sensitiveCalled: string[] = [];
-  readonly #tracker: FlowTracker;
+  /** Made when first needed: most executions never index a sensitive result, and each tracker allocates tables. */
+  #tracker: FlowTracker | undefined;
   /**
    * Sensitive results not yet given to the tracker. They are indexed when an egress call is first checked, and then
    * a slice at a time: a script that never calls an egress tool never pays for it, and none holds the main thread.
@@ -62,7 +63,11 @@ export class CallGate {
 
   constructor(policy: ToolPolicy) {
     this.#policy = policy;
-    this.#tracker = new FlowTracker({ minLength: policy.flowMinLength });
+  }
+
+  private get tracker(): FlowTracker {
+    this.#tracker ??= new FlowTracker({ minLength: this.#policy.flowMinLength });
+    return this.#tracker;
   }
 
   /**
@@ -107,7 +112,7 @@ export class CallGate {
     this.#indexing ??= (async () => {
       try {
         for (let next = this.#pending[0]; next; next = this.#pending[0]) {
-          await recordSliced(this.#tracker, next[0], next[1]);
+          await recordSliced(this.tracker, next[0], next[1]);
           this.#pending.shift();
         }
       } catch {
@@ -128,7 +133,7 @@ export class CallGate {
       // Each argument is checked after what the same argument of the same tool was sent before (a body sent in pieces).
       const before = this.#sent.get(name);
       const joined = before ? [...leafEntries(args)].flatMap(([path, text]) => (before.has(path) ? [`${before.get(path)}\n${text}`] : [])) : [];
-      sources = this.#failedClosed ? this.#sensitiveCalled : this.#tracker.find(joined.length > 0 ? [joined, args] : args);
+      sources = this.#failedClosed ? this.#sensitiveCalled : this.tracker.find(joined.length > 0 ? [joined, args] : args);
     }
     const from = sources.find((source) => !this.#policy.flowAllowed(source, name));
     if (from === undefined) {

@@ -96,13 +96,32 @@ export function base64Size(data: string): number {
   return Math.max(0, Math.floor((clean.length * 3) / 4) - padding);
 }
 
-function parseIfJson(text: string): unknown {
+/**
+ * JSON.parse's result, or the text when it is not JSON. Prose is most text results, and a failed JSON.parse costs
+ * an exception (~20 µs a call on the bench machine), so text whose first character after JSON's whitespace cannot
+ * begin a JSON value is returned without trying: the outcome is the same.
+ */
+export function parseIfJson(text: string): unknown {
+  if (!mayBeJson(text)) return text;
   try {
     return JSON.parse(text);
   } catch {
     return text;
   }
 }
+
+/** False only when JSON.parse would certainly throw: the first non-whitespace character begins no JSON value. */
+export function mayBeJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue; // JSON's whitespace, and only it
+    return JSON_START.has(c);
+  }
+  return false; // empty or only whitespace
+}
+
+/** `{ [ " - 0-9 t f n`: the first characters of JSON's values (true, false, null). */
+const JSON_START = new Set([...'{["-0123456789tfn'].map((ch) => ch.charCodeAt(0)));
 
 function field(item: Item, name: string, type: 'string'): string {
   const value = item[name];

@@ -4,6 +4,7 @@
 // itself (test/enclave/sandbox-reset.test.ts) run hostile code below validation.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Enclave, type ToolHandler } from '../../src/enclave/index.js';
+import { freshSeed } from '../../src/enclave/runtime/sandbox-config.js';
 
 const CANARY = 'CANARY-run-one-7f3a91';
 const handler: ToolHandler = async (name, args, { signal }) => {
@@ -25,6 +26,13 @@ describe('one worker, run after run', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 20; i++) seen.add(JSON.stringify(await value('return [Math.random(), Math.random()];')));
     expect(seen.size).toBe(20);
+  });
+
+  it('never hands a seed out twice, across the refills of its batch of random words', () => {
+    const seeds = Array.from({ length: 1000 }, () => freshSeed()); // a batch is 256: three refills
+    expect(seeds.every((seed) => seed.length === 4 && seed.some((word) => word !== 0))).toBe(true);
+    expect(new Set(seeds.map((seed) => seed.join())).size).toBe(1000);
+    expect(new Set(seeds.flat()).size).toBeGreaterThan(3990); // 4,000 random 32-bit words: a repeat is rare, many is a bug
   });
 
   it('a secret one run read is nowhere in the next: not in a closure, not in a cache, not in a built-in', async () => {

@@ -1,7 +1,7 @@
 // normalizeResult: one test per rule of src/tool-bridge/results.ts.
 import { describe, expect, it } from 'vitest';
 import { ToolCallError } from '../../src/enclave/index.js';
-import { MAX_ERROR_TEXT, base64Size, normalizeResult } from '../../src/tool-bridge/results.js';
+import { MAX_ERROR_TEXT, base64Size, mayBeJson, normalizeResult, parseIfJson } from '../../src/tool-bridge/results.js';
 
 const tool = 'srv:thing';
 const normalize = (result: unknown) => normalizeResult(result, { tool });
@@ -30,6 +30,43 @@ describe('normalizeResult', () => {
   it('keeps one text content that is not JSON as the string', () => {
     expect(normalize({ content: [text('hello world')] })).toBe('hello world');
     expect(normalize({ content: [text('')] })).toBe('');
+  });
+
+  // parseIfJson skips JSON.parse (and its exception) for text that cannot be JSON: it must agree with trying it.
+  const reference = (t: string): unknown => {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return t;
+    }
+  };
+
+  it('skips JSON.parse only for text JSON.parse refuses, whatever its first character', () => {
+    const tails = ['', '1', 'rue', '"'];
+    const wrong: string[] = [];
+    let skipped = 0;
+    for (const lead of ['', '\t\n\r ', '\ufeff']) {
+      for (let c = 0; c <= 0xffff; c++) {
+        for (const tail of tails) {
+          const t = lead + String.fromCharCode(c) + tail;
+          if (mayBeJson(t)) continue;
+          skipped++;
+          try {
+            JSON.parse(t);
+            wrong.push(t); // JSON it was, yet it would have been kept as text
+          } catch {}
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(skipped).toBeGreaterThan(750_000); // nearly every first character is refused without parsing
+  });
+
+  it('parses text that is JSON, after JSON whitespace only, and keeps everything else as it was', () => {
+    const samples = ['true', 'false', 'null', '-1', '0.5', '"s"', '[1]', '{"a":1}', ' \n\t\r{"a":1}', '\u00a0{"a":1}', '\ufeff[1]', 'tru', 'nope', '', '  ', 'Echo: hi', '{broken', '12abc'];
+    for (const t of samples) expect(parseIfJson(t), JSON.stringify(t)).toEqual(reference(t));
+    expect(parseIfJson('true')).toBe(true);
+    expect(parseIfJson(' \n[1, 2]')).toEqual([1, 2]);
   });
 
   it('gives null for no content, and treats missing content as none', () => {
