@@ -63,7 +63,8 @@ describe('normalizeResult', () => {
   });
 
   it('parses text that is JSON, after JSON whitespace only, and keeps everything else as it was', () => {
-    const samples = ['true', 'false', 'null', '-1', '0.5', '"s"', '[1]', '{"a":1}', ' \n\t\r{"a":1}', '\u00a0{"a":1}', '\ufeff[1]', 'tru', 'nope', '', '  ', 'Echo: hi', '{broken', '12abc'];
+    const json = ['true', 'false', 'null', '-1', '0.5', '"s"', '[1]', '{"a":1}', ' \n\t\r{"a":1}'];
+    const samples = [...json, '\u00a0{"a":1}', '\ufeff[1]', 'tru', 'nope', '', '  ', 'Echo: hi', '{broken', '12abc'];
     for (const t of samples) expect(parseIfJson(t), JSON.stringify(t)).toEqual(reference(t));
     expect(parseIfJson('true')).toBe(true);
     expect(parseIfJson(' \n[1, 2]')).toEqual([1, 2]);
