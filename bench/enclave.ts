@@ -5,7 +5,7 @@
 import vm from 'node:vm';
 import { Enclave, resolveLimits } from '../src/enclave/index.js';
 import { compile } from '../src/enclave/pipeline.js';
-import { portRoundTrips } from './port.js';
+import { portRoundTrips, roundTripsAfterIdle } from './port.js';
 import { summarize, table } from './stats.js';
 
 const SEQ = Number(process.env.BENCH_N ?? 2000);
@@ -141,6 +141,16 @@ export async function benchEnclave(): Promise<void> {
     { what: 'baseline: MessagePort round trip to a worker', p50: port.p50, p95: port.p95, mean: port.mean, goal: '', verdict: '' },
     { what: 'stages 1–4 of the 10-call script (in the worker)', p50: stages.p50, p95: stages.p95, mean: stages.mean, goal: '', verdict: '' },
   ]);
+
+  const idleMs = [0, 0.05, 0.1, 0.2, 0.4, 1, 3];
+  const woken = await roundTripsAfterIdle(idleMs, Math.min(SEQ, 500));
+  table(
+    'Waking a thread: MessagePort round trip to a worker that slept for a while (this thread kept busy), ms',
+    idleMs.map((ms) => {
+      const s = summarize(woken.get(ms) ?? []);
+      return { what: ms === 0 ? 'back to back' : `after the worker slept ${ms * 1000} µs`, p50: s.p50, p95: s.p95, mean: s.mean };
+    }),
+  );
 
   const total = Math.max(2000, SEQ);
   // A round of each first: sequential runs went to one warm worker (the pool's choice), and with 16 in flight every

@@ -43,3 +43,32 @@ export async function portRoundTrips(n: number): Promise<number[]> {
     await echo.close();
   }
 }
+
+/**
+ * Round trips to the echo worker after it slept for each of `idleMs` while this thread stayed busy (a busy-wait, so
+ * only the worker's side sleeps): what waking a thread costs as a function of how long it slept. On a VM a vCPU with
+ * nothing to run halts; the host keeps polling for a while before it takes the vCPU off its core, and waking one
+ * after that costs more. A tool call wakes the main thread and then the script's worker; the first call of a run
+ * wakes a main thread that slept through the script's start.
+ */
+export async function roundTripsAfterIdle(idleMs: readonly number[], n: number): Promise<Map<number, number[]>> {
+  const echo = new PortEcho();
+  try {
+    await echo.roundTrips(0, 500);
+    const samples = new Map<number, number[]>();
+    // A block per length of sleep, not interleaved: each regime (kept polling, taken off its core) settles first.
+    for (const ms of idleMs) {
+      const block: number[] = [];
+      for (let i = 0; i < n + 50; i++) {
+        const until = performance.now() + ms;
+        while (performance.now() < until); // busy: this thread must not sleep, only the worker
+        const [rtt] = await echo.roundTrips(1);
+        if (i >= 50 && rtt !== undefined) block.push(rtt);
+      }
+      samples.set(ms, block);
+    }
+    return samples;
+  } finally {
+    await echo.close();
+  }
+}
