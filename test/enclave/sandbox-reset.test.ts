@@ -4,7 +4,7 @@
 // freed memory) survives the reset, and where a reset cannot be trusted it is refused.
 import { describe, expect, it } from 'vitest';
 import { findBreakAddress, MemoryImage } from '../../src/enclave/runtime/memory-image.js';
-import { ModulePool } from '../../src/enclave/runtime/module-pool.js';
+import { isZeroSpan, ModulePool } from '../../src/enclave/runtime/module-pool.js';
 import { PreparedSandbox } from '../../src/enclave/runtime/prepared.js';
 
 const KIND = { memoryBytes: 32 * 1024 * 1024, regex: true };
@@ -148,6 +148,29 @@ describe('resetting a sandbox after a run', () => {
       expect(u8[100]).toBe(0);
       expect(new DataView(memory.buffer).getUint32(0, true)).toBe(top);
     }
+  });
+
+  it("Node's zero test finds one written byte anywhere in a span, at either end of its head and beyond", () => {
+    const memory = new WebAssembly.Memory({ initial: 96 }); // 6 MB, never written
+    const span = new Uint8Array(memory.buffer, 4096, 5 * 1024 * 1024 + 3);
+    expect(isZeroSpan(span)).toBe(true);
+    const head = 64 * 1024;
+    for (const at of [0, 1, head - 1, head, head + 1, 2 * head - 1, 3 * head + 17, span.length - head, span.length - 1]) {
+      span[at] = 1;
+      expect(isZeroSpan(span), `a byte at ${at}`).toBe(false);
+      span[at] = 0;
+    }
+    for (const length of [0, 1, head - 1, head, head + 1]) {
+      const short = span.subarray(0, length);
+      expect(isZeroSpan(short)).toBe(true);
+      if (length === 0) continue;
+      short[length - 1] = 128;
+      expect(isZeroSpan(short), `a byte at the end of ${length}`).toBe(false);
+      short[length - 1] = 0;
+    }
+    // The same byte every 64 KB, which the comparison of each byte with the one 64 KB before it cannot see alone.
+    for (let at = 5; at < span.length; at += head) span[at] = 3;
+    expect(isZeroSpan(span)).toBe(false);
   });
 
   it('a memory image restores nothing into memory of another size', () => {

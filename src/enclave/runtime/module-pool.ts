@@ -8,8 +8,21 @@ import { InstancePool, type Engine } from './instance-pool.js';
 
 export type { Lease } from './instance-pool.js';
 
-/** Zeros to compare with, grown to the longest span asked about (calloc'd: its pages are never written). */
-let zeros = Buffer.alloc(64 * 1024);
+/** Zeros to compare a span's head with (calloc'd: its pages are never written). */
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/**
+ * Whether a span holds only zeros, in one pass: its head is compared with 64 KB of zeros, and every byte after it with
+ * the byte 64 KB before it (the second read of each byte comes from cache). Comparing a 5 MB span with 5 MB of zeros
+ * read twice as much memory: 108–120 µs against 89–90 on a VM whose kernel maps a real page for every page read
+ * (no shared zero page), where those zeros also cost 5 MB of resident memory per worker.
+ */
+export function isZeroSpan(span: Uint8Array): boolean {
+  const bytes = Buffer.from(span.buffer, span.byteOffset, span.byteLength);
+  const head = Math.min(bytes.byteLength, ZEROS.byteLength);
+  if (!ZEROS.subarray(0, head).equals(bytes.subarray(0, head))) return false;
+  return head === bytes.byteLength || bytes.compare(bytes, head, bytes.byteLength, 0, bytes.byteLength - head) === 0;
+}
 
 /**
  * Emscripten's print hooks default to the process's stdout and stderr (an engine abort prints "Aborted(…)"),
@@ -17,11 +30,8 @@ let zeros = Buffer.alloc(64 * 1024);
  */
 const NODE_ENGINE: Engine = {
   module: () => compiledModule(),
-  // memcmp against zeros: reading a page never written maps nothing, where writing zeros to it would.
-  isZero: (span) => {
-    if (span.byteLength > zeros.byteLength) zeros = Buffer.alloc(span.byteLength);
-    return zeros.subarray(0, span.byteLength).equals(span);
-  },
+  // Compared, not written: where reading a page never written maps the shared zero page, writing zeros would map it.
+  isZero: isZeroSpan,
   print: (text: string) => log.debug('sandbox engine output', text),
   printErr: (text: string) => log.debug('sandbox engine error output', text),
 };
