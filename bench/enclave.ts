@@ -56,18 +56,24 @@ async function throughput(enclave: Enclave, code: string, total: number): Promis
 const mb = (bytes: number): number => bytes / 2 ** 20;
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** RSS per worker of a pool kept started while idle, each with its sandbox prepared. */
-async function idleWorkerMemory(workers: number): Promise<number> {
+/**
+ * RSS per worker of a pool kept started while idle, each with its sandbox prepared; then again once every worker has
+ * served runs (and reset its sandbox after each), as a worker stays between executions.
+ */
+async function workerMemory(workers: number): Promise<{ idle: number; served: number }> {
   global.gc?.();
   await settle(200);
   const before = process.memoryUsage().rss;
-  const idle = new Enclave({ poolSize: workers, maxWorkers: workers });
-  idle.warm();
-  while (idle.stats.workers < workers || idle.stats.starting > 0) await settle(20);
+  const pool = new Enclave({ poolSize: workers, maxWorkers: workers });
+  pool.warm();
+  while (pool.stats.workers < workers || pool.stats.starting > 0) await settle(20);
   await settle(1000); // each worker prepares its first sandbox once started
-  const after = process.memoryUsage().rss;
-  await idle.dispose();
-  return (after - before) / workers;
+  const idle = process.memoryUsage().rss;
+  for (let round = 0; round < 20; round++) await Promise.all(Array.from({ length: 2 * workers }, () => pool.run(SCRIPTS.none)));
+  await settle(500);
+  const served = process.memoryUsage().rss;
+  await pool.dispose();
+  return { idle: (idle - before) / workers, served: (served - before) / workers };
 }
 
 /** RSS per execution parked on a tool call that answers later (each holds a worker of its own). */
@@ -161,12 +167,13 @@ export async function benchEnclave(): Promise<void> {
   const tenCallRate = await throughput(enclave, SCRIPTS.ten, total);
   await enclave.dispose();
   const parked = await parkedMemory(64);
-  const idle = await idleWorkerMemory(8);
+  const perWorker = await workerMemory(8);
   table('Throughput (16 in flight) and memory', [
     { what: 'executions per second, no call', value: noCallRate, goal: '' },
     { what: 'executions per second, 1 tool call each', value: oneCallRate, goal: `≥ 1,000: ${verdict(oneCallRate >= 1000)}` },
     { what: 'executions per second, 10 tool calls each', value: tenCallRate, goal: '' },
     { what: 'RSS per parked execution (64 parked on a tool call, each on a worker of its own), MB', value: mb(parked), goal: '' },
-    { what: 'RSS per idle worker (8 started, each with a sandbox prepared and its memory image), MB', value: mb(idle), goal: '' },
+    { what: 'RSS per idle worker (8 started, each with a sandbox prepared and its memory image), MB', value: mb(perWorker.idle), goal: '' },
+    { what: 'RSS per worker once each served runs (its sandbox reset after each), MB', value: mb(perWorker.served), goal: '' },
   ]);
 }
