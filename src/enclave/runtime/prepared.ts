@@ -79,14 +79,21 @@ export class PreparedSandbox {
    * The execution that used it must not touch any of its handles again: they point into memory now rewritten.
    */
   reset(): boolean {
-    if (!this.canReset() || !this.image?.restore(this.lease.memory)) return false;
-    this.target = undefined;
-    return true;
+    return this.resetter()?.() ?? false;
   }
 
-  /** Whether reset() would put the sandbox back now: known before the run's result is sent, for the host's choice. */
-  canReset(): boolean {
-    return this.image !== undefined && this.image.fits(this.lease.memory) && sdkBookkeeping(this.runtime, this.context) === this.bookkeeping;
+  /**
+   * reset(), split in two: its checks made now (known before the run's result is sent, for the host's choice of
+   * worker), and the rewrite of memory, returned, to run once the result is on its way. Undefined when the checks fail.
+   */
+  resetter(): (() => boolean) | undefined {
+    const image = this.image;
+    if (!image?.fits(this.lease.memory) || sdkBookkeeping(this.runtime, this.context) !== this.bookkeeping) return undefined;
+    return () => {
+      if (!image.restore(this.lease.memory)) return false;
+      this.target = undefined;
+      return true;
+    };
   }
 
   /** Binds the sandbox to one execution and applies its limits, deadline and globals. */

@@ -357,13 +357,13 @@ export class SandboxExecution implements HostBridge {
     if (this.pendingTools.size > 0) this.post({ type: 'tool-cancel', id: this.plan.id, callIds: [...this.pendingTools.keys()] });
     // Report first: resetting or freeing the sandbox is not on the caller's path. Whether it can be reset is known
     // now, and said: a worker that must prepare a new sandbox is not the one the host should give the next run to.
-    const resettable = healthy && this.sandbox.canReset();
-    this.onFinished({ type: 'done', id: this.plan.id, ...this.report(), score: this.plan.policy.score, sandboxKept: resettable });
+    const reset = healthy ? this.sandbox.resetter() : undefined;
+    this.onFinished({ type: 'done', id: this.plan.id, ...this.report(), score: this.plan.policy.score, sandboxKept: reset !== undefined });
     // A healthy engine is put back as prepared (its memory rewritten whole, leaks and all); its handles this run
     // still holds (the promises of unanswered calls) point into memory that no longer holds them, so they are
     // dropped unfreed. After a trap the engine's stack pointer, which lives outside its memory, may be wrong: such
     // an instance is never reused.
-    if (resettable && this.sandbox.reset()) {
+    if (reset?.()) {
       this.pendingTools.clear();
       this.onSandboxFree(this.sandbox);
       return;
