@@ -5,6 +5,7 @@ import { Enclave, validate } from '../../src/enclave/index.js';
 import { parseScript } from '../../src/enclave/parse.js';
 import { BLOCK_THRESHOLD, blockedMessage, gatherFacts, score, scoreFacts, type ScoreFacts, type ScoreReport } from '../../src/enclave/score.js';
 import { classifyTool, credentialPhrase, secretPath, words } from '../../src/enclave/score-words.js';
+import { cpuTimed } from '../cpu-time.js';
 
 function factsOf(code: string): ScoreFacts {
   const parsed = parseScript(code);
@@ -337,16 +338,12 @@ describe('the run-time score over actual calls', () => {
     const code = `f(${Array.from({ length: 6000 }, () => "'ab'").join(',')})`;
     const parsed = parseScript(code);
     if (!parsed.ok) throw new Error(parsed.issue.message);
-    const t0 = performance.now();
-    gatherFacts(parsed.ast);
-    expect(performance.now() - t0).toBeLessThan(300);
+    expect(cpuTimed(() => gatherFacts(parsed.ast)).ms).toBeLessThan(300);
   });
   it('is cheap per call: a STANDARD-sized run of 100 calls, scored before each call', () => {
     const facts = factsOf(EXFILTRATION);
     const calls = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? `svc${i}:list_items` : 'slack:slack_post_message'));
-    const t0 = performance.now();
-    for (let k = 1; k <= calls.length; k++) scoreFacts(facts, calls.slice(0, k));
-    expect(performance.now() - t0).toBeLessThan(250);
+    expect(cpuTimed(() => calls.map((_, k) => scoreFacts(facts, calls.slice(0, k + 1)))).ms).toBeLessThan(250);
   });
 });
 

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/enclave/index.js';
 import { capText, MAX_MESSAGE_LENGTH, plainText, Redactor } from '../../src/shared/index.js';
+import { cpuTimed } from '../cpu-time.js';
 
 const SECRET = 'sk-live-0123456789';
 /** The enclave's own folder everywhere; /srv/home and /srv/tmp only in messages. */
@@ -280,9 +281,8 @@ describe('Redactor.message: bounded work on a hostile message', () => {
     ['Go-like lines above Go file lines', `a${'(a)'.repeat(300)}!\n\t/x.go:1\n`.repeat(500)],
   ];
   it.each(HOSTILE)('%s', (_what, message) => {
-    const started = performance.now();
-    const out = redactor.message(message);
-    expect(performance.now() - started).toBeLessThan(250); // a few ms here; the patterns alone took seconds to never
+    const { value: out, ms } = cpuTimed(() => redactor.message(message));
+    expect(ms).toBeLessThan(250); // a few ms here; the patterns alone took seconds to never
     expect(out.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH + 60);
   });
   it('a long message keeps its start and its end, each without frames, and counts what it left out', () => {
