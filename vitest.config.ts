@@ -12,6 +12,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Sandbox workers are real threads; two test files at a time suit a two-core machine.
     maxWorkers: 2,
+    // A process per test file (the default, written down): test/cpu-time.ts takes this process's CPU as one test's.
+    pool: 'forks',
     reporters: json ? ['default', ['json', { outputFile: json }]] : ['default'],
   },
 });
