@@ -21,6 +21,13 @@ const newWorker = () => vi.spyOn(WorkerPool.prototype as unknown as MakesWorkers
 /** The pool's look for workers all held by long executions (private), run every CHECK_MS while anything runs. */
 const growChecks = () => vi.spyOn(WorkerPool.prototype as unknown as { grow(): void }, 'grow');
 
+/**
+ * For runs held on a tool call while the test watches the pool: a deadline far past anything the test waits for. At
+ * STRICT's 5 s, CI's loaded machine took longer than that to start four more threads (2.9 s here alone), two held runs
+ * ended by TIMEOUT, and the test read 3 running where 5 were held.
+ */
+const HELD_LIMITS = { timeoutMs: 120_000 } as const;
+
 describe('the worker pool', () => {
   it('serves a burst of short scripts with the workers it keeps (no thread per queued script)', async () => {
     enclave = new Enclave({ poolSize: 2 });
@@ -81,7 +88,7 @@ describe('the worker pool', () => {
   it('adds workers while every one is held by a long execution, one more than needed', async () => {
     const release: Array<() => void> = [];
     const hold: ToolHandler = () => new Promise((resolve) => release.push(() => resolve(true)));
-    enclave = new Enclave({ poolSize: 2, toolHandler: hold });
+    enclave = new Enclave({ poolSize: 2, toolHandler: hold, limits: HELD_LIMITS });
     const held = Array.from({ length: 5 }, () => enclave!.run("return await callTool('a:hold', {});"));
     await waitFor(() => release.length === 5 && enclave!.stats.starting === 0 && enclave!.stats.workers >= 6, { what: 'six workers, five held' });
     expect(enclave.stats).toMatchObject({ running: 5, queued: 0 });
@@ -93,7 +100,8 @@ describe('the worker pool', () => {
   it('never grows past maxWorkers: the rest waits in the queue and runs when a worker frees', async () => {
     const release: Array<() => void> = [];
     const checks = growChecks();
-    enclave = new Enclave({ poolSize: 1, maxWorkers: 2, toolHandler: () => new Promise((resolve) => release.push(() => resolve(1))) });
+    const toolHandler: ToolHandler = () => new Promise((resolve) => release.push(() => resolve(1)));
+    enclave = new Enclave({ poolSize: 1, maxWorkers: 2, toolHandler, limits: HELD_LIMITS });
     const held = Array.from({ length: 4 }, () => enclave!.run("return await callTool('a:hold', {});"));
     await waitFor(() => release.length === 2, { what: 'two scripts holding both workers' });
     // Four more looks, at least CHECK_MS (50 ms) apart, come after both were held past LONG_MS (100 ms): each was a
@@ -130,7 +138,7 @@ describe('the worker pool', () => {
     });
     let release = (): void => undefined;
     const held = new Promise<number>((resolve) => (release = () => resolve(1)));
-    enclave = new Enclave({ poolSize: 1, maxWorkers: 2, toolHandler: () => held });
+    enclave = new Enclave({ poolSize: 1, maxWorkers: 2, toolHandler: () => held, limits: HELD_LIMITS });
     await enclave.run('return 0;');
     const long = enclave.run("return await callTool('a:wait', {});");
     // Held past LONG_MS, the only worker makes the pool start a second one: the slow one.
