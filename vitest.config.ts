@@ -9,6 +9,8 @@ export default defineConfig({
     // The playground's assets, built once per run (the browser tests and /web/* routes read dist/web).
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
+    // expect.poll waits 1 s unless told: a tools/list round trip to a tsx child can take longer on a loaded machine.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 30_000,
     // Sandbox workers are real threads; two test files at a time suit a two-core machine.
     maxWorkers: 2,

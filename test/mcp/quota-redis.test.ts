@@ -164,9 +164,13 @@ describe('redis quota store: leases', () => {
     return { child, said };
   };
 
+  // A holder refreshes every third of its lease: at 600 ms, a 400 ms stall of its process (a loaded CI machine) let a
+  // live holder's lease lapse. 1.5 s leaves a second of stall and still frees a killed holder's slot within seconds.
+  const REFRESHED_LEASE_MS = 1500;
+
   it("a killed replica's slot is kept while it lives (refreshed) and comes free within a lease once it is killed", async () => {
     const key = fresh();
-    const leaseMs = 600;
+    const leaseMs = REFRESHED_LEASE_MS;
     const { child, said } = holder(key, leaseMs, 'hold');
     expect(await said).toBe('held');
     const store = await open({ leaseMs });
@@ -181,7 +185,7 @@ describe('redis quota store: leases', () => {
 
   it("a killed replica's slot comes free even while a live replica keeps the principal's leases refreshed", async () => {
     const key = fresh();
-    const leaseMs = 600;
+    const leaseMs = REFRESHED_LEASE_MS;
     const { child, said } = holder(key, leaseMs, 'hold', 2);
     expect(await said).toBe('held');
     const live = await open({ leaseMs });

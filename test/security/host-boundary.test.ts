@@ -29,9 +29,11 @@ const unused: ToolHandler = async () => {
 };
 const shared = new Enclave({ toolHandler: unused, secrets: [SECRET], poolSize: 1 });
 const quick = new Enclave({ toolHandler: unused, secrets: [SECRET], poolSize: 1, limits: { timeoutMs: 300 } });
+// For the 400,000-key result: 1.5–1.8 s of its run under CI's load is a third of STRICT's 5 s; its deadline is not the test.
+const roomy = new Enclave({ toolHandler: unused, secrets: [SECRET], poolSize: 1, limits: { timeoutMs: 60_000 } });
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);
-  await Promise.all([shared.dispose(), quick.dispose()]);
+  await Promise.all([shared.dispose(), quick.dispose(), roomy.dispose()]);
 });
 /** `run` on an Enclave whose tool calls go to `toolHandler`. */
 function enclaveWith(toolHandler: ToolHandler, options: { timeoutMs?: number } = {}): { run(code: string): Promise<ExecutionResult> } {
@@ -312,7 +314,7 @@ describe('a handler that returns something unusual', () => {
       setImmediate(() => order.push('another task ran'));
       return rows;
     };
-    const r = await shared.run("const r = await callTool('evil:x', {});\nreturn r.items.length;", {
+    const r = await roomy.run("const r = await callTool('evil:x', {});\nreturn r.items.length;", {
       toolHandler,
       onEvent: (e) => void (e.type === 'tool-call-end' && order.push('the call ended')),
     });

@@ -1,10 +1,12 @@
 // The ReDoS check ignored flags (issue 8): at SECURE, /^(a|A)+$/i.test('a'.repeat(30) + '!') passed validation
 // and ran until the watchdog (15–18 s). The check now reads patterns with their flags (regexpp), literal or built
 // at run time, before any of them runs.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Enclave, validate } from '../../src/enclave/index.js';
 
 const secure = new Enclave({ securityLevel: 'SECURE' });
+// Started first: the bounds below time a refusal, not a loaded machine starting the pool's threads.
+beforeAll(() => secure.run('return 1;'));
 afterAll(() => secure.dispose());
 
 describe('flags change the verdict', () => {

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlowTracker } from '../../src/tool-bridge/flow-tracker.js';
+import { cpuTimed } from '../cpu-time.js';
 
 const SOURCE = 'crm:get_customer';
 const NAME = 'Zed Quartermaine ABCxyz';
@@ -275,15 +276,16 @@ describe('FlowTracker: hostile inputs', () => {
     };
     const sensitive = words(1_000_000, 'abcdefghijklm');
     const unrelated = words(1_000_000, 'nopqrstuvwxyz');
-    const started = performance.now();
-    const tracker = tracking({ sensitive });
-    expect(tracker.find({ body: unrelated })).toEqual([]);
-    expect(tracker.find({ body: encodeURIComponent(JSON.stringify(unrelated.replaceAll(' ', '\t'))) })).toEqual([]);
-    expect(tracker.find({ body: b64(unrelated) })).toEqual([]);
-    expect(tracker.find({ body: `${unrelated}${sensitive.slice(500_000, 500_020)}` })).toEqual([SOURCE]);
-    for (const filler of [' ', '%', '\\', '=', 'A', 'f', '%41', '\\t']) expect(tracker.find(filler.repeat(1_000_000))).toEqual([]);
-    const same = tracking('a'.repeat(1_000_000));
-    expect(same.find({ body: 'a'.repeat(1_000_000) })).toEqual([SOURCE]);
-    expect(performance.now() - started).toBeLessThan(20_000);
+    const { ms } = cpuTimed(() => {
+      const tracker = tracking({ sensitive });
+      expect(tracker.find({ body: unrelated })).toEqual([]);
+      expect(tracker.find({ body: encodeURIComponent(JSON.stringify(unrelated.replaceAll(' ', '\t'))) })).toEqual([]);
+      expect(tracker.find({ body: b64(unrelated) })).toEqual([]);
+      expect(tracker.find({ body: `${unrelated}${sensitive.slice(500_000, 500_020)}` })).toEqual([SOURCE]);
+      for (const filler of [' ', '%', '\\', '=', 'A', 'f', '%41', '\\t']) expect(tracker.find(filler.repeat(1_000_000))).toEqual([]);
+      const same = tracking('a'.repeat(1_000_000));
+      expect(same.find({ body: 'a'.repeat(1_000_000) })).toEqual([SOURCE]);
+    });
+    expect(ms).toBeLessThan(20_000);
   }, 60_000);
 });

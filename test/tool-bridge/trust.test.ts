@@ -350,6 +350,7 @@ describe('approval', () => {
       dir,
     );
     try {
+      await run(quick, 'return 1;'); // the pool's threads started: durationMs below counts the run, not their start
       const slow = person(() => new Promise<ApprovalAnswer>((resolve) => setTimeout(() => resolve('accept'), 4000)));
       const r = await run(
         quick,
