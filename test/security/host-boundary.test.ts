@@ -29,7 +29,7 @@ const unused: ToolHandler = async () => {
 };
 const shared = new Enclave({ toolHandler: unused, secrets: [SECRET], poolSize: 1 });
 const quick = new Enclave({ toolHandler: unused, secrets: [SECRET], poolSize: 1, limits: { timeoutMs: 300 } });
-// For the 400,000-key result: 1.5–1.8 s of its run under CI's load is a third of STRICT's 5 s; its deadline is not the test.
+// For the 400,000-key result, whose run took 1.5–1.8 s under CI's load (STRICT allows 5): its deadline is not the test.
 const roomy = new Enclave({ toolHandler: unused, secrets: [SECRET], poolSize: 1, limits: { timeoutMs: 60_000 } });
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);

@@ -6,7 +6,9 @@ import { Enclave, validate } from '../../src/enclave/index.js';
 
 const secure = new Enclave({ securityLevel: 'SECURE' });
 // Started first: the bounds below time a refusal, not a loaded machine starting the pool's threads.
-beforeAll(() => secure.run('return 1;'));
+beforeAll(async () => {
+  await secure.run('return 1;');
+});
 afterAll(() => secure.dispose());
 
 describe('flags change the verdict', () => {
