@@ -84,13 +84,16 @@ export async function waitUntilAnswering(group: Group, url: string, ms = 60_000)
   throw new Error(`${group.label} did not come up at ${url}: ${group.output().slice(-2_000)}`);
 }
 
-/** A manifest with server-everything's get-sum only: what every replica serves. */
+/** A manifest with server-everything's get-sum and trigger-long-running-operation (a wait): what every replica serves. */
 export function writeEverythingManifest(dir: string, mark: string): string {
   const file = join(dir, 'manifest.json');
   // `mark` in the server's environment lets a test find (and count) the downstream processes through /proc.
   const everything = { command: process.execPath, args: [EVERYTHING, 'stdio'], env: { TEST_MARK: mark }, connectTimeoutMs: 60_000 };
   // A shared two-core machine runs three replicas at once here: no TIMEOUT from a slow turn.
-  writeFileSync(file, JSON.stringify({ limits: { timeoutMs: 30_000 }, servers: { everything }, allow: ['everything:get-sum'] }));
+  writeFileSync(
+    file,
+    JSON.stringify({ limits: { timeoutMs: 30_000 }, servers: { everything }, allow: ['everything:get-sum', 'everything:trigger-long-running-operation'] }),
+  );
   return file;
 }
 

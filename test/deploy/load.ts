@@ -27,11 +27,18 @@ export interface LoadOptions {
   each: number;
   /**
    * Called once, when this many executions have finished and, with `busy`, once that replica is answering one (its
-   * response begun): a kill then always lands mid-answer, whatever the machine's load made of the timing.
+   * response begun). A client sees the response begin only when its event loop gets to it: with `holdMs` longer than
+   * that delay can be, a kill then lands mid-answer whatever the machine's load.
    */
   after?: { finished: number; run: () => void; busy?: string };
   /** A client gives up on one execution after this long (default 60 s). */
   timeoutMs?: number;
+  /**
+   * Each execution first waits this long in a downstream call (server-everything's trigger-long-running-operation,
+   * which the manifest must allow), so that its replica answers it for at least that long: a client the machine's
+   * load makes late to see a response begin still sees it while the execution runs. Default 0 (no such call).
+   */
+  holdMs?: number;
 }
 
 export interface LoadResult {
@@ -45,15 +52,23 @@ export interface LoadResult {
 /** The replica that answered: the last address in $upstream_addr. */
 export const lastHop = (upstream: string | undefined): string => (upstream ?? '').split(',').pop()!.trim();
 
-const script = (id: number): { code: string; want: number } => {
+interface Script {
+  id: number;
+  code: string;
+  /** The value only this execution computes. */
+  want: number;
+}
+
+const script = (id: number, holdMs: number): Script => {
   const [a, b, c] = [id * 3 + 1, id * 7 + 2, id * 11 + 3];
-  const code = `let total = 0;
+  const hold = holdMs > 0 ? `await callTool('everything:trigger-long-running-operation', { duration: ${holdMs / 1000}, steps: 1 });\n` : '';
+  const code = `${hold}let total = 0;
 for (const [x, y] of [[${a}, 1], [${b}, 2], [${c}, 3]]) {
   const r = await callTool('everything:get-sum', { a: x, b: y });
   total += parseFloat(JSON.stringify(r).split(' is ')[1]);
 }
 return { id: ${id}, total };`;
-  return { code, want: a + 1 + (b + 2) + (c + 3) };
+  return { id, code, want: a + 1 + (b + 2) + (c + 3) };
 };
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -79,7 +94,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const client = await connectThrough(options);
         clients[ci] = client;
         for (let k = 0; k < options.each; k++) {
-          executions.push(await execute(client, ci * options.each + k, options.timeoutMs ?? 60_000));
+          executions.push(await execute(client, script(ci * options.each + k, options.holdMs ?? 0), options.timeoutMs ?? 60_000));
           finished++;
           fire();
         }
@@ -131,8 +146,7 @@ async function connectThrough(options: LoadOptions): Promise<Connected | undefin
   return undefined;
 }
 
-async function execute(client: Connected | undefined, id: number, timeoutMs: number): Promise<Execution> {
-  const { code, want } = script(id);
+async function execute(client: Connected | undefined, { id, code, want }: Script, timeoutMs: number): Promise<Execution> {
   const start = Date.now();
   if (!client) return { id, ok: false, right: false, ms: 0, upstream: undefined, why: 'could not connect', start };
   client.upstream = undefined;

@@ -136,7 +136,11 @@ describe.skipIf(!NGINX)('deploy/nginx-stateless.conf: three --stateless replicas
       clients: 30,
       each: 10,
       timeoutMs: 30_000, // far beyond any execution here; a hang fails the test without holding it for long
-      // Killed while it answers one: the test is about requests in flight on a dying replica.
+      // Killed while it answers one: the test is about requests in flight on a dying replica. Three get-sum calls alone
+      // end within milliseconds, and under load the one process running all 30 clients is the slow part: a client saw
+      // its response begin after the replica had written the result, no other was in flight, and the kill broke
+      // nothing (CI; reproduced with busy cores and a late kill). Holding each execution 1 s keeps them in flight.
+      holdMs: 1_000,
       after: { finished: 100, busy: victim, run: () => signalGroup(replicas[1]!, 'SIGKILL') },
     });
     const { executions, firedAt } = load;

@@ -12,7 +12,10 @@ const handler: ToolHandler = async (name, args, { signal }) => {
   if (name === 'slow:hang') return new Promise((resolve) => signal.addEventListener('abort', () => resolve(null)));
   return args;
 };
-const enclave = new Enclave({ securityLevel: 'STANDARD', toolHandler: handler, poolSize: 1, maxWorkers: 1, limits: { timeoutMs: 1000, maxIterations: 1e9 } });
+// STANDARD's own 30 s deadline: filling its 64 MB takes ~0.7 s on a quiet machine, and a loaded CI ran it past a
+// 1 s deadline (TIMEOUT, not MEMORY_LIMIT). The run that is meant to time out lowers its own (TIMEOUT_RUN).
+const enclave = new Enclave({ securityLevel: 'STANDARD', toolHandler: handler, poolSize: 1, maxWorkers: 1, limits: { maxIterations: 1e9 } });
+const TIMEOUT_RUN = { limits: { timeoutMs: 1000 } };
 afterAll(() => enclave.dispose());
 
 async function value(code: string): Promise<unknown> {
@@ -64,7 +67,7 @@ describe('one worker, run after run', () => {
   });
 
   it('a run stopped mid-computation (timeout) leaves the next run a working sandbox', async () => {
-    const r = await enclave.run('let n = 0;\nfor (let i = 0; i < 1e12; i++) { n += i % 7; }\nreturn n;');
+    const r = await enclave.run('let n = 0;\nfor (let i = 0; i < 1e12; i++) { n += i % 7; }\nreturn n;', TIMEOUT_RUN);
     expect(r.error?.code).toBe('TIMEOUT');
     expect(await value("return ['a', 'b'].map((x) => x.toUpperCase()).join('');")).toBe('AB');
   });
