@@ -23,7 +23,10 @@ import { type RedisServer, startRedis } from './redis-server.js';
 
 const MARK = `mcp-cancel-replicas-${process.pid}-${Date.now().toString(36)}`;
 const TOKEN = `replicas-${randomUUID()}`;
+/** How long a script that must run to its end waits before its write. */
 const WAIT_MS = 2_000;
+/** How long a script meant to be cancelled waits: the cancel ends the wait, and a late one still finds it waiting. */
+const CANCELLED_WAIT_MS = 30_000;
 const executions = finishedExecutions();
 
 let redis: RedisServer;
@@ -80,7 +83,7 @@ afterAll(async () => {
 
 let markers = 0;
 const newMarker = (): string => `marker-${MARK}-${++markers}`;
-const waitThenWrite = (marker: string, ms = WAIT_MS): string => `await callTool('fixture:slow', { ms: ${ms} });
+const waitThenWrite = (marker: string, ms = CANCELLED_WAIT_MS): string => `await callTool('fixture:slow', { ms: ${ms} });
 await callTool('memory:create_entities', { entities: [{ name: '${marker}', entityType: 'marker', observations: [] }] });
 return '${marker}';`;
 
@@ -116,13 +119,13 @@ const runningOn = (c: Client, code: string, options: { signal?: AbortSignal } = 
  * Client X runs its request 1 on replica `a` and cancels it through replica `b`, where client Y (same token) runs
  * its own request 1. Returns what Y got and whether each script's side effect happened.
  */
-async function crossCancel([a, b]: [HttpServer, HttpServer]) {
+async function crossCancel([a, b]: [HttpServer, HttpServer], xWaitMs = CANCELLED_WAIT_MS) {
   const [xMarker, yMarker] = [newMarker(), newMarker()];
   const x = await routed(a, b);
   const y = await connect(b.url, TOKEN);
   try {
     const abort = new AbortController();
-    const xRun = runningOn(x, waitThenWrite(xMarker), { signal: abort.signal });
+    const xRun = runningOn(x, waitThenWrite(xMarker, xWaitMs), { signal: abort.signal });
     const yRun = runningOn(y, waitThenWrite(yMarker, WAIT_MS + 700)); // staggered: server-memory loses simultaneous writes
     await waitFor(() => xRun.state.running && yRun.state.running, { what: 'both scripts to call fixture:slow' });
     abort.abort('the user pressed stop');
@@ -138,7 +141,7 @@ async function crossCancel([a, b]: [HttpServer, HttpServer]) {
 
 describe('a cancel that lands on another --stateless replica', () => {
   it('without a shared Redis: the script on its replica runs on, and the other client’s request 1 is not stopped', async () => {
-    const r = await crossCancel(plain);
+    const r = await crossCancel(plain, WAIT_MS); // X runs to its end here
     expect(r.yGot).toBe(r.yMarker);
     expect(r.yWrote).toBe(true);
     expect(r.xWrote).toBe(true); // the limit: nothing carries the cancel to replica A
@@ -154,7 +157,7 @@ describe('a cancel that lands on another --stateless replica', () => {
   it('untagged cancels are never passed on: their ids do not tell one client from another', async () => {
     const marker = newMarker();
     const headers = mcpHeaders(TOKEN, { 'Mcp-Protocol-Version': '2025-06-18' });
-    const params = { name: 'execute_agentscript', arguments: { code: waitThenWrite(marker) }, _meta: { progressToken: 'u-1' } };
+    const params = { name: 'execute_agentscript', arguments: { code: waitThenWrite(marker, WAIT_MS) }, _meta: { progressToken: 'u-1' } };
     const running = rawStream(shared[0].url, { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 'u-1', method: 'tools/call', params }) });
     await waitFor(() => running.text().includes('callTool fixture:slow started'), { what: 'the script to call fixture:slow' });
     const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'u-1' } };

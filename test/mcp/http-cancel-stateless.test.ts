@@ -34,13 +34,18 @@ afterAll(async () => {
   killMarked(MARK);
 });
 
-/** How long the script waits before its write: long enough to cancel it in between on a loaded machine. */
+/** How long a script that must run to its end waits before its write. */
 const WAIT_MS = 2_000;
+/**
+ * How long a script meant to be cancelled waits before its write: the cancel ends the wait, so it costs nothing,
+ * and a cancel that a loaded machine delays still finds the script waiting (2 s once ran out under load).
+ */
+const CANCELLED_WAIT_MS = 30_000;
 let markers = 0;
 const newMarker = (): string => `marker-${MARK}-${++markers}`;
 
 /** Waits on the fixture, then writes `marker` (the side effect), then returns it. */
-const waitThenWrite = (marker: string, ms = WAIT_MS): string => `await callTool('fixture:slow', { ms: ${ms} });
+const waitThenWrite = (marker: string, ms = CANCELLED_WAIT_MS): string => `await callTool('fixture:slow', { ms: ${ms} });
 await callTool('memory:create_entities', { entities: [{ name: '${marker}', entityType: 'marker', observations: [] }] });
 return '${marker}';`;
 
@@ -106,7 +111,7 @@ describe('--stateless: a cancel stops the script it names', () => {
         timeout: 60_000,
         onprogress: (p) => (running ||= p.message?.includes('fixture:slow started') === true),
       });
-      const control = execute(b, waitThenWrite(kept));
+      const control = execute(b, waitThenWrite(kept, WAIT_MS));
       await waitFor(() => running, { what: 'the script to call fixture:slow' });
       abort.abort('the user pressed stop');
       await expect(call).rejects.toThrow(/stop|abort/i);

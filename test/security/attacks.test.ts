@@ -90,22 +90,43 @@ function handlerFor(attack: Attack): ToolHandler {
 // ── Enclaves: one per level for ordinary attacks; slow ones and ones with their own limits get their own ──
 const LEVELS: SecurityLevel[] = ['STRICT', 'SECURE', 'STANDARD', 'PERMISSIVE'];
 const shared = new Map<SecurityLevel, Enclave>();
+/**
+ * The deadline of an attack that must end some other way than TIMEOUT (MEMORY_LIMIT, a value…): its outcome is
+ * about that limit, not the clock. At a level's own deadline (STRICT's 5 s) filling the memory budget took 1.7–3 s
+ * on a quiet machine, and a loaded one ran such attacks into TIMEOUT. Time claims are `maxMs`, in CPU time.
+ */
+const ROOMY_TIMEOUT_MS = 60_000;
+const roomy = new Map<SecurityLevel, Enclave>();
 const own: Enclave[] = [];
 beforeAll(() => {
   for (const level of LEVELS) shared.set(level, new Enclave({ securityLevel: level }));
 });
 afterAll(async () => {
-  await Promise.all([...shared.values(), ...own].map((e) => e.dispose()));
+  await Promise.all([...shared.values(), ...roomy.values(), ...own].map((e) => e.dispose()));
   rmSync(canaryDir, { recursive: true, force: true });
 });
 
+/** Whether the attack may end by its deadline: if not, its deadline is no part of what it proves. */
+const mayTimeOut = (attack: Attack): boolean => attack.expect.codes?.includes('TIMEOUT') === true || attack.limits?.timeoutMs !== undefined;
+
 function enclaveFor(attack: Attack): Enclave {
   const level = attack.level ?? 'STRICT';
-  if (!attack.slow && !attack.limits) return shared.get(level)!;
-  const enclave = new Enclave({ securityLevel: level, poolSize: 1, ...(attack.limits ? { limits: attack.limits } : {}) });
+  const limits = mayTimeOut(attack) ? attack.limits : { timeoutMs: ROOMY_TIMEOUT_MS, ...attack.limits };
+  if (!attack.slow && !attack.limits) {
+    if (mayTimeOut(attack)) return shared.get(level)!;
+    if (!roomy.has(level)) roomy.set(level, new Enclave({ securityLevel: level, limits }));
+    return roomy.get(level)!;
+  }
+  const enclave = new Enclave({ securityLevel: level, poolSize: 1, ...(limits ? { limits } : {}) });
   own.push(enclave);
   return enclave;
 }
+
+/** This process's CPU time in ms (every thread: the host's and the sandbox worker's), for `maxMs`. */
+const cpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 // ── Checks ──────────────────────────────────────────────────────────────────────────────────────────────
 function describeResult(r: ExecutionResult): string {
@@ -163,13 +184,15 @@ function leakProblems(r: ExecutionResult, attack: Attack): string[] {
 async function runAttack(attack: Attack): Promise<void> {
   tripwire.length = 0;
   const enclave = enclaveFor(attack);
-  const started = performance.now();
+  // A bound on the attack's cost must not count a sandbox worker starting (after an attack that ended one by force).
+  if (attack.maxMs !== undefined) await enclave.run('return 1');
+  const started = cpuMs();
   const r = await enclave.run(attack.code, { toolHandler: handlerFor(attack) });
-  const elapsed = performance.now() - started;
+  const spent = cpuMs() - started;
   const problems = [...outcomeProblems(r, attack.expect), ...leakProblems(r, attack)];
   const custom = attack.check?.(r);
   if (custom) problems.push(custom);
-  if (attack.maxMs !== undefined && elapsed > attack.maxMs) problems.push(`took ${Math.round(elapsed)} ms, more than ${attack.maxMs} ms`);
+  if (attack.maxMs !== undefined && spent > attack.maxMs) problems.push(`took ${Math.round(spent)} ms of CPU, more than ${attack.maxMs} ms`);
   if (attack.after) {
     const next = await enclave.run(attack.after.code, { toolHandler: handlerFor(attack) });
     problems.push(...outcomeProblems(next, attack.after.expect).map((p) => `next run: ${p}`), ...leakProblems(next, attack).map((p) => `next run: ${p}`));
@@ -188,6 +211,7 @@ describe('the attack catalogue', () => {
     expect(ALL.length).toBeGreaterThanOrEqual(391);
     expect(new Set(ALL.map((a) => a.name)).size).toBe(ALL.length);
     for (const list of Object.values(TECHNIQUES)) expect(list.length).toBeGreaterThan(0);
+    expect(ALL.filter((a) => a.slow && a.maxMs !== undefined).map((a) => a.name)).toEqual([]); // see Attack.maxMs
   });
 });
 
@@ -196,11 +220,11 @@ describe.each(Object.entries(TECHNIQUES))('%s', (_technique, attacks) => {
   const slow = attacks.filter((a) => a.slow);
   const open = (list: Attack[]) => list.filter((a) => !KNOWN_GAPS.has(a.name)).map((a) => [a.name, a] as const);
   const gaps = (list: Attack[]) => list.filter((a) => KNOWN_GAPS.has(a.name)).map((a) => [`known gap: ${a.name}`, a] as const);
-  if (open(fast).length > 0) it.each(open(fast))('%s', async (_name, attack) => runAttack(attack), 30_000);
-  if (gaps(fast).length > 0) it.fails.each(gaps(fast))('%s', async (_name, attack) => runAttack(attack), 30_000);
+  if (open(fast).length > 0) it.each(open(fast))('%s', async (_name, attack) => runAttack(attack));
+  if (gaps(fast).length > 0) it.fails.each(gaps(fast))('%s', async (_name, attack) => runAttack(attack));
   // Each slow attack has an Enclave of its own, so they may run side by side.
-  if (open(slow).length > 0) it.concurrent.each(open(slow))('%s', async (_name, attack) => runAttack(attack), 30_000);
-  if (gaps(slow).length > 0) it.concurrent.fails.each(gaps(slow))('%s', async (_name, attack) => runAttack(attack), 30_000);
+  if (open(slow).length > 0) it.concurrent.each(open(slow))('%s', async (_name, attack) => runAttack(attack));
+  if (gaps(slow).length > 0) it.concurrent.fails.each(gaps(slow))('%s', async (_name, attack) => runAttack(attack));
 });
 
 describe('after the whole suite', () => {

@@ -31,7 +31,12 @@ export interface Attack {
    * other slow attacks, each on an Enclave of its own, so a killed worker fails nothing else.
    */
   slow?: boolean;
-  /** The whole run must finish within this many milliseconds (a host that works for long before refusing is a DoS). */
+  /**
+   * The run may cost at most this many milliseconds of CPU, the host's and its sandbox worker's (a host that works for
+   * long before refusing is a DoS). CPU time, not the wall: a loaded machine stretches the wall, not the work. A run
+   * that waits instead of working ends by its deadline, which the expected code rules out. Never on a slow attack
+   * (slow ones run side by side, and their CPU would mix).
+   */
   maxMs?: number;
 }
 
