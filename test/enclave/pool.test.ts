@@ -4,7 +4,9 @@
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Enclave, type ToolHandler } from '../../src/enclave/index.js';
-import { WorkerPool } from '../../src/enclave/runtime/pool.js';
+import { resolveLimits } from '../../src/enclave/levels.js';
+import type { DoneMessage } from '../../src/enclave/runtime/messages.js';
+import { type PoolJob, WorkerPool } from '../../src/enclave/runtime/pool.js';
 import { WATCHDOG_GRACE_MS } from '../../src/enclave/runtime/watchdog-times.js';
 import { waitFor } from '../wait-for.js';
 
@@ -171,4 +173,58 @@ describe('the worker pool', () => {
     expect((await waiting).error).toMatchObject({ code: 'INTERNAL_ERROR', message: expect.stringMatching(/No sandbox worker could be started/) });
     expect(enclave.stats).toMatchObject({ workers: 0, queued: 0 });
   });
+});
+
+/**
+ * Every WebAssembly.Memory the pool's workers make (one per sandbox made) takes `ms` longer, as a loaded machine makes
+ * it (0.1–0.3 s quiet, over 1.3 s under CI's load). The worker starts from source (an eval'd bootstrap), wrapped here.
+ */
+function slowSandboxes(ms: number): void {
+  const real = (WorkerPool.prototype as unknown as MakesWorkers).newWorker;
+  const slowly = `{ const Real = WebAssembly.Memory; const nap = new Int32Array(new SharedArrayBuffer(4));
+    const Slow = function Memory(descriptor) { Atomics.wait(nap, 0, 0, ${ms}); return new Real(descriptor); };
+    Slow.prototype = Real.prototype;
+    WebAssembly.Memory = Slow; }`;
+  newWorker().mockImplementation(function (this: WorkerPool, entry, isEval) {
+    expect(isEval).toBe(true);
+    return real.call(this, `${slowly}\n${String(entry)}`, isEval);
+  });
+}
+
+describe('a sandbox slow to make is no part of the deadline', () => {
+  const MB = 1024 * 1024;
+
+  it('a fresh worker, and a run of a memory size not made yet, still run their scripts under a 300 ms deadline', async () => {
+    slowSandboxes(1_500); // five times the 300 + 500 ms watchdog: before, each run below ended by force
+    enclave = new Enclave({ poolSize: 1, maxWorkers: 1, limits: { timeoutMs: 300, maxIterations: 1e9 } });
+    // The worker's first sandbox (STRICT's) and then this level's: 3 s before the script starts.
+    expect(await enclave.run('return 1 + 1;')).toMatchObject({ success: true, value: 2 });
+    expect(await enclave.run('return 2;', { limits: { memoryBytes: 8 * MB } })).toMatchObject({ success: true, value: 2 });
+    // Once the script runs, its deadline holds as before: it stops itself at 300 ms, before the watchdog would.
+    const r = await enclave.run('for (let i = 0; i < 1e12; i++) {}\nreturn 1;', { limits: { memoryBytes: 12 * MB } });
+    expect(r.error?.code).toBe('TIMEOUT');
+    expect(r.error?.message).not.toMatch(/by force/);
+    // A sandbox it made and reset serves the next run of its kind at once: no wait, no 'preparing'.
+    expect(await enclave.run('return 3;', { limits: { memoryBytes: 8 * MB } })).toMatchObject({ success: true, value: 3 });
+  }, 60_000);
+
+  it('a run whose sandbox takes longer than the pool allows ends with INTERNAL_ERROR, saying the host is overloaded', async () => {
+    slowSandboxes(3_000);
+    const pool = new WorkerPool({ size: 1, maxWorkers: 1, maxQueue: 4, graceMs: 500, prepareMs: 1_000 });
+    try {
+      await waitFor(() => pool.stats.starting === 0, { what: 'the worker to make its first sandbox', timeoutMs: 30_000 });
+      // A memory size it has not made: 3 s to make, against 1 s allowed.
+      const limits = { ...resolveLimits('STANDARD'), timeoutMs: 60_000, memoryBytes: 8 * MB };
+      const done = await new Promise<DoneMessage>((resolve) => {
+        const job: PoolJob = {
+          ...{ id: 1, code: 'return 1;', level: 'STANDARD', limits, globals: '{}', globalNames: [] },
+          ...{ onToolCall: () => {}, onToolCancel: () => {}, onLog: () => {}, onDone: resolve },
+        };
+        pool.submit(job);
+      });
+      expect(done).toMatchObject({ ok: false, error: { code: 'INTERNAL_ERROR', message: expect.stringMatching(/within 1 s: the host is overloaded/) } });
+    } finally {
+      await pool.dispose();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 // The sandbox worker's core (worker-core.ts) driven directly, with a real engine: the messages it sends the host
 // for a run. 'started' restarts the host's watchdog; it is sent only when the script starts late enough to have
-// eaten into the watchdog's margin (RunMessage.startedAfter), so a quick run costs the host one wake-up less.
+// eaten into the watchdog's margin (RunMessage.startedAfter), so a quick run costs the host one wake-up less, or
+// after 'preparing': a run that waits for its sandbox to be made says so, and the watchdog waits PREPARE_MS.
 import { describe, expect, it } from 'vitest';
 import { LEVEL_LIMITS } from '../../src/enclave/levels.js';
 import type { ToMain } from '../../src/enclave/runtime/messages.js';
@@ -43,19 +44,61 @@ describe('a sandbox serves run after run', () => {
   });
 });
 
+/** A core that said 'ready': the sandbox it makes ahead of the first script (STRICT's kind) is made. */
+async function readyCore(): Promise<ReturnType<typeof core>> {
+  const c = core();
+  await waitFor(() => c.sent.some((m) => m.type === 'ready'), { what: 'the core to be ready' });
+  return c;
+}
+
+const strict = (id: number, code: string, startedAfter: number) => ({ ...run(id, code, startedAfter), level: 'STRICT' as const, limits: LEVEL_LIMITS.STRICT });
+
 describe("the worker's 'started' message", () => {
   it('is not sent for a script that starts before startedAfter', async () => {
-    const { sent, handle } = core();
-    handle(run(1, 'return 1 + 1;', Date.now() + 60_000));
+    const { sent, handle } = await readyCore();
+    handle(strict(1, 'return 1 + 1;', Date.now() + 60_000));
     await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 1), { what: 'the run to be done' });
     expect(types(sent, 1)).toEqual(['done']);
     expect(sent.find((m) => m.type === 'done')).toMatchObject({ ok: true, value: '2' });
   });
 
   it('is sent, before anything else of the run, for a script that starts at or after startedAfter', async () => {
-    const { sent, handle } = core();
-    handle(run(2, "console.log('x');\nreturn 3;", Date.now()));
+    const { sent, handle } = await readyCore();
+    handle(strict(2, "console.log('x');\nreturn 3;", Date.now()));
     await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 2), { what: 'the run to be done' });
     expect(types(sent, 2)).toEqual(['started', 'log', 'done']);
+  });
+});
+
+describe("a sandbox still to be made: 'ready' waits for it, and a run says 'preparing'", () => {
+  it("says 'ready' only once the sandbox it makes ahead of the first script is made", async () => {
+    const pool = new ModulePool();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = { acquire: async (bytes: number) => (await held, pool.acquire(bytes)) };
+    const sent: ToMain[] = [];
+    workerCore({ pool: slow, post: (m) => void sent.push(m), later: (fn) => setImmediate(fn), noSandbox: 'no sandbox' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sent).toEqual([]); // a run sent now would wait in the worker, its watchdog counting
+    release();
+    await waitFor(() => sent.some((m) => m.type === 'ready'), { what: "the core's 'ready'" });
+  });
+
+  it("a run whose kind of sandbox is not made yet says 'preparing', then 'started' (however early); the next run of it, neither", async () => {
+    const { sent, handle } = await readyCore();
+    // STANDARD: 64 MB, not the kind made ahead. 'started' is owed even before startedAfter: the watchdog waits PREPARE_MS.
+    handle(run(3, 'return 4;', Date.now() + 60_000));
+    await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 3), { what: 'the run to be done' });
+    expect(types(sent, 3)).toEqual(['preparing', 'started', 'done']);
+    handle(run(4, 'return 5;', Date.now() + 60_000)); // its sandbox was reset after run 3 and kept
+    await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 4), { what: 'the run to be done' });
+    expect(types(sent, 4)).toEqual(['done']);
+  });
+
+  it("a run that finds its kind still being made says 'preparing' too", async () => {
+    const { sent, handle } = core(); // not ready: STRICT's sandbox is being made
+    handle(strict(5, 'return 6;', Date.now() + 60_000));
+    await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 5), { what: 'the run to be done' });
+    expect(types(sent, 5)).toEqual(['preparing', 'started', 'done']);
   });
 });

@@ -13,7 +13,7 @@ import { capText, plainText, utf8Length } from '../../shared/text.js';
 import { browserToolReply } from './browser-reply.js';
 import { type DoneMessage, malformedDone, type ToBrowserWorker, type ToMain, ToMainSchema } from './messages.js';
 import { MAX_TOOL_ARGS_BYTES } from './sandbox-config.js';
-import { MAX_PAUSE_MS, startedAfter, WATCHDOG_GRACE_MS } from './watchdog-times.js';
+import { MAX_PAUSE_MS, PREPARE_MS, prepareTimeoutMessage, startedAfter, WATCHDOG_GRACE_MS } from './watchdog-times.js';
 import { WorkerSlots, type WorkerSlot } from './browser-workers.js';
 
 export interface BrowserRunRequest {
@@ -170,6 +170,12 @@ class PageRun {
     const msg: ToMain = parsed.data;
     if (msg.type === 'ready' || msg.id !== this.id) return;
     switch (msg.type) {
+      case 'preparing':
+        // As in Node's pool: making the sandbox is the page's work, none of the script's deadline.
+        clearTimeout(this.watchdog);
+        this.watchdogEnd = performance.now() + PREPARE_MS;
+        this.watchdog = this.arm(PREPARE_MS, { code: 'INTERNAL_ERROR', message: prepareTimeoutMessage(PREPARE_MS) });
+        return;
       case 'started':
         // Checking the script took part of the first period: the run gets its whole deadline from now.
         clearTimeout(this.watchdog);
@@ -248,13 +254,13 @@ class PageRun {
     this.send({ type: 'resume', id: this.id });
   }
 
-  private arm(ms: number): ReturnType<typeof setTimeout> {
+  private arm(ms: number, ending?: { code: ErrorCode; message: string }): ReturnType<typeof setTimeout> {
     const { timeoutMs } = this.request.limits;
-    return setTimeout(
-      () =>
-        this.end(this.forced('TIMEOUT', `The script ran past its ${timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`), false),
-      ms,
-    );
+    const { code, message } = ending ?? {
+      code: 'TIMEOUT',
+      message: `The script ran past its ${timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`,
+    };
+    return setTimeout(() => this.end(this.forced(code, message), false), ms);
   }
 
   /** The flag stops a computing script at its next interrupt poll, the message one waiting on tools; else, termination. */

@@ -26,6 +26,8 @@ const IssueSchema = z.object({ rule: z.string(), message: z.string(), line: z.nu
 
 export const ToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
+  // The script passed stages 1–4 and waits for its sandbox to be made: the host's watchdog waits PREPARE_MS.
+  z.object({ type: z.literal('preparing'), id: z.number() }),
   // The script passed stages 1–4 and starts running: its own deadline starts now.
   z.object({ type: z.literal('started'), id: z.number() }),
   z.object({ type: z.literal('tool-call'), id: z.number(), callId: z.number(), name: z.string(), args: z.string() }),
@@ -82,8 +84,8 @@ export const RunSchema = z.object({
   globalNames: z.array(z.string()),
   /**
    * Epoch ms. The worker says 'started' (the host's watchdog then restarts with the script's own deadline) only when
-   * it starts the script this late: checking took long enough to eat into the watchdog's margin. A quick check says
-   * nothing, which spares a message, and the host a wake-up, on every run.
+   * it starts the script this late, or after it said 'preparing': checking took long enough to eat into the
+   * watchdog's margin. A quick check says nothing, which spares a message, and the host a wake-up, on every run.
    */
   startedAfter: z.number(),
   // Shared with the host: a non-zero value cancels the run at the next interrupt poll, even while the

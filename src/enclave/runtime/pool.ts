@@ -12,7 +12,7 @@ import type { Limits, SecurityLevel } from '../levels.js';
 import { log } from '../../shared/index.js';
 import { malformedDone, ToMainSchema, type DoneMessage, type ToWorker } from './messages.js';
 import { compiledModule } from './module-pool.js';
-import { MAX_PAUSE_MS, startedAfter } from './watchdog-times.js';
+import { MAX_PAUSE_MS, PREPARE_MS, prepareTimeoutMessage, startedAfter } from './watchdog-times.js';
 
 export interface PoolJob {
   id: number;
@@ -39,6 +39,8 @@ export interface PoolOptions {
   graceMs: number;
   /** How long a worker beyond `size` may sit idle before it is retired (default 30 s). */
   idleMs?: number;
+  /** How long a run may wait for its sandbox to be made before its worker is terminated (default PREPARE_MS). */
+  prepareMs?: number;
 }
 
 /** What the pool is doing now: for operators (and tests that wait for a warm pool). */
@@ -276,6 +278,15 @@ export class WorkerPool {
     const running = slot.running;
     if (!running || running.job.id !== msg.id) return;
     switch (msg.type) {
+      case 'preparing': {
+        // Checked, the script waits for its sandbox to be made: the host's work, however long a loaded machine makes
+        // it, and none of the script's deadline. 'started' follows, and arms the deadline's watchdog.
+        const prepareMs = this.options.prepareMs ?? PREPARE_MS;
+        clearTimeout(running.watchdog);
+        running.watchdogEnd = performance.now() + prepareMs;
+        running.watchdog = this.watchdog(slot, running.job, prepareMs, { code: 'INTERNAL_ERROR', message: prepareTimeoutMessage(prepareMs) });
+        return;
+      }
       case 'started':
         // Checking a large script took part of the first watchdog period; the run gets its whole deadline.
         // A paused run keeps its pause's watchdog; resume() arms the new period from this end.
@@ -335,14 +346,17 @@ export class WorkerPool {
    * execution by itself within the deadline and a grace period is stuck in the engine, and is replaced. It ran
    * nothing else.
    */
-  private watchdog(slot: Slot, job: PoolJob, ms = job.limits.timeoutMs + this.options.graceMs): NodeJS.Timeout {
+  private watchdog(slot: Slot, job: PoolJob, ms = job.limits.timeoutMs + this.options.graceMs, ending?: { code: ErrorCode; message: string }): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      const message = `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`;
-      if (this.slots.includes(slot)) void this.replace(slot, 'TIMEOUT', message);
+      const { code, message } = ending ?? {
+        code: 'TIMEOUT',
+        message: `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`,
+      };
+      if (this.slots.includes(slot)) void this.replace(slot, code, message);
       else if (slot.running?.job === job) {
         // Its worker was retired meanwhile: the run still gets its answer.
         slot.running = undefined;
-        job.onDone(failed(job.id, 'TIMEOUT', message));
+        job.onDone(failed(job.id, code, message));
       }
     }, ms);
     timer.unref();

@@ -31,8 +31,8 @@ const FIRST_KIND: SandboxKind = { memoryBytes: LEVEL_LIMITS.STRICT.memoryBytes, 
 export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorker) => void {
   const { pool, post, stackBytes, later, noSandbox } = options;
   let current: { id: number; execution?: SandboxExecution; cancelled?: { code: ErrorCode; message: string } } | undefined;
-  /** One sandbox made ahead of need per kind: its compile cost is paid while the worker is idle. */
-  const ready = new Map<string, Promise<PreparedSandbox>>();
+  /** One sandbox made ahead of need per kind: its compile cost is paid while the worker is idle. `made` once it is. */
+  const ready = new Map<string, { sandbox: Promise<PreparedSandbox>; made: boolean }>();
 
   async function prepare(kind: SandboxKind): Promise<PreparedSandbox> {
     const lease = await pool.acquire(kind.memoryBytes);
@@ -44,28 +44,43 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
     }
   }
 
-  function take(kind: SandboxKind): Promise<PreparedSandbox> {
+  /**
+   * The sandbox for run `id` of `kind`. Making one is the host's work, not the script's: when the run has to wait for
+   * it, the worker says 'preparing' before it starts, and the host's watchdog gives it PREPARE_MS, not the deadline.
+   */
+  function take(id: number, kind: SandboxKind): { sandbox: Promise<PreparedSandbox>; waited: boolean } {
     const key = kindKey(kind);
-    const sandbox = ready.get(key) ?? prepare(kind);
+    const entry = ready.get(key);
     ready.delete(key);
-    return sandbox;
+    if (entry?.made) return { sandbox: entry.sandbox, waited: false };
+    post({ type: 'preparing', id });
+    return { sandbox: entry?.sandbox ?? prepare(kind), waited: true };
   }
 
-  function refill(kind: SandboxKind): void {
-    later(() => {
-      const key = kindKey(kind);
-      if (ready.has(key)) return;
-      const sandbox = prepare(kind);
-      ready.set(key, sandbox);
-      sandbox.catch(() => ready.delete(key));
-    });
+  /** Makes the sandbox of `kind` that the next run of it takes, unless one is there; settles once it is made. */
+  function fill(kind: SandboxKind): Promise<unknown> {
+    const key = kindKey(kind);
+    const there = ready.get(key);
+    if (there) return there.sandbox;
+    const entry = { sandbox: prepare(kind), made: false };
+    ready.set(key, entry);
+    return entry.sandbox.then(
+      () => {
+        entry.made = true;
+      },
+      () => {
+        if (ready.get(key) === entry) ready.delete(key);
+      },
+    );
   }
+
+  const refill = (kind: SandboxKind): void => later(() => void fill(kind));
 
   /** A sandbox reset after its run serves the next run of its kind; one ready per kind is enough. */
   function keep(kind: SandboxKind, sandbox: PreparedSandbox): void {
     const key = kindKey(kind);
     if (!ready.has(key)) {
-      ready.set(key, Promise.resolve(sandbox));
+      ready.set(key, { sandbox: Promise.resolve(sandbox), made: true });
       return;
     }
     sandbox.retire(true);
@@ -88,12 +103,12 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
     // Without a shared flag (a browser page that is not cross-origin isolated) the host stops a computing script by
     // ending the worker; this local flag is then never set, and the cancel message ends a waiting script.
     const stop = msg.stop ?? new Int32Array(1);
-    take(kind).then(
+    const { sandbox: made, waited } = take(msg.id, kind);
+    made.then(
       (sandbox) => {
-        // Only now does the script's own deadline start (below): past msg.startedAfter the host's watchdog restarts
-        // with it, so a sandbox that was slow to prepare (a cold worker on a busy machine) or a script slow to check
-        // cannot eat into the watchdog's margin.
-        if (Date.now() >= msg.startedAfter) post({ type: 'started', id: msg.id });
+        // Only now does the script's own deadline start (below): after 'preparing', or past msg.startedAfter, the
+        // host's watchdog restarts with it, so a script slow to check cannot eat into the watchdog's margin.
+        if (waited || Date.now() >= msg.startedAfter) post({ type: 'started', id: msg.id });
         const policy = new CallPolicy(msg.level, compiled.transformed.literals, compiled.facts, compiled.score.score);
         const plan = { id: msg.id, transformed: compiled.transformed, limits: msg.limits, globals: msg.globals, policy };
         const execution = new SandboxExecution(
@@ -118,8 +133,10 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
     );
   }
 
-  refill(FIRST_KIND);
-  post({ type: 'ready' });
+  // Ready once the first sandbox is made: a run sent earlier would wait for it in this worker, its watchdog counting
+  // (a cold worker on a loaded machine took longer than a 1 s deadline's), where another worker may free sooner.
+  // A first sandbox that cannot be made is reported on the run that needs one.
+  fill(FIRST_KIND).finally(() => post({ type: 'ready' }));
   return (msg) => {
     switch (msg.type) {
       case 'run':
