@@ -175,41 +175,63 @@ describe('the worker pool', () => {
   });
 });
 
-/**
- * Every WebAssembly.Memory the pool's workers make (one per sandbox made) takes `ms` longer, as a loaded machine makes
- * it (0.1–0.3 s quiet, over 1.3 s under CI's load). The worker starts from source (an eval'd bootstrap), wrapped here.
- */
-function slowSandboxes(ms: number): void {
+/** Starts the pool's workers from their source (an eval'd bootstrap) with `prefix` run first: a way into a real worker. */
+function workersWith(prefix: string): void {
   const real = (WorkerPool.prototype as unknown as MakesWorkers).newWorker;
-  const slowly = `{ const Real = WebAssembly.Memory; const nap = new Int32Array(new SharedArrayBuffer(4));
-    const Slow = function Memory(descriptor) { Atomics.wait(nap, 0, 0, ${ms}); return new Real(descriptor); };
-    Slow.prototype = Real.prototype;
-    WebAssembly.Memory = Slow; }`;
   newWorker().mockImplementation(function (this: WorkerPool, entry, isEval) {
     expect(isEval).toBe(true);
-    return real.call(this, `${slowly}\n${String(entry)}`, isEval);
+    return real.call(this, `${prefix}\n${String(entry)}`, isEval);
   });
 }
+
+/**
+ * Every WebAssembly.Memory a worker makes (one per sandbox made) takes `ms` longer, as a loaded machine makes it
+ * (0.1–0.3 s quiet, over 1.3 s under CI's load).
+ */
+const slowSandboxes = (ms: number): string => `{ const Real = WebAssembly.Memory; const nap = new Int32Array(new SharedArrayBuffer(4));
+  const Slow = function Memory(descriptor) { Atomics.wait(nap, 0, 0, ${ms}); return new Real(descriptor); };
+  Slow.prototype = Real.prototype;
+  WebAssembly.Memory = Slow; }`;
+
+/** The worker's thread blocks for `ms` as it sends a tool call: a script stuck where its own deadline cannot reach it. */
+const stuckOnToolCalls = (ms: number): string => `{ const { MessagePort } = require('node:worker_threads');
+  const post = MessagePort.prototype.postMessage; const nap = new Int32Array(new SharedArrayBuffer(4));
+  MessagePort.prototype.postMessage = function (message, ...rest) {
+    if (message && message.type === 'tool-call') Atomics.wait(nap, 0, 0, ${ms});
+    return post.call(this, message, ...rest);
+  }; }`;
 
 describe('a sandbox slow to make is no part of the deadline', () => {
   const MB = 1024 * 1024;
 
   it('a fresh worker, and a run of a memory size not made yet, still run their scripts under a 300 ms deadline', async () => {
-    slowSandboxes(1_500); // five times the 300 + 500 ms watchdog: before, each run below ended by force
+    workersWith(slowSandboxes(1_500)); // past the 300 + 500 ms watchdog: before, each run below ended by force
     enclave = new Enclave({ poolSize: 1, maxWorkers: 1, limits: { timeoutMs: 300, maxIterations: 1e9 } });
-    // The worker's first sandbox (STRICT's) and then this level's: 3 s before the script starts.
+    // The worker's first sandbox (STRICT's) and then this level's: seconds before the script starts.
     expect(await enclave.run('return 1 + 1;')).toMatchObject({ success: true, value: 2 });
     expect(await enclave.run('return 2;', { limits: { memoryBytes: 8 * MB } })).toMatchObject({ success: true, value: 2 });
     // Once the script runs, its deadline holds as before: it stops itself at 300 ms, before the watchdog would.
     const r = await enclave.run('for (let i = 0; i < 1e12; i++) {}\nreturn 1;', { limits: { memoryBytes: 12 * MB } });
     expect(r.error?.code).toBe('TIMEOUT');
     expect(r.error?.message).not.toMatch(/by force/);
-    // A sandbox it made and reset serves the next run of its kind at once: no wait, no 'preparing'.
+    // The sandbox it made for 8 MB, reset after its run, serves the next run of that size.
     expect(await enclave.run('return 3;', { limits: { memoryBytes: 8 * MB } })).toMatchObject({ success: true, value: 3 });
   }, 60_000);
 
+  it('a script stuck after its sandbox was made still ends at its deadline and the grace, not 30 s later', async () => {
+    workersWith(`${slowSandboxes(1_500)}\n${stuckOnToolCalls(8_000)}`);
+    enclave = new Enclave({ securityLevel: 'PERMISSIVE', poolSize: 1, maxWorkers: 1, toolHandler: async () => 1 });
+    expect(await enclave.run('return 0;')).toMatchObject({ success: true, value: 0 });
+    // A memory size not made yet ('preparing': the watchdog allows 30 s), then a thread stuck for 8 s: only the
+    // watchdog armed again at 'started' (500 + 500 ms) ends it; without that it would end by itself, 8 s later.
+    const t0 = performance.now();
+    const r = await enclave.run("return await callTool('a:b', {});", { limits: { timeoutMs: 500, memoryBytes: 8 * MB } });
+    expect(r.error).toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/by force/) });
+    expect(performance.now() - t0).toBeLessThan(20_000); // ~2.5 s (1.5 s to make, then 500 + 500 ms); not 30 s
+  }, 60_000);
+
   it('a run whose sandbox takes longer than the pool allows ends with INTERNAL_ERROR, saying the host is overloaded', async () => {
-    slowSandboxes(3_000);
+    workersWith(slowSandboxes(3_000));
     const pool = new WorkerPool({ size: 1, maxWorkers: 1, maxQueue: 4, graceMs: 500, prepareMs: 1_000 });
     try {
       await waitFor(() => pool.stats.starting === 0, { what: 'the worker to make its first sandbox', timeoutMs: 30_000 });

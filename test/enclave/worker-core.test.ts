@@ -95,6 +95,29 @@ describe("a sandbox still to be made: 'ready' waits for it, and a run says 'prep
     expect(types(sent, 4)).toEqual(['done']);
   });
 
+  it('a run cancelled while its sandbox is made ends at once, and that sandbox then serves the next run of its kind', async () => {
+    const pool = new ModulePool();
+    let acquired = 0;
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The first sandbox (STRICT's, made ahead) comes at once; the next one waits for release().
+    const slow = { acquire: async (bytes: number) => (++acquired > 1 && (await held), pool.acquire(bytes)) };
+    const sent: ToMain[] = [];
+    const handle = workerCore({ pool: slow, post: (m) => void sent.push(m), later: (fn) => setImmediate(fn), noSandbox: 'no sandbox' });
+    await waitFor(() => sent.some((m) => m.type === 'ready'), { what: "the core's 'ready'" });
+    handle(run(7, 'return 7;', Date.now() + 60_000));
+    await waitFor(() => types(sent, 7).includes('preparing'), { what: "run 7's 'preparing'" });
+    handle({ type: 'cancel', id: 7, code: 'CANCELLED', message: 'the user pressed stop' });
+    // Answered while its sandbox is still being made: not 30 s (the host's watchdog then) after the cancel.
+    expect(sent.find((m) => m.type === 'done' && m.id === 7)).toMatchObject({ ok: false, error: { code: 'CANCELLED', message: 'the user pressed stop' } });
+    release();
+    handle(run(8, 'return 8;', Date.now() + 60_000));
+    await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 8), { what: 'run 8 to be done' });
+    expect(sent.find((m) => m.type === 'done' && m.id === 8)).toMatchObject({ ok: true, value: '8' });
+    expect(types(sent, 7)).toEqual(['preparing', 'done']); // nothing more of the cancelled run
+    expect(acquired).toBe(2); // run 8 took the sandbox made for run 7
+  });
+
   it("a run that finds its kind still being made says 'preparing' too", async () => {
     const { sent, handle } = core(); // not ready: STRICT's sandbox is being made
     handle(strict(5, 'return 6;', Date.now() + 60_000));

@@ -13,7 +13,7 @@ import { capText, plainText, utf8Length } from '../../shared/text.js';
 import { browserToolReply } from './browser-reply.js';
 import { type DoneMessage, malformedDone, type ToBrowserWorker, type ToMain, ToMainSchema } from './messages.js';
 import { MAX_TOOL_ARGS_BYTES } from './sandbox-config.js';
-import { MAX_PAUSE_MS, PREPARE_MS, prepareTimeoutMessage, startedAfter, WATCHDOG_GRACE_MS } from './watchdog-times.js';
+import { forcedTimeout, MAX_PAUSE_MS, PREPARE_MS, preparingTimeout, startedAfter, WATCHDOG_GRACE_MS, type WatchdogEnding } from './watchdog-times.js';
 import { WorkerSlots, type WorkerSlot } from './browser-workers.js';
 
 export interface BrowserRunRequest {
@@ -174,10 +174,11 @@ class PageRun {
         // As in Node's pool: making the sandbox is the page's work, none of the script's deadline.
         clearTimeout(this.watchdog);
         this.watchdogEnd = performance.now() + PREPARE_MS;
-        this.watchdog = this.arm(PREPARE_MS, { code: 'INTERNAL_ERROR', message: prepareTimeoutMessage(PREPARE_MS) });
+        this.watchdog = this.arm(PREPARE_MS, preparingTimeout(PREPARE_MS));
         return;
       case 'started':
-        // Checking the script took part of the first period: the run gets its whole deadline from now.
+        // Checking the script took part of the first period, or the sandbox was being made: the run gets its whole
+        // deadline from now.
         clearTimeout(this.watchdog);
         this.watchdogEnd = performance.now() + this.request.limits.timeoutMs + WATCHDOG_GRACE_MS;
         if (this.pausedAt === undefined) this.watchdog = this.arm(this.watchdogEnd - performance.now());
@@ -254,13 +255,8 @@ class PageRun {
     this.send({ type: 'resume', id: this.id });
   }
 
-  private arm(ms: number, ending?: { code: ErrorCode; message: string }): ReturnType<typeof setTimeout> {
-    const { timeoutMs } = this.request.limits;
-    const { code, message } = ending ?? {
-      code: 'TIMEOUT',
-      message: `The script ran past its ${timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`,
-    };
-    return setTimeout(() => this.end(this.forced(code, message), false), ms);
+  private arm(ms: number, ending: WatchdogEnding = forcedTimeout(this.request.limits.timeoutMs)): ReturnType<typeof setTimeout> {
+    return setTimeout(() => this.end(this.forced(ending.code, ending.message), false), ms);
   }
 
   /** The flag stops a computing script at its next interrupt poll, the message one waiting on tools; else, termination. */

@@ -84,8 +84,9 @@ export const RunSchema = z.object({
   globalNames: z.array(z.string()),
   /**
    * Epoch ms. The worker says 'started' (the host's watchdog then restarts with the script's own deadline) only when
-   * it starts the script this late, or after it said 'preparing': checking took long enough to eat into the
-   * watchdog's margin. A quick check says nothing, which spares a message, and the host a wake-up, on every run.
+   * it starts the script this late (checking took long enough to eat into the watchdog's margin), or after it said
+   * 'preparing' (the watchdog waits PREPARE_MS meanwhile). A quick start says nothing, which spares a message, and
+   * the host a wake-up, on every run.
    */
   startedAfter: z.number(),
   // Shared with the host: a non-zero value cancels the run at the next interrupt poll, even while the

@@ -12,7 +12,7 @@ import type { Limits, SecurityLevel } from '../levels.js';
 import { log } from '../../shared/index.js';
 import { malformedDone, ToMainSchema, type DoneMessage, type ToWorker } from './messages.js';
 import { compiledModule } from './module-pool.js';
-import { MAX_PAUSE_MS, PREPARE_MS, prepareTimeoutMessage, startedAfter } from './watchdog-times.js';
+import { forcedTimeout, MAX_PAUSE_MS, PREPARE_MS, preparingTimeout, startedAfter, type WatchdogEnding } from './watchdog-times.js';
 
 export interface PoolJob {
   id: number;
@@ -284,11 +284,12 @@ export class WorkerPool {
         const prepareMs = this.options.prepareMs ?? PREPARE_MS;
         clearTimeout(running.watchdog);
         running.watchdogEnd = performance.now() + prepareMs;
-        running.watchdog = this.watchdog(slot, running.job, prepareMs, { code: 'INTERNAL_ERROR', message: prepareTimeoutMessage(prepareMs) });
+        running.watchdog = this.watchdog(slot, running.job, prepareMs, preparingTimeout(prepareMs));
         return;
       }
       case 'started':
-        // Checking a large script took part of the first watchdog period; the run gets its whole deadline.
+        // Checking a large script took part of the first watchdog period, or the sandbox was being made (the preparing
+        // watchdog ran): the run gets its whole deadline.
         // A paused run keeps its pause's watchdog; resume() arms the new period from this end.
         running.watchdogEnd = performance.now() + running.job.limits.timeoutMs + this.options.graceMs;
         if (running.pausedAt === undefined) {
@@ -344,14 +345,13 @@ export class WorkerPool {
   /**
    * Armed when a job is sent (for its checking) and again when it starts running: a worker that does not end the
    * execution by itself within the deadline and a grace period is stuck in the engine, and is replaced. It ran
-   * nothing else.
+   * nothing else. While the run waits for its sandbox to be made ('preparing'), it is armed for prepareMs instead,
+   * and ends the run with INTERNAL_ERROR.
    */
-  private watchdog(slot: Slot, job: PoolJob, ms = job.limits.timeoutMs + this.options.graceMs, ending?: { code: ErrorCode; message: string }): NodeJS.Timeout {
+  private watchdog(slot: Slot, job: PoolJob, ms = job.limits.timeoutMs + this.options.graceMs, ending?: WatchdogEnding): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      const { code, message } = ending ?? {
-        code: 'TIMEOUT',
-        message: `The script ran past its ${job.limits.timeoutMs} ms time limit and had to be stopped by force. Do less work per script.`,
-      };
+      const { code, message } = ending ?? forcedTimeout(job.limits.timeoutMs);
+      if (code === 'INTERNAL_ERROR') log.warn(`a run waited ${ms} ms for its sandbox to be made; its worker is replaced`);
       if (this.slots.includes(slot)) void this.replace(slot, code, message);
       else if (slot.running?.job === job) {
         // Its worker was retired meanwhile: the run still gets its answer.

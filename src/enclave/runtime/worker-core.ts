@@ -27,12 +27,30 @@ export interface WorkerCoreOptions {
 /** The first sandbox made ahead of the first script: STRICT's (16 MB, no regular-expression engine). */
 const FIRST_KIND: SandboxKind = { memoryBytes: LEVEL_LIMITS.STRICT.memoryBytes, regex: false };
 
+/** A sandbox of one kind, being made or made (`made`); `settled` resolves either way. */
+interface Making {
+  key: string;
+  sandbox: Promise<PreparedSandbox>;
+  made: boolean;
+  settled: Promise<void>;
+}
+
+/** The run in hand: waiting for its sandbox (`waiting`), then running (`execution`). */
+interface Current {
+  id: number;
+  waiting?: Making;
+  execution?: SandboxExecution;
+  cancelled?: { code: ErrorCode; message: string };
+  /** Cancelled while waiting, it gave the sandbox being made back to `ready`. */
+  handedBack?: boolean;
+}
+
 /** Handles each message from the host; a message the worker's schema refused never reaches it. */
 export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorker) => void {
   const { pool, post, stackBytes, later, noSandbox } = options;
-  let current: { id: number; execution?: SandboxExecution; cancelled?: { code: ErrorCode; message: string } } | undefined;
-  /** One sandbox made ahead of need per kind: its compile cost is paid while the worker is idle. `made` once it is. */
-  const ready = new Map<string, { sandbox: Promise<PreparedSandbox>; made: boolean }>();
+  let current: Current | undefined;
+  /** One sandbox made ahead of need per kind: its compile cost is paid while the worker is idle. */
+  const ready = new Map<string, Making>();
 
   async function prepare(kind: SandboxKind): Promise<PreparedSandbox> {
     const lease = await pool.acquire(kind.memoryBytes);
@@ -44,27 +62,11 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
     }
   }
 
-  /**
-   * The sandbox for run `id` of `kind`. Making one is the host's work, not the script's: when the run has to wait for
-   * it, the worker says 'preparing' before it starts, and the host's watchdog gives it PREPARE_MS, not the deadline.
-   */
-  function take(id: number, kind: SandboxKind): { sandbox: Promise<PreparedSandbox>; waited: boolean } {
+  /** Starts making a sandbox of `kind`: `made` turns true once it is; one that fails leaves `ready`. */
+  function making(kind: SandboxKind): Making {
     const key = kindKey(kind);
-    const entry = ready.get(key);
-    ready.delete(key);
-    if (entry?.made) return { sandbox: entry.sandbox, waited: false };
-    post({ type: 'preparing', id });
-    return { sandbox: entry?.sandbox ?? prepare(kind), waited: true };
-  }
-
-  /** Makes the sandbox of `kind` that the next run of it takes, unless one is there; settles once it is made. */
-  function fill(kind: SandboxKind): Promise<unknown> {
-    const key = kindKey(kind);
-    const there = ready.get(key);
-    if (there) return there.sandbox;
-    const entry = { sandbox: prepare(kind), made: false };
-    ready.set(key, entry);
-    return entry.sandbox.then(
+    const entry: Making = { key, sandbox: prepare(kind), made: false, settled: Promise.resolve() };
+    entry.settled = entry.sandbox.then(
       () => {
         entry.made = true;
       },
@@ -72,6 +74,28 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
         if (ready.get(key) === entry) ready.delete(key);
       },
     );
+    return entry;
+  }
+
+  /**
+   * The sandbox for run `id` of `kind`. Making one is the host's work, not the script's: when the run has to wait for
+   * it, the worker says 'preparing' before it starts, and the host's watchdog allows PREPARE_MS, not the deadline.
+   */
+  function take(id: number, kind: SandboxKind): Making {
+    const key = kindKey(kind);
+    const entry = ready.get(key);
+    ready.delete(key);
+    if (entry?.made) return entry;
+    post({ type: 'preparing', id });
+    return entry ?? making(kind);
+  }
+
+  /** Makes the sandbox of `kind` that the next run of it takes, unless one is there; resolves once it is settled. */
+  function fill(kind: SandboxKind): Promise<void> {
+    const key = kindKey(kind);
+    const entry = ready.get(key) ?? making(kind);
+    ready.set(key, entry);
+    return entry.settled;
   }
 
   const refill = (kind: SandboxKind): void => later(() => void fill(kind));
@@ -80,14 +104,14 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
   function keep(kind: SandboxKind, sandbox: PreparedSandbox): void {
     const key = kindKey(kind);
     if (!ready.has(key)) {
-      ready.set(key, { sandbox: Promise.resolve(sandbox), made: true });
+      ready.set(key, { key, sandbox: Promise.resolve(sandbox), made: true, settled: Promise.resolve() });
       return;
     }
     sandbox.retire(true);
   }
 
   function run(msg: BrowserRunMessage): void {
-    const me: NonNullable<typeof current> = { id: msg.id };
+    const me: Current = { id: msg.id };
     current = me;
     const end = (): void => {
       if (current === me) current = undefined;
@@ -103,11 +127,18 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
     // Without a shared flag (a browser page that is not cross-origin isolated) the host stops a computing script by
     // ending the worker; this local flag is then never set, and the cancel message ends a waiting script.
     const stop = msg.stop ?? new Int32Array(1);
-    const { sandbox: made, waited } = take(msg.id, kind);
-    made.then(
+    const entry = take(msg.id, kind);
+    const waited = !entry.made;
+    me.waiting = entry;
+    entry.sandbox.then(
       (sandbox) => {
-        // Only now does the script's own deadline start (below): after 'preparing', or past msg.startedAfter, the
-        // host's watchdog restarts with it, so a script slow to check cannot eat into the watchdog's margin.
+        me.waiting = undefined;
+        // Cancelled while its sandbox was made: the run has ended. The sandbox went back to `ready` (whoever holds it
+        // now owns it), or, when one of its kind was there already, is kept or retired here.
+        if (current !== me) return me.handedBack ? undefined : keep(kind, sandbox);
+        // Only now does the script's own deadline start (below): past msg.startedAfter, or after 'preparing' (the
+        // host's watchdog waits PREPARE_MS then), the host's watchdog restarts with it, so a script slow to check or
+        // a sandbox slow to make cannot eat into the watchdog's margin.
         if (waited || Date.now() >= msg.startedAfter) post({ type: 'started', id: msg.id });
         const policy = new CallPolicy(msg.level, compiled.transformed.literals, compiled.facts, compiled.score.score);
         const plan = { id: msg.id, transformed: compiled.transformed, limits: msg.limits, globals: msg.globals, policy };
@@ -127,6 +158,8 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
         else execution.start();
       },
       () => {
+        me.waiting = undefined;
+        if (current !== me) return; // cancelled while it waited: it has had its answer
         end();
         post({ type: 'done', id: msg.id, ok: false, error: { code: 'INTERNAL_ERROR', message: noSandbox }, iterations: 0, toolCalls: 0 });
       },
@@ -150,11 +183,21 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
       case 'resume':
         if (current?.id === msg.id) current.execution?.resume();
         return;
-      case 'cancel':
+      case 'cancel': {
         if (current?.id !== msg.id) return;
-        if (current.execution) current.execution.cancel(msg.code, msg.message);
-        else current.cancelled = { code: msg.code, message: msg.message };
+        const me = current;
+        if (me.execution) return me.execution.cancel(msg.code, msg.message);
+        me.cancelled = { code: msg.code, message: msg.message };
+        // Still waiting for its sandbox to be made: it ends now, as a script waiting on a tool would, and the sandbox
+        // being made goes back for the next run of its kind (which takes it over, still being made, or once made).
+        if (me.waiting) {
+          me.handedBack = !ready.has(me.waiting.key);
+          if (me.handedBack) ready.set(me.waiting.key, me.waiting);
+          current = undefined;
+          post({ type: 'done', id: me.id, ok: false, error: me.cancelled, iterations: 0, toolCalls: 0 });
+        }
         return;
+      }
     }
   };
 }
