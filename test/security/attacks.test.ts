@@ -92,8 +92,8 @@ const LEVELS: SecurityLevel[] = ['STRICT', 'SECURE', 'STANDARD', 'PERMISSIVE'];
 const shared = new Map<SecurityLevel, Enclave>();
 /**
  * The deadline of an attack that must end some other way than TIMEOUT (MEMORY_LIMIT, a value…): its outcome is
- * about that limit, not the clock. At a level's own deadline (STRICT's 5 s) filling the memory budget took 1.7–3 s
- * on a quiet machine, and a loaded one ran such attacks into TIMEOUT. Time claims are `maxMs`, in CPU time.
+ * about that limit, not the clock. Side by side, such attacks took 1.7–3 s of STRICT's 5 s on a quiet machine (their
+ * workers' start included), and a loaded one ran them into TIMEOUT. Time claims are `maxMs`, in CPU time.
  */
 const ROOMY_TIMEOUT_MS = 60_000;
 const roomy = new Map<SecurityLevel, Enclave>();
