@@ -142,11 +142,14 @@ export function renderDeployConfig(file: string, listen: number, replicas: reado
   let text = readFileSync(join(REPO, 'deploy', file), 'utf8');
   if (!/^\s*listen 80;$/m.test(text)) throw new Error(`deploy/${file} no longer says "listen 80;": update the test's rendering`);
   text = text.replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${listen};`);
-  DEPLOY_REPLICA_PORTS.forEach((port, i) => {
-    if (!text.includes(String(port))) throw new Error(`deploy/${file} no longer names replica port ${port}: update the test's rendering`);
-    text = text.replaceAll(String(port), String(replicas[i]));
+  for (const port of DEPLOY_REPLICA_PORTS)
+    if (!text.includes(`127.0.0.1:${port}`)) throw new Error(`deploy/${file} no longer names replica port ${port}: update the test's rendering`);
+  // One pass over whole addresses: replaced one port after another, a free port that holds the next one's digits
+  // (43333, then 3333 → 36437) was rewritten again, and nginx refused "127.0.0.1:436437" (CI).
+  return text.replace(/127\.0\.0\.1:(\d+)\b/g, (address, port: string) => {
+    const i = DEPLOY_REPLICA_PORTS.indexOf(Number(port) as (typeof DEPLOY_REPLICA_PORTS)[number]);
+    return i < 0 ? address : `127.0.0.1:${replicas[i]}`;
   });
-  return text;
 }
 
 /** What nginx logs per request; upstream_* list one value per replica tried ("a, b" after a retry). */

@@ -17,7 +17,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killMarked, survivorsAfter } from '../processes.js';
 import { freePort, tempDir } from '../tool-bridge/helpers.js';
 import { waitFor } from '../wait-for.js';
-import { findNginx, LOG_FIELDS, type Nginx, signalGroup, startNginx, startReplica, REPO, stopGroup, writeEverythingManifest } from './harness.js';
+import {
+  findNginx,
+  LOG_FIELDS,
+  type Nginx,
+  renderDeployConfig,
+  signalGroup,
+  startNginx,
+  startReplica,
+  REPO,
+  stopGroup,
+  writeEverythingManifest,
+} from './harness.js';
 import { lastHop, runLoad } from './load.js';
 
 const NGINX = findNginx();
@@ -34,6 +45,14 @@ it.skipIf(!SYSTEMD_ANALYZE)('deploy/enclave-mcp@.service is a unit systemd accep
   rmSync(dir, { recursive: true, force: true });
   expect(r.stderr.trim()).toBe('');
   expect(r.status).toBe(0);
+});
+
+it("renders deploy/'s configurations with the test's ports, each address rewritten once", () => {
+  // Free ports that hold the deploy ports' digits: rewritten one port after another, 43333 became 436437 (CI).
+  for (const file of ['nginx-stateless.conf', 'nginx-sessions.conf']) {
+    const addresses = new Set([...renderDeployConfig(file, 33313, [43333, 43332, 36437]).matchAll(/127\.0\.0\.1:\d+/g)].map((m) => m[0]));
+    expect([...addresses].sort(), file).toEqual(['127.0.0.1:33313', '127.0.0.1:36437', '127.0.0.1:43332', '127.0.0.1:43333']);
+  }
 });
 
 // Counted as a failure (the rest is skipped): CI must not pass without a real nginx.
