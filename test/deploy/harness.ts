@@ -144,11 +144,12 @@ export function renderDeployConfig(file: string, listen: number, replicas: reado
   text = text.replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${listen};`);
   for (const port of DEPLOY_REPLICA_PORTS)
     if (!text.includes(`127.0.0.1:${port}`)) throw new Error(`deploy/${file} no longer names replica port ${port}: update the test's rendering`);
-  // One pass over whole addresses: replaced one port after another, a free port that holds the next one's digits
-  // (43333, then 3333 → 36437) was rewritten again, and nginx refused "127.0.0.1:436437" (CI).
-  return text.replace(/127\.0\.0\.1:(\d+)\b/g, (address, port: string) => {
-    const i = DEPLOY_REPLICA_PORTS.indexOf(Number(port) as (typeof DEPLOY_REPLICA_PORTS)[number]);
-    return i < 0 ? address : `127.0.0.1:${replicas[i]}`;
+  // Every whole number that is a deploy port (an address, an upstream's name, a session prefix r3331), in one pass:
+  // replaced one port after another, a free port that held the next one's digits (43333, then 3333 → 36437) was
+  // rewritten again, and nginx refused "127.0.0.1:436437" (CI).
+  return text.replace(/(?<!\d)(\d+)(?!\d)/g, (number: string) => {
+    const i = DEPLOY_REPLICA_PORTS.indexOf(Number(number) as (typeof DEPLOY_REPLICA_PORTS)[number]);
+    return i < 0 ? number : String(replicas[i]);
   });
 }
 

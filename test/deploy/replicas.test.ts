@@ -50,9 +50,13 @@ it.skipIf(!SYSTEMD_ANALYZE)('deploy/enclave-mcp@.service is a unit systemd accep
 it("renders deploy/'s configurations with the test's ports, each address rewritten once", () => {
   // Free ports that hold the deploy ports' digits: rewritten one port after another, 43333 became 436437 (CI).
   for (const file of ['nginx-stateless.conf', 'nginx-sessions.conf']) {
-    const addresses = new Set([...renderDeployConfig(file, 33313, [43333, 43332, 36437]).matchAll(/127\.0\.0\.1:\d+/g)].map((m) => m[0]));
+    const text = renderDeployConfig(file, 33313, [43333, 43332, 36437]);
+    const addresses = new Set([...text.matchAll(/127\.0\.0\.1:\d+/g)].map((m) => m[0]));
     expect([...addresses].sort(), file).toEqual(['127.0.0.1:33313', '127.0.0.1:36437', '127.0.0.1:43332', '127.0.0.1:43333']);
+    expect(text, file).not.toMatch(/(?<!\d)333[123](?!\d)/); // no deploy port is left, in any form
   }
+  // The session prefixes and upstream names follow their replica's port.
+  expect(renderDeployConfig('nginx-sessions.conf', 33313, [43333, 43332, 36437])).toMatch(/~\^r43333\\\.\s+enclave_mcp_43333;/);
 });
 
 // Counted as a failure (the rest is skipped): CI must not pass without a real nginx.
