@@ -2,7 +2,6 @@
 // (browser-worker.ts) are this same core with their own port and engine loader. It checks and transforms the script
 // (stages 1–4), runs it on a sandbox prepared while the worker was idle (stage 5), and answers tool results, pauses
 // and cancellations.
-import type { ErrorCode } from '../errors.js';
 import { LEVEL_LIMITS } from '../levels.js';
 import { compile } from '../pipeline.js';
 import { levelAllows } from '../policy.js';
@@ -40,7 +39,6 @@ interface Current {
   id: number;
   waiting?: Making;
   execution?: SandboxExecution;
-  cancelled?: { code: ErrorCode; message: string };
   /** Cancelled while waiting, it gave the sandbox being made back to `ready`. */
   handedBack?: boolean;
 }
@@ -154,8 +152,7 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
           (reusable) => (reusable ? keep(kind, reusable) : refill(kind)),
         );
         me.execution = execution;
-        if (me.cancelled) execution.cancel(me.cancelled.code, me.cancelled.message);
-        else execution.start();
+        execution.start();
       },
       () => {
         me.waiting = undefined;
@@ -187,15 +184,14 @@ export function workerCore(options: WorkerCoreOptions): (message: ToBrowserWorke
         if (current?.id !== msg.id) return;
         const me = current;
         if (me.execution) return me.execution.cancel(msg.code, msg.message);
-        me.cancelled = { code: msg.code, message: msg.message };
-        // Still waiting for its sandbox to be made: it ends now, as a script waiting on a tool would, and the sandbox
-        // being made goes back for the next run of its kind (which takes it over, still being made, or once made).
-        if (me.waiting) {
-          me.handedBack = !ready.has(me.waiting.key);
-          if (me.handedBack) ready.set(me.waiting.key, me.waiting);
-          current = undefined;
-          post({ type: 'done', id: me.id, ok: false, error: me.cancelled, iterations: 0, toolCalls: 0 });
-        }
+        // Otherwise it still waits for its sandbox to be made (run() sets `waiting` before any message can come): it
+        // ends now, as a script waiting on a tool would, and the sandbox being made goes back for the next run of its
+        // kind (which takes it over, still being made, or once made).
+        const waiting = me.waiting!;
+        me.handedBack = !ready.has(waiting.key);
+        if (me.handedBack) ready.set(waiting.key, waiting);
+        current = undefined;
+        post({ type: 'done', id: me.id, ok: false, error: { code: msg.code, message: msg.message }, iterations: 0, toolCalls: 0 });
         return;
       }
     }
