@@ -12,3 +12,15 @@ export function cpuTimed<T>(work: () => T): { value: T; ms: number } {
   if (value instanceof Promise) throw new TypeError('cpuTimed measures synchronous work; this returned a promise');
   return { value, ms: (spent.user + spent.system) / 1000 };
 }
+
+/**
+ * `work`'s value, and the milliseconds of CPU this process spent until it settled: every thread's, so a sandbox
+ * worker's run counts with the host's. Only a measure of `work` when nothing else in this process works meanwhile
+ * (one run at a time, its worker already started).
+ */
+export async function cpuTimedAsync<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const before = process.cpuUsage();
+  const value = await work();
+  const spent = process.cpuUsage(before);
+  return { value, ms: (spent.user + spent.system) / 1000 };
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Enclave, ToolCallError, type ExecutionResult, type SecurityLevel, type ToolHandler } from '../../src/enclave/index.js';
+import { cpuTimedAsync } from '../cpu-time.js';
 import { TECHNIQUES, tripwire, type Attack, type Expect } from './attacks/index.js';
 
 // ── Canaries, in place before any Enclave exists ────────────────────────────────────────────────────────
@@ -122,12 +123,6 @@ function enclaveFor(attack: Attack): Enclave {
   return enclave;
 }
 
-/** This process's CPU time in ms (every thread: the host's and the sandbox worker's), for `maxMs`. */
-const cpuMs = (): number => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
-
 // ── Checks ──────────────────────────────────────────────────────────────────────────────────────────────
 function describeResult(r: ExecutionResult): string {
   const shown = r.success ? { success: true, value: r.value } : { success: false, code: r.error?.code, message: r.error?.message };
@@ -186,9 +181,7 @@ async function runAttack(attack: Attack): Promise<void> {
   const enclave = enclaveFor(attack);
   // A bound on the attack's cost must not count a sandbox worker starting (after an attack that ended one by force).
   if (attack.maxMs !== undefined) await enclave.run('return 1');
-  const started = cpuMs();
-  const r = await enclave.run(attack.code, { toolHandler: handlerFor(attack) });
-  const spent = cpuMs() - started;
+  const { value: r, ms: spent } = await cpuTimedAsync(() => enclave.run(attack.code, { toolHandler: handlerFor(attack) }));
   const problems = [...outcomeProblems(r, attack.expect), ...leakProblems(r, attack)];
   const custom = attack.check?.(r);
   if (custom) problems.push(custom);
