@@ -18,15 +18,25 @@ import type { Gateway } from '../../src/mcp/server.js';
 import { type Group, startGroup, stopGroup, waitUntilAnswering } from '../deploy/harness.js';
 import { freePort, tempDir } from '../tool-bridge/helpers.js';
 import { waitFor } from '../wait-for.js';
-import { connect, finishedExecutions, FIXTURE_STDIO, killMarked, mcpHeaders, openGateway, raw, rawStream, structured, TSX } from './http-helpers.js';
+import {
+  CANCELLED_WAIT_MS,
+  connect,
+  finishedExecutions,
+  FIXTURE_STDIO,
+  killMarked,
+  mcpHeaders,
+  openGateway,
+  raw,
+  rawStream,
+  structured,
+  TSX,
+  WAIT_MS,
+  waitThenWrite,
+} from './http-helpers.js';
 import { type RedisServer, startRedis } from './redis-server.js';
 
 const MARK = `mcp-cancel-replicas-${process.pid}-${Date.now().toString(36)}`;
 const TOKEN = `replicas-${randomUUID()}`;
-/** How long a script that must run to its end waits before its write. */
-const WAIT_MS = 2_000;
-/** How long a script meant to be cancelled waits: the cancel ends the wait, and a late one still finds it waiting. */
-const CANCELLED_WAIT_MS = 30_000;
 const executions = finishedExecutions();
 
 let redis: RedisServer;
@@ -83,9 +93,6 @@ afterAll(async () => {
 
 let markers = 0;
 const newMarker = (): string => `marker-${MARK}-${++markers}`;
-const waitThenWrite = (marker: string, ms = CANCELLED_WAIT_MS): string => `await callTool('fixture:slow', { ms: ${ms} });
-await callTool('memory:create_entities', { entities: [{ name: '${marker}', entityType: 'marker', observations: [] }] });
-return '${marker}';`;
 
 const written = async (marker: string): Promise<boolean> => {
   const result = await probe.callTool({ name: 'execute_agentscript', arguments: { code: "return await callTool('memory:read_graph', {});" } });

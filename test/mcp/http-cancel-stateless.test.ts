@@ -10,7 +10,18 @@ import { serveHttp, type HttpServer } from '../../src/mcp/http.js';
 import type { Gateway } from '../../src/mcp/server.js';
 import type { OpenManifest } from '../../src/mcp/open.js';
 import { waitFor } from '../wait-for.js';
-import { connect, finishedExecutions, killMarked, mcpHeaders, openGateway, rawStream, structured, type StreamedReply } from './http-helpers.js';
+import {
+  connect,
+  finishedExecutions,
+  killMarked,
+  mcpHeaders,
+  openGateway,
+  rawStream,
+  structured,
+  type StreamedReply,
+  WAIT_MS,
+  waitThenWrite,
+} from './http-helpers.js';
 
 const MARK = `mcp-cancel-stateless-${process.pid}-${Date.now().toString(36)}`;
 let open: OpenManifest;
@@ -34,20 +45,8 @@ afterAll(async () => {
   killMarked(MARK);
 });
 
-/** How long a script that must run to its end waits before its write. */
-const WAIT_MS = 2_000;
-/**
- * How long a script meant to be cancelled waits before its write: the cancel ends the wait, so it costs nothing,
- * and a cancel that a loaded machine delays still finds the script waiting (2 s once ran out under load).
- */
-const CANCELLED_WAIT_MS = 30_000;
 let markers = 0;
 const newMarker = (): string => `marker-${MARK}-${++markers}`;
-
-/** Waits on the fixture, then writes `marker` (the side effect), then returns it. */
-const waitThenWrite = (marker: string, ms = CANCELLED_WAIT_MS): string => `await callTool('fixture:slow', { ms: ${ms} });
-await callTool('memory:create_entities', { entities: [{ name: '${marker}', entityType: 'marker', observations: [] }] });
-return '${marker}';`;
 
 const execute = async (c: Client, code: string): Promise<unknown> =>
   structured(await c.callTool({ name: 'execute_agentscript', arguments: { code } }, undefined, { timeout: 60_000 })).value;

@@ -161,3 +161,16 @@ export { killMarked, processesMarked, survivorsAfter } from '../processes.js';
 type Structured = { success: boolean; value?: unknown; error?: { code: string; message: string } };
 /** execute_agentscript's structured result. */
 export const structured = (result: unknown): Structured => (result as { structuredContent?: unknown }).structuredContent as Structured;
+
+/** How long a cancel test's script that must run to its end waits before its write. */
+export const WAIT_MS = 2_000;
+/**
+ * How long a cancel test's script meant to be cancelled waits before its write: the cancel ends the wait, so it costs
+ * nothing, and a cancel that a loaded machine delays still finds the script waiting (2 s once ran out under load).
+ */
+export const CANCELLED_WAIT_MS = 30_000;
+
+/** A script that waits on the fixture, then writes `marker` to server-memory (the side effect), then returns it. */
+export const waitThenWrite = (marker: string, ms = CANCELLED_WAIT_MS): string => `await callTool('fixture:slow', { ms: ${ms} });
+await callTool('memory:create_entities', { entities: [{ name: '${marker}', entityType: 'marker', observations: [] }] });
+return '${marker}';`;
