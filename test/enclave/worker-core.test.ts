@@ -20,6 +20,22 @@ function run(id: number, code: string, startedAfter: number) {
   return { type: 'run' as const, id, code, level: 'STANDARD' as const, limits: LEVEL_LIMITS.STANDARD, globals: '{}', globalNames: [], startedAfter, stop };
 }
 
+/**
+ * Engine instances from a real ModulePool, counted; from the `heldFrom`-th on (1-based), each waits until release():
+ * a sandbox being made for as long as the test wants.
+ */
+function heldPool(heldFrom: number) {
+  const pool = new ModulePool();
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const counts = { acquired: 0 };
+  const acquire = async (bytes: number) => {
+    if (++counts.acquired >= heldFrom) await held;
+    return pool.acquire(bytes);
+  };
+  return { acquire, release: () => release(), counts };
+}
+
 const types = (sent: ToMain[], id: number) => sent.filter((m) => m.type !== 'ready' && m.id === id).map((m) => m.type);
 
 describe('a sandbox serves run after run', () => {
@@ -72,15 +88,12 @@ describe("the worker's 'started' message", () => {
 
 describe("a sandbox still to be made: 'ready' waits for it, and a run says 'preparing'", () => {
   it("says 'ready' only once the sandbox it makes ahead of the first script is made", async () => {
-    const pool = new ModulePool();
-    let release = (): void => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const slow = { acquire: async (bytes: number) => (await held, pool.acquire(bytes)) };
+    const slow = heldPool(1);
     const sent: ToMain[] = [];
     workerCore({ pool: slow, post: (m) => void sent.push(m), later: (fn) => setImmediate(fn), noSandbox: 'no sandbox' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(sent).toEqual([]); // a run sent now would wait in the worker, its watchdog counting
-    release();
+    slow.release();
     await waitFor(() => sent.some((m) => m.type === 'ready'), { what: "the core's 'ready'" });
   });
 
@@ -96,12 +109,7 @@ describe("a sandbox still to be made: 'ready' waits for it, and a run says 'prep
   });
 
   it('a run cancelled while its sandbox is made ends at once, and that sandbox then serves the next run of its kind', async () => {
-    const pool = new ModulePool();
-    let acquired = 0;
-    let release = (): void => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    // The first sandbox (STRICT's, made ahead) comes at once; the next one waits for release().
-    const slow = { acquire: async (bytes: number) => (++acquired > 1 && (await held), pool.acquire(bytes)) };
+    const slow = heldPool(2); // the first sandbox (STRICT's, made ahead) comes at once; the next one waits
     const sent: ToMain[] = [];
     const handle = workerCore({ pool: slow, post: (m) => void sent.push(m), later: (fn) => setImmediate(fn), noSandbox: 'no sandbox' });
     await waitFor(() => sent.some((m) => m.type === 'ready'), { what: "the core's 'ready'" });
@@ -110,12 +118,12 @@ describe("a sandbox still to be made: 'ready' waits for it, and a run says 'prep
     handle({ type: 'cancel', id: 7, code: 'CANCELLED', message: 'the user pressed stop' });
     // Answered while its sandbox is still being made: not 30 s (the host's watchdog then) after the cancel.
     expect(sent.find((m) => m.type === 'done' && m.id === 7)).toMatchObject({ ok: false, error: { code: 'CANCELLED', message: 'the user pressed stop' } });
-    release();
+    slow.release();
     handle(run(8, 'return 8;', Date.now() + 60_000));
     await waitFor(() => sent.some((m) => m.type === 'done' && m.id === 8), { what: 'run 8 to be done' });
     expect(sent.find((m) => m.type === 'done' && m.id === 8)).toMatchObject({ ok: true, value: '8' });
     expect(types(sent, 7)).toEqual(['preparing', 'done']); // nothing more of the cancelled run
-    expect(acquired).toBe(2); // run 8 took the sandbox made for run 7
+    expect(slow.counts.acquired).toBe(2); // run 8 took the sandbox made for run 7
   });
 
   it("a run that finds its kind still being made says 'preparing' too", async () => {
